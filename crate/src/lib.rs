@@ -1,0 +1,27 @@
+//! Siger's core: a small language model built from selective state-space (Mamba-like) layers
+//! with sparse mixture-of-experts feed-forwards, written once over burn's `Backend` so the same
+//! code trains natively (autodiff), runs natively (CPU, wgpu) and runs in the browser.
+//!
+//! Beside the model: a byte-level BPE [`tokenizer`], a seeded [`sampling::Sampler`], a
+//! streaming [`generate::Generator`] and a verified [`checkpoint`] folder format.
+
+pub mod block;
+pub mod checkpoint;
+pub mod config;
+pub mod generate;
+pub mod model;
+pub mod moe;
+pub mod sampling;
+pub mod scan;
+pub mod ssm;
+pub mod state;
+pub mod tokenizer;
+pub mod weights;
+
+#[cfg(test)]
+pub(crate) mod test_util;
+
+pub use config::{ConfigError, DtRank, ModelConfig, MoeConfig};
+pub use model::{Model, ModelOutput};
+pub use moe::ExpertDispatch;
+pub use state::{LayerState, State};

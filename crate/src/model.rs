@@ -1,0 +1,195 @@
+//! The language model: token embedding → layers → final RMSNorm → LM head (tied to the
+//! embedding by default).
+//!
+//! Three entry points share the same layers: [`Model::forward`] over whole sequences (training;
+//! returns logits for every position and the MoE signals), [`Model::prefill`] (reads a prompt
+//! into a [`State`], returns the last position's logits) and [`Model::step`] (one token).
+
+use burn::module::{Initializer, Module};
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, RmsNorm, RmsNormConfig};
+use burn::tensor::{Int, Tensor, backend::Backend};
+
+use crate::block::{Layer, MoeSignals};
+use crate::config::{ConfigError, ModelConfig};
+use crate::moe::ExpertDispatch;
+use crate::state::State;
+use crate::weights::materialize;
+
+/// The model.
+#[derive(Module, Debug)]
+pub struct Model<B: Backend> {
+    /// Token embedding, `[vocab_size, d_model]`.
+    pub embedding: Embedding<B>,
+    /// The layers, in order.
+    pub layers: Vec<Layer<B>>,
+    /// Final norm.
+    pub norm_f: RmsNorm<B>,
+    /// LM head (d_model → vocab), absent when tied to the embedding.
+    pub lm_head: Option<Linear<B>>,
+}
+
+/// What a full-sequence forward pass returns.
+#[derive(Debug, Clone)]
+pub struct ModelOutput<B: Backend> {
+    /// Next-token logits for every position, `[b, l, vocab_size]`.
+    pub logits: Tensor<B, 3>,
+    /// Load-balancing loss averaged over MoE layers (zero without MoE), `[1]`. Not yet weighted
+    /// by `moe.aux_loss_weight`.
+    pub aux_loss: Tensor<B, 1>,
+    /// Tokens per routed expert for each MoE layer, in layer order, each `[E]`.
+    pub expert_load: Vec<Tensor<B, 1>>,
+}
+
+impl<B: Backend> ModelOutput<B> {
+    /// Fraction of (layer, expert) pairs that received no token in this batch. Reads the counts
+    /// back to the host.
+    pub fn dead_expert_fraction(&self) -> f32 {
+        let counts: Vec<f32> = self
+            .expert_load
+            .iter()
+            .flat_map(|load| load.to_data().convert::<f32>().to_vec::<f32>().unwrap_or_default())
+            .collect();
+        if counts.is_empty() {
+            return 0.0;
+        }
+        counts.iter().filter(|&&c| c == 0.0).count() as f32 / counts.len() as f32
+    }
+}
+
+impl ModelConfig {
+    /// Validates the configuration and builds a freshly initialised model. Initialisation draws
+    /// from the backend's RNG: seed it (`B::seed`) for a reproducible model.
+    pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Model<B>, ConfigError> {
+        self.validate()?;
+        let embedding = EmbeddingConfig::new(self.vocab_size, self.d_model)
+            .with_initializer(Initializer::Normal { mean: 0.0, std: self.init_std })
+            .init(device);
+        let lm_head = (!self.tie_embeddings).then(|| {
+            LinearConfig::new(self.d_model, self.vocab_size).with_bias(false).init(device)
+        });
+        let model = Model {
+            embedding,
+            layers: (0..self.n_layers).map(|i| self.init_layer(i, device)).collect(),
+            norm_f: RmsNormConfig::new(self.d_model).with_epsilon(self.norm_eps).init(device),
+            lm_head,
+        };
+        Ok(materialize(model))
+    }
+}
+
+impl<B: Backend> Model<B> {
+    /// The same model evaluating its routed experts with `dispatch` (see [`ExpertDispatch`]).
+    pub fn with_dispatch(mut self, dispatch: ExpertDispatch) -> Self {
+        self.layers = self.layers.into_iter().map(|l| l.with_dispatch(dispatch)).collect();
+        self
+    }
+
+    /// The state before any token, for `batch` sequences.
+    pub fn zero_state(&self, batch: usize, device: &B::Device) -> State<B> {
+        State {
+            layers: self.layers.iter().map(|l| l.mixer.zero_state(batch, device)).collect(),
+            position: 0,
+        }
+    }
+
+    /// Vocabulary size of the embedding.
+    pub fn vocab_size(&self) -> usize {
+        self.embedding.weight.dims()[0]
+    }
+
+    /// Full sequences from a zero state, as for evaluation. Token ids must be below
+    /// [`Self::vocab_size`].
+    ///
+    /// # Shapes
+    /// tokens `[b, l]` → logits `[b, l, vocab_size]`.
+    pub fn forward(&self, tokens: Tensor<B, 2, Int>) -> ModelOutput<B> {
+        let state = self.zero_state(tokens.dims()[0], &tokens.device());
+        self.run(tokens, state, false).0
+    }
+
+    /// As [`Self::forward`], with the training-only router jitter applied.
+    pub fn forward_train(&self, tokens: Tensor<B, 2, Int>) -> ModelOutput<B> {
+        let state = self.zero_state(tokens.dims()[0], &tokens.device());
+        self.run(tokens, state, true).0
+    }
+
+    /// Full sequences continuing from `state`; returns the outputs and the state after them.
+    pub fn forward_with_state(
+        &self,
+        tokens: Tensor<B, 2, Int>,
+        state: State<B>,
+    ) -> (ModelOutput<B>, State<B>) {
+        self.run(tokens, state, false)
+    }
+
+    /// Reads `tokens` into `state` and returns the logits after the last one.
+    ///
+    /// # Shapes
+    /// tokens `[b, l]` (l ≥ 1) → logits `[b, vocab_size]`.
+    pub fn prefill(&self, tokens: Tensor<B, 2, Int>, state: &mut State<B>) -> Tensor<B, 2> {
+        let (hidden, next, _) = self.trunk(tokens, state.clone(), false);
+        *state = next;
+        let [_, l, _] = hidden.dims();
+        self.head(hidden.narrow(1, l - 1, 1)).squeeze_dim(1)
+    }
+
+    /// Reads one token per sequence and returns the next-token logits.
+    ///
+    /// # Shapes
+    /// tokens `[b]` → logits `[b, vocab_size]`.
+    pub fn step(&self, tokens: Tensor<B, 1, Int>, state: &mut State<B>) -> Tensor<B, 2> {
+        let mut x = self.embedding.forward(tokens.unsqueeze_dim(1)).squeeze_dim::<2>(1);
+        for (layer, layer_state) in self.layers.iter().zip(state.layers.iter_mut()) {
+            x = layer.step(x, layer_state);
+        }
+        state.position += 1;
+        self.head(x.unsqueeze_dim(1)).squeeze_dim(1)
+    }
+
+    fn run(
+        &self,
+        tokens: Tensor<B, 2, Int>,
+        state: State<B>,
+        train: bool,
+    ) -> (ModelOutput<B>, State<B>) {
+        let (hidden, state, signals) = self.trunk(tokens, state, train);
+        let logits = self.head(hidden);
+        let device = logits.device();
+        let aux_loss = match signals.len() {
+            0 => Tensor::zeros([1], &device),
+            n => Tensor::cat(signals.iter().map(|s| s.aux_loss.clone()).collect(), 0).sum() / n as f64,
+        };
+        let expert_load = signals.into_iter().map(|s| s.expert_load).collect();
+        (ModelOutput { logits, aux_loss, expert_load }, state)
+    }
+
+    fn trunk(
+        &self,
+        tokens: Tensor<B, 2, Int>,
+        state: State<B>,
+        train: bool,
+    ) -> (Tensor<B, 3>, State<B>, Vec<MoeSignals<B>>) {
+        let length = tokens.dims()[1];
+        let mut x = self.embedding.forward(tokens);
+        let mut layer_states = Vec::with_capacity(self.layers.len());
+        let mut signals = Vec::new();
+        for (layer, layer_state) in self.layers.iter().zip(state.layers) {
+            let (out, next, moe) = layer.forward(x, layer_state, train);
+            x = out;
+            layer_states.push(next);
+            signals.extend(moe);
+        }
+        let state = State { layers: layer_states, position: state.position + length };
+        (x, state, signals)
+    }
+
+    /// # Shapes
+    /// `[b, l, d_model]` → `[b, l, vocab_size]`.
+    fn head(&self, hidden: Tensor<B, 3>) -> Tensor<B, 3> {
+        let hidden = self.norm_f.forward(hidden);
+        match &self.lm_head {
+            Some(head) => head.forward(hidden),
+            None => hidden.matmul(self.embedding.weight.val().transpose().unsqueeze_dim(0)),
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Helpers shared by the crate's unit tests.
+
+use burn::tensor::{Tensor, TensorData, backend::Backend};
+
+/// The backend unit tests run on.
+pub type TestBackend = burn::backend::NdArray<f32>;
+/// Its autodiff wrapper, for gradient tests.
+pub type TestAutodiff = burn::backend::Autodiff<TestBackend>;
+
+/// Deterministic pseudo-random values in [-1, 1] (no global RNG involved).
+pub fn random<const D: usize>(
+    shape: [usize; D],
+    seed: u64,
+    device: &burn::backend::ndarray::NdArrayDevice,
+) -> Tensor<TestBackend, D> {
+    random_on::<TestBackend, D>(shape, seed, device)
+}
+
+/// [`random`] on any backend.
+pub fn random_on<B: Backend, const D: usize>(
+    shape: [usize; D],
+    seed: u64,
+    device: &B::Device,
+) -> Tensor<B, D> {
+    let count: usize = shape.iter().product();
+    let values: Vec<f32> =
+        (0..count).map(|i| (i as f64 * 0.618_034 + seed as f64 * 7.3).sin() as f32).collect();
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+/// Panics with the largest difference when two tensors differ by more than `tol` anywhere.
+pub fn assert_close<B: Backend, const D: usize>(
+    actual: Tensor<B, D>,
+    expected: Tensor<B, D>,
+    tol: f32,
+    what: &str,
+) {
+    assert_eq!(actual.dims(), expected.dims(), "{what}: shapes differ");
+    let diff: f32 = (actual - expected).abs().max().into_scalar().elem();
+    assert!(diff <= tol, "{what}: max abs difference {diff} exceeds {tol}");
+}
+
+use burn::tensor::ElementConversion;

@@ -1,0 +1,353 @@
+//! Byte-level BPE tokenizer (HF `tokenizers`), Siger's special tokens and the chat template.
+//!
+//! Text is always encoded as plain text: a user who types `<|assistant|>` gets those characters,
+//! never the control token. Control tokens enter a prompt only through [`Tokenizer::encode_chat`].
+
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+use tokenizers::models::{ModelWrapper, TrainerWrapper};
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::{
+    AddedToken, DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper,
+    TokenizerImpl,
+};
+
+/// Siger's special tokens, in id order (ids 0–8 in a tokenizer trained here).
+pub const SPECIAL_TOKENS: [&str; 9] = [
+    "<|endoftext|>",
+    "<|pad|>",
+    "<|system|>",
+    "<|user|>",
+    "<|assistant|>",
+    "<|end_turn|>",
+    "<|id|>",
+    "<|en|>",
+    "<|lpg|>",
+];
+
+/// Why a tokenizer could not be built or loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenizerError {
+    /// `tokenizer.json` could not be parsed.
+    #[error("tokenizer.json is not a valid tokenizer: {0}")]
+    Parse(String),
+    /// A special token is missing or not a single id.
+    #[error("tokenizer lacks the special token {0} as a single id; it was not made for Siger")]
+    MissingSpecial(&'static str),
+    /// Training failed.
+    #[error("tokenizer training failed: {0}")]
+    Train(String),
+    /// Vocabulary too small to hold the bytes and special tokens.
+    #[error("vocab size {0} is too small: a byte-level tokenizer needs at least {min}", min = MIN_VOCAB)]
+    VocabTooSmall(usize),
+}
+
+/// 256 byte symbols plus the special tokens.
+pub const MIN_VOCAB: usize = 256 + SPECIAL_TOKENS.len();
+
+/// Ids of the special tokens in one tokenizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpecialIds {
+    /// `<|endoftext|>`: end of a document.
+    pub end_of_text: u32,
+    /// `<|pad|>`: padding.
+    pub pad: u32,
+    /// `<|system|>`: starts a system message.
+    pub system: u32,
+    /// `<|user|>`: starts a user message.
+    pub user: u32,
+    /// `<|assistant|>`: starts an assistant message.
+    pub assistant: u32,
+    /// `<|end_turn|>`: ends any message.
+    pub end_turn: u32,
+    /// `<|id|>`: Indonesian.
+    pub lang_id: u32,
+    /// `<|en|>`: English.
+    pub lang_en: u32,
+    /// `<|lpg|>`: Lampung.
+    pub lang_lpg: u32,
+}
+
+/// Who speaks a chat message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Instructions and context.
+    System,
+    /// The student.
+    User,
+    /// The model.
+    Assistant,
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Message {
+    /// Who speaks.
+    pub role: Role,
+    /// What is said.
+    pub content: String,
+}
+
+impl Message {
+    /// A message from `role`.
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self { role, content: content.into() }
+    }
+}
+
+/// The tokenizer with Siger's conventions.
+#[derive(Debug, Clone)]
+pub struct Tokenizer {
+    inner: tokenizers::Tokenizer,
+    special: SpecialIds,
+    /// The raw bytes each id stands for (empty for special tokens).
+    token_bytes: Vec<Vec<u8>>,
+}
+
+impl Tokenizer {
+    /// Trains a byte-level BPE tokenizer of `vocab_size` ids on `texts`.
+    pub fn train<I, S>(texts: I, vocab_size: usize) -> Result<Self, TokenizerError>
+    where
+        I: Iterator<Item = S> + Send,
+        S: AsRef<str> + Send,
+    {
+        if vocab_size < MIN_VOCAB {
+            return Err(TokenizerError::VocabTooSmall(vocab_size));
+        }
+        let specials = SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect();
+        let mut trainer = TrainerWrapper::BpeTrainer(
+            BpeTrainerBuilder::new()
+                .vocab_size(vocab_size)
+                .min_frequency(2)
+                .show_progress(false)
+                .special_tokens(specials)
+                .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
+                .build(),
+        );
+        let byte_level = ByteLevel::new(false, false, true);
+        let mut inner: TokenizerImpl<
+            ModelWrapper,
+            NormalizerWrapper,
+            PreTokenizerWrapper,
+            PostProcessorWrapper,
+            DecoderWrapper,
+        > = TokenizerImpl::new(ModelWrapper::BPE(BPE::default()));
+        inner
+            .with_pre_tokenizer(Some(PreTokenizerWrapper::ByteLevel(byte_level)))
+            .with_decoder(Some(DecoderWrapper::ByteLevel(byte_level)));
+        inner
+            .train(&mut trainer, texts)
+            .map_err(|e| TokenizerError::Train(e.to_string()))?;
+        Self::from_inner(tokenizers::Tokenizer::from(inner))
+    }
+
+    /// Loads a `tokenizer.json`.
+    pub fn from_json(json: &[u8]) -> Result<Self, TokenizerError> {
+        let inner = tokenizers::Tokenizer::from_bytes(json)
+            .map_err(|e| TokenizerError::Parse(e.to_string()))?;
+        Self::from_inner(inner)
+    }
+
+    /// Serialises to `tokenizer.json` form.
+    pub fn to_json(&self) -> String {
+        self.inner.to_string(false).expect("a loaded tokenizer serialises")
+    }
+
+    fn from_inner(mut inner: tokenizers::Tokenizer) -> Result<Self, TokenizerError> {
+        inner.set_encode_special_tokens(true);
+        let id = |token: &'static str| {
+            inner.token_to_id(token).ok_or(TokenizerError::MissingSpecial(token))
+        };
+        let special = SpecialIds {
+            end_of_text: id(SPECIAL_TOKENS[0])?,
+            pad: id(SPECIAL_TOKENS[1])?,
+            system: id(SPECIAL_TOKENS[2])?,
+            user: id(SPECIAL_TOKENS[3])?,
+            assistant: id(SPECIAL_TOKENS[4])?,
+            end_turn: id(SPECIAL_TOKENS[5])?,
+            lang_id: id(SPECIAL_TOKENS[6])?,
+            lang_en: id(SPECIAL_TOKENS[7])?,
+            lang_lpg: id(SPECIAL_TOKENS[8])?,
+        };
+        let unicode_to_byte = byte_level_decoding_table();
+        let size = inner.get_vocab_size(true);
+        let token_bytes = (0..size as u32)
+            .map(|id| match inner.id_to_token(id) {
+                Some(t) if SPECIAL_TOKENS.contains(&t.as_str()) => Vec::new(),
+                Some(t) => t.chars().filter_map(|c| unicode_to_byte(c)).collect(),
+                None => Vec::new(),
+            })
+            .collect();
+        Ok(Self { inner, special, token_bytes })
+    }
+
+    /// Number of ids, special tokens included.
+    pub fn vocab_size(&self) -> usize {
+        self.token_bytes.len()
+    }
+
+    /// The special tokens' ids.
+    pub fn special(&self) -> SpecialIds {
+        self.special
+    }
+
+    /// Encodes plain text; special-token spellings in it stay plain text.
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        match self.inner.encode(text, false) {
+            Ok(encoding) => encoding.get_ids().to_vec(),
+            // Encoding with no truncation or padding only fails on internal errors.
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The raw bytes of one id (empty for special tokens and unknown ids).
+    pub fn token_bytes(&self, id: u32) -> &[u8] {
+        self.token_bytes.get(id as usize).map_or(&[], Vec::as_slice)
+    }
+
+    /// Decodes ids to text, dropping special tokens; invalid UTF-8 becomes U+FFFD.
+    pub fn decode(&self, ids: &[u32]) -> String {
+        let bytes: Vec<u8> = ids.iter().flat_map(|&id| self.token_bytes(id).iter().copied()).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The chat template as text: each message is `<|role|>content<|end_turn|>` followed by a
+    /// newline; with `add_generation_prompt`, `<|assistant|>` ends the prompt.
+    pub fn render_chat(messages: &[Message], add_generation_prompt: bool) -> String {
+        let mut out = String::new();
+        for m in messages {
+            out.push_str(role_token(m.role));
+            out.push_str(&m.content);
+            out.push_str(SPECIAL_TOKENS[5]);
+            out.push('\n');
+        }
+        if add_generation_prompt {
+            out.push_str(SPECIAL_TOKENS[4]);
+        }
+        out
+    }
+
+    /// The ids of [`Self::render_chat`]'s text, with role markers as control ids and contents as
+    /// plain text.
+    pub fn encode_chat(&self, messages: &[Message], add_generation_prompt: bool) -> Vec<u32> {
+        let newline = self.encode("\n");
+        let mut ids = Vec::new();
+        for m in messages {
+            ids.push(self.role_id(m.role));
+            ids.extend(self.encode(&m.content));
+            ids.push(self.special.end_turn);
+            ids.extend(&newline);
+        }
+        if add_generation_prompt {
+            ids.push(self.special.assistant);
+        }
+        ids
+    }
+
+    fn role_id(&self, role: Role) -> u32 {
+        match role {
+            Role::System => self.special.system,
+            Role::User => self.special.user,
+            Role::Assistant => self.special.assistant,
+        }
+    }
+}
+
+fn role_token(role: Role) -> &'static str {
+    match role {
+        Role::System => SPECIAL_TOKENS[2],
+        Role::User => SPECIAL_TOKENS[3],
+        Role::Assistant => SPECIAL_TOKENS[4],
+    }
+}
+
+/// The inverse of GPT-2's `bytes_to_unicode`: printable bytes map to themselves, the other 68
+/// to U+0100 onwards, in byte order.
+fn byte_level_decoding_table() -> impl Fn(char) -> Option<u8> {
+    let printable = |b: u8| matches!(b, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF);
+    let mut table = std::collections::HashMap::with_capacity(256);
+    let mut next = 0u32;
+    for b in 0..=255u8 {
+        let c = if printable(b) {
+            char::from(b)
+        } else {
+            next += 1;
+            char::from_u32(255 + next).expect("U+0100..U+0143 are chars")
+        };
+        table.insert(c, b);
+    }
+    move |c| table.get(&c).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample_tokenizer() -> Tokenizer {
+        let corpus = [
+            "Selamat pagi, apa kabar? Saya belajar matematika dan ilmu pengetahuan alam.",
+            "Nyak haga belajagh. Tabik pun! Api kabagh?",
+            "The quick brown fox jumps over the lazy dog.",
+        ];
+        let texts = corpus.iter().cycle().take(60).copied();
+        Tokenizer::train(texts, 400).expect("training")
+    }
+
+    #[test]
+    fn round_trips_arbitrary_utf8() {
+        let tok = sample_tokenizer();
+        for text in [
+            "Selamat pagi, Bu Guru!",
+            "Nyak haga mulang, tabik pun.",
+            "مرحبا بالعالم",
+            "emoji 🦜🇮🇩 and a ZWJ 👩‍🏫",
+            "tabs\tand\nnewlines  double  spaces ",
+            "<|user|> typed by a user stays text",
+            "",
+        ] {
+            let ids = tok.encode(text);
+            assert_eq!(tok.decode(&ids), text, "ids {ids:?}");
+        }
+    }
+
+    #[test]
+    fn special_tokens_are_single_ids_in_order() {
+        let tok = sample_tokenizer();
+        for (i, token) in SPECIAL_TOKENS.iter().enumerate() {
+            assert_eq!(tok.inner.token_to_id(token), Some(i as u32), "{token}");
+        }
+        // In plain text they are not control ids.
+        assert!(!tok.encode("<|end_turn|>").contains(&tok.special().end_turn));
+    }
+
+    #[test]
+    fn chat_template_is_exact() {
+        let messages = [
+            Message::new(Role::System, "Kamu tutor."),
+            Message::new(Role::User, "Halo"),
+            Message::new(Role::Assistant, "Halo juga!"),
+            Message::new(Role::User, "Apa itu fotosintesis?"),
+        ];
+        let text = Tokenizer::render_chat(&messages, true);
+        assert_eq!(
+            text,
+            "<|system|>Kamu tutor.<|end_turn|>\n<|user|>Halo<|end_turn|>\n\
+             <|assistant|>Halo juga!<|end_turn|>\n<|user|>Apa itu fotosintesis?<|end_turn|>\n<|assistant|>"
+        );
+        let tok = sample_tokenizer();
+        let ids = tok.encode_chat(&messages, true);
+        let s = tok.special();
+        assert_eq!(ids[0], s.system);
+        assert_eq!(*ids.last().unwrap(), s.assistant);
+        assert_eq!(ids.iter().filter(|&&i| i == s.end_turn).count(), 4);
+    }
+
+    #[test]
+    fn json_round_trip_and_bad_input() {
+        let tok = sample_tokenizer();
+        let back = Tokenizer::from_json(tok.to_json().as_bytes()).unwrap();
+        assert_eq!(back.encode("Selamat pagi"), tok.encode("Selamat pagi"));
+        assert!(matches!(Tokenizer::from_json(b"{not json"), Err(TokenizerError::Parse(_))));
+        assert!(matches!(Tokenizer::train(["a"].into_iter(), 10), Err(TokenizerError::VocabTooSmall(10))));
+    }
+}
