@@ -1,1 +1,310 @@
-//! TODO
+//! Streaming generation: prefill a prompt, then sample and step until a stop token or the token
+//! limit, handing out text pieces that never split a UTF-8 character.
+//!
+//! The same [`Generator`] serves the CLI and the browser. Each token needs one read of the
+//! logits: [`Generator::next_token`] reads synchronously (native backends),
+//! [`Generator::next_token_async`] awaits the read (WebGPU, where synchronous reads panic).
+
+use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
+
+use crate::model::Model;
+use crate::sampling::{Sampler, SamplingError};
+use crate::state::State;
+use crate::tokenizer::Tokenizer;
+
+/// Why generation stopped or could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// Nothing to prefill.
+    #[error("the prompt is empty: give at least one token")]
+    EmptyPrompt,
+    /// A prompt id the model has no embedding for.
+    #[error("prompt token id {id} is outside the model's vocabulary of {vocab}")]
+    TokenOutOfVocab {
+        /// The id.
+        id: u32,
+        /// The model's vocabulary size.
+        vocab: usize,
+    },
+    /// Sampling failed.
+    #[error(transparent)]
+    Sampling(#[from] SamplingError),
+    /// Reading logits from the device failed.
+    #[error("could not read the logits from the device: {0}")]
+    Read(String),
+}
+
+/// Why generation finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinishReason {
+    /// A stop token was sampled.
+    Stop,
+    /// `max_tokens` were generated.
+    Length,
+}
+
+/// Limits of one generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerationConfig {
+    /// Most tokens to generate (the stop token not counted).
+    pub max_tokens: usize,
+    /// Ids that end generation; none of them is emitted as text.
+    pub stop_tokens: Vec<u32>,
+}
+
+impl GenerationConfig {
+    /// Stops at `<|end_turn|>` or `<|endoftext|>`, after at most `max_tokens`.
+    pub fn chat(tokenizer: &Tokenizer, max_tokens: usize) -> Self {
+        let s = tokenizer.special();
+        Self { max_tokens, stop_tokens: vec![s.end_turn, s.end_of_text] }
+    }
+}
+
+/// Buffers bytes and releases the longest valid UTF-8 prefix.
+#[derive(Debug, Default, Clone)]
+pub struct Utf8Stream {
+    pending: Vec<u8>,
+}
+
+impl Utf8Stream {
+    /// Adds bytes; returns every complete character now available. Bytes that can never form a
+    /// character come out as U+FFFD.
+    pub fn push(&mut self, bytes: &[u8]) -> String {
+        self.pending.extend_from_slice(bytes);
+        let mut out = String::new();
+        loop {
+            match std::str::from_utf8(&self.pending) {
+                Ok(s) => {
+                    out.push_str(s);
+                    self.pending.clear();
+                    return out;
+                }
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    out.push_str(std::str::from_utf8(&self.pending[..valid]).unwrap_or_default());
+                    match e.error_len() {
+                        // Incomplete character at the end: wait for more bytes.
+                        None => {
+                            self.pending.drain(..valid);
+                            return out;
+                        }
+                        Some(bad) => {
+                            out.push(char::REPLACEMENT_CHARACTER);
+                            self.pending.drain(..valid + bad);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Flushes what is left (an unfinished character becomes U+FFFD).
+    pub fn finish(&mut self) -> String {
+        let out = String::from_utf8_lossy(&self.pending).into_owned();
+        self.pending.clear();
+        out
+    }
+}
+
+/// Token-by-token generation over a caller-visible [`State`].
+#[derive(Debug)]
+pub struct Generator<'a, B: Backend> {
+    model: &'a Model<B>,
+    tokenizer: &'a Tokenizer,
+    sampler: Sampler,
+    config: GenerationConfig,
+    state: State<B>,
+    /// Logits for the next token, not yet read.
+    logits: Option<Tensor<B, 2>>,
+    /// The last sampled token, not yet fed to the model.
+    pending: Option<u32>,
+    history: Vec<u32>,
+    generated: usize,
+    text: Utf8Stream,
+    finished: Option<FinishReason>,
+}
+
+impl<'a, B: Backend> Generator<'a, B> {
+    /// Prefills `prompt` from a zero state.
+    pub fn new(
+        model: &'a Model<B>,
+        tokenizer: &'a Tokenizer,
+        prompt: &[u32],
+        sampler: Sampler,
+        config: GenerationConfig,
+    ) -> Result<Self, GenerateError> {
+        let device = model.embedding.weight.device();
+        Self::resume(model, tokenizer, model.zero_state(1, &device), prompt, sampler, config)
+    }
+
+    /// Prefills `prompt` on top of `state` (which has already read the earlier turns).
+    pub fn resume(
+        model: &'a Model<B>,
+        tokenizer: &'a Tokenizer,
+        mut state: State<B>,
+        prompt: &[u32],
+        sampler: Sampler,
+        config: GenerationConfig,
+    ) -> Result<Self, GenerateError> {
+        if prompt.is_empty() {
+            return Err(GenerateError::EmptyPrompt);
+        }
+        let vocab = model.vocab_size();
+        if let Some(&id) = prompt.iter().find(|&&id| id as usize >= vocab) {
+            return Err(GenerateError::TokenOutOfVocab { id, vocab });
+        }
+        let device = model.embedding.weight.device();
+        let ids: Vec<i64> = prompt.iter().map(|&i| i as i64).collect();
+        let tokens = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [1, prompt.len()]), &device);
+        let logits = model.prefill(tokens, &mut state);
+        Ok(Self {
+            model,
+            tokenizer,
+            sampler,
+            config,
+            state,
+            logits: Some(logits),
+            pending: None,
+            history: prompt.to_vec(),
+            generated: 0,
+            text: Utf8Stream::default(),
+            finished: None,
+        })
+    }
+
+    /// Samples the next token, reading the logits synchronously. `None` once finished.
+    pub fn next_token(&mut self) -> Option<Result<u32, GenerateError>> {
+        let logits = self.take_logits()?;
+        self.choose(logits.into_data())
+    }
+
+    /// As [`Self::next_token`], awaiting the device read (for WebGPU).
+    pub async fn next_token_async(&mut self) -> Option<Result<u32, GenerateError>> {
+        let logits = self.take_logits()?;
+        match logits.into_data_async().await {
+            Ok(data) => self.choose(data),
+            Err(e) => Some(Err(GenerateError::Read(format!("{e:?}")))),
+        }
+    }
+
+    /// Feeds the pending token (if any) and returns the logits to sample from next.
+    fn take_logits(&mut self) -> Option<Tensor<B, 2>> {
+        if self.finished.is_some() {
+            return None;
+        }
+        if let Some(token) = self.pending.take() {
+            self.feed(token);
+        }
+        self.logits.take()
+    }
+
+    fn feed(&mut self, token: u32) {
+        let device = self.model.embedding.weight.device();
+        let input = Tensor::<B, 1, Int>::from_data(TensorData::new(vec![token as i64], [1]), &device);
+        self.logits = Some(self.model.step(input, &mut self.state));
+    }
+
+    fn choose(&mut self, logits: TensorData) -> Option<Result<u32, GenerateError>> {
+        let values = match logits.convert::<f32>().to_vec::<f32>() {
+            Ok(v) => v,
+            Err(e) => return Some(Err(GenerateError::Read(format!("{e:?}")))),
+        };
+        let token = match self.sampler.sample(&values, &self.history) {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e.into())),
+        };
+        self.history.push(token);
+        self.pending = Some(token);
+        if self.config.stop_tokens.contains(&token) {
+            self.finished = Some(FinishReason::Stop);
+            return None;
+        }
+        self.generated += 1;
+        if self.generated >= self.config.max_tokens {
+            self.finished = Some(FinishReason::Length);
+        }
+        Some(Ok(token))
+    }
+
+    /// The text of a sampled token, completed characters only; see [`Self::flush`].
+    pub fn text_of(&mut self, token: u32) -> String {
+        self.text.push(self.tokenizer.token_bytes(token))
+    }
+
+    /// Whatever text is still buffered at the end (an unfinished character becomes U+FFFD).
+    pub fn flush(&mut self) -> String {
+        self.text.finish()
+    }
+
+    /// Why generation finished, once it has.
+    pub fn finish_reason(&self) -> Option<FinishReason> {
+        self.finished
+    }
+
+    /// Tokens generated so far (stop token not counted).
+    pub fn generated(&self) -> usize {
+        self.generated
+    }
+
+    /// The state after every sampled token, the stop token included, so a later turn can
+    /// [`resume`](Self::resume) from it.
+    pub fn into_state(mut self) -> State<B> {
+        if let Some(token) = self.pending.take() {
+            self.feed(token);
+        }
+        self.state
+    }
+}
+
+/// Text pieces as they are generated; pieces are never empty and never split a character.
+impl<B: Backend> Iterator for Generator<'_, B> {
+    type Item = Result<String, GenerateError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.next_token() {
+                Some(Ok(token)) => {
+                    let piece = self.text_of(token);
+                    if !piece.is_empty() {
+                        return Some(Ok(piece));
+                    }
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                None => {
+                    let rest = self.flush();
+                    return (!rest.is_empty()).then_some(Ok(rest));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_stream_never_splits_a_character() {
+        let text = "Apa kabar? 🦜 Şükür, مرحبا";
+        let bytes = text.as_bytes();
+        for chunk in 1..=5 {
+            let mut stream = Utf8Stream::default();
+            let mut out = String::new();
+            for piece in bytes.chunks(chunk) {
+                let s = stream.push(piece);
+                assert!(!s.contains(char::REPLACEMENT_CHARACTER));
+                out.push_str(&s);
+            }
+            out.push_str(&stream.finish());
+            assert_eq!(out, text, "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn utf8_stream_replaces_invalid_bytes_and_keeps_going() {
+        let mut stream = Utf8Stream::default();
+        assert_eq!(stream.push(b"ab\xffcd"), "ab\u{FFFD}cd");
+        assert_eq!(stream.push(b"\xf0\x9f"), "");
+        assert_eq!(stream.finish(), "\u{FFFD}");
+    }
+}

@@ -193,3 +193,100 @@ impl<B: Backend> Model<B> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::MoeConfig;
+    use crate::test_util::{TestBackend, assert_close, random, seeded};
+    use burn::tensor::TensorData;
+
+    type B = TestBackend;
+
+    fn tokens(batch: usize, len: usize, vocab: usize) -> Tensor<B, 2, Int> {
+        let ids: Vec<i64> = (0..batch * len).map(|i| ((i * 7919 + 13) % vocab) as i64).collect();
+        Tensor::from_data(TensorData::new(ids, [batch, len]), &Default::default())
+    }
+
+    fn model(config: &ModelConfig) -> Model<B> {
+        seeded(7, || config.init(&Default::default()).unwrap())
+    }
+
+    fn random_state(model: &Model<B>, batch: usize) -> State<B> {
+        let mut state = model.zero_state(batch, &Default::default());
+        for (i, layer) in state.layers.iter_mut().enumerate() {
+            layer.conv_state = random(layer.conv_state.dims(), 100 + i as u64, &Default::default());
+            layer.ssm_state = random(layer.ssm_state.dims(), 200 + i as u64, &Default::default());
+        }
+        state
+    }
+
+    /// Logits of a loop of `step` over `tokens`, from `state`.
+    fn stepped(model: &Model<B>, tokens: Tensor<B, 2, Int>, mut state: State<B>) -> (Tensor<B, 3>, State<B>) {
+        let [_, len] = tokens.dims();
+        let logits = (0..len)
+            .map(|t| {
+                let token = tokens.clone().narrow(1, t, 1).squeeze_dim::<1>(1);
+                model.step(token, &mut state).unsqueeze_dim(1)
+            })
+            .collect();
+        (Tensor::cat(logits, 1), state)
+    }
+
+    #[test]
+    fn forward_equals_a_loop_of_step_from_zero_and_random_state() {
+        let config = ModelConfig::tiny();
+        assert!(config.moe_layers() > 0);
+        let model = model(&config);
+        let tokens = tokens(2, 70, config.vocab_size);
+        for (what, state) in [("zero", model.zero_state(2, &Default::default())), ("random", random_state(&model, 2))] {
+            let (out, after) = model.forward_with_state(tokens.clone(), state.clone());
+            let (logits, after_steps) = stepped(&model, tokens.clone(), state);
+            assert_close(out.logits, logits, 1e-4, &format!("logits from {what} state"));
+            for (a, b) in after.layers.into_iter().zip(after_steps.layers) {
+                assert_close(a.ssm_state, b.ssm_state, 1e-4, "ssm state");
+                assert_close(a.conv_state, b.conv_state, 1e-6, "conv state");
+            }
+            assert_eq!(after.position, 70);
+        }
+    }
+
+    #[test]
+    fn prefill_then_step_continues_the_sequence() {
+        let config = ModelConfig::tiny().with_tie_embeddings(false);
+        let model = model(&config);
+        let tokens = tokens(1, 12, config.vocab_size);
+        let full = model.forward(tokens.clone()).logits;
+        let mut state = model.zero_state(1, &Default::default());
+        let last = model.prefill(tokens.clone().narrow(1, 0, 8), &mut state);
+        assert_close(last, full.clone().narrow(1, 7, 1).squeeze_dim(1), 1e-4, "prefill");
+        let (rest, _) = stepped(&model, tokens.narrow(1, 8, 4), state);
+        assert_close(rest, full.narrow(1, 8, 4), 1e-4, "steps after prefill");
+    }
+
+    #[test]
+    fn moe_signals_and_dispatch_modes() {
+        let config = ModelConfig::tiny()
+            .with_n_layers(4)
+            .with_moe(MoeConfig::new().with_moe_every(1).with_routed_experts(4).with_expert_hidden(16));
+        let model = model(&config);
+        let tokens = tokens(2, 10, config.vocab_size);
+        let gather = model.clone().with_dispatch(ExpertDispatch::Gather).forward(tokens.clone());
+        let dense = model.with_dispatch(ExpertDispatch::Dense).forward(tokens);
+        assert_close(gather.logits.clone(), dense.logits, 1e-5, "dispatch modes");
+        assert_eq!(gather.expert_load.len(), 4);
+        let dead = gather.dead_expert_fraction();
+        let aux: f32 = gather.aux_loss.into_scalar();
+        assert!(aux.is_finite() && aux > 0.0, "aux loss {aux}");
+        assert!((0.0..=1.0).contains(&dead));
+    }
+
+    #[test]
+    fn a_seeded_init_is_reproducible() {
+        let config = ModelConfig::tiny();
+        let tokens = tokens(1, 5, config.vocab_size);
+        let a = model(&config).forward(tokens.clone()).logits;
+        let b = model(&config).forward(tokens).logits;
+        assert_close(a, b, 0.0, "same seed, same model");
+    }
+}

@@ -219,7 +219,7 @@ impl<B: Backend> Moe<B> {
 mod tests {
     use super::*;
     use crate::config::MoeConfig;
-    use crate::test_util::{TestAutodiff, TestBackend, assert_close, random, random_on};
+    use crate::test_util::{TestAutodiff, TestBackend, assert_close, random, random_on, seeded};
     use crate::weights::materialize;
     use burn::module::Param;
 
@@ -232,7 +232,7 @@ mod tests {
     #[test]
     fn exactly_k_experts_get_weight_and_gates_sum_to_one() {
         let device = Default::default();
-        let moe = materialize(config().init_moe::<TestBackend>(&device));
+        let moe = seeded(1, || materialize(config().init_moe::<TestBackend>(&device)));
         let routing = moe.route(random([40, 32], 1, &device), false);
         let combine: Vec<f32> = routing.combine.to_data().to_vec().unwrap();
         for row in combine.chunks(6) {
@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn gather_and_dense_dispatch_agree() {
         let device = Default::default();
-        let moe = materialize(config().init_moe::<TestBackend>(&device));
+        let moe = seeded(1, || materialize(config().init_moe::<TestBackend>(&device)));
         let x = random([30, 32], 2, &device);
         let gather = moe.clone().with_dispatch(ExpertDispatch::Gather).forward(x.clone(), false);
         let dense = moe.with_dispatch(ExpertDispatch::Dense).forward(x, false);
@@ -264,7 +264,7 @@ mod tests {
     fn uniform_router_has_the_analytic_aux_loss() {
         // A zero router gives p = 1/E for every expert, so E · Σ f_e / E = Σ f_e = 1.
         let device = Default::default();
-        let mut moe = materialize(config().init_moe::<TestBackend>(&device));
+        let mut moe = seeded(1, || materialize(config().init_moe::<TestBackend>(&device)));
         moe.router.weight = Param::from_tensor(Tensor::zeros([32, 6], &device));
         let out = moe.forward(random([25, 32], 3, &device), false);
         let aux: f32 = out.aux_loss.into_scalar();
@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn gradients_reach_router_routed_and_shared_experts() {
         let device = Default::default();
-        let moe = config().init_moe::<TestAutodiff>(&device);
+        let moe = seeded(2, || materialize(config().init_moe::<TestAutodiff>(&device)));
         let x = random_on::<TestAutodiff, 2>([20, 32], 4, &device);
         let out = moe.forward(x, true);
         let loss = out.output.powi_scalar(2).mean() + out.aux_loss;

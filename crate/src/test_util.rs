@@ -41,3 +41,12 @@ pub fn assert_close<B: Backend, const D: usize>(
 }
 
 use burn::tensor::ElementConversion;
+
+/// Runs `init` with the backend RNG seeded, holding a lock so parallel tests cannot draw from
+/// the (process-global) RNG in between.
+pub fn seeded<T>(seed: u64, init: impl FnOnce() -> T) -> T {
+    static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = RNG.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    <TestBackend as Backend>::seed(&Default::default(), seed);
+    init()
+}
