@@ -42,13 +42,18 @@ pub struct MoeSignals<B: Backend> {
 impl ModelConfig {
     /// Builds layer `index`.
     pub(crate) fn init_layer<B: Backend>(&self, index: usize, device: &B::Device) -> Layer<B> {
-        let norm = || RmsNormConfig::new(self.d_model).with_epsilon(self.norm_eps).init(device);
+        let norm = || {
+            RmsNormConfig::new(self.d_model)
+                .with_epsilon(self.norm_eps)
+                .init(device)
+        };
         Layer {
             norm: norm(),
             mixer: self.init_mixer(device),
-            feed_forward: self
-                .is_moe_layer(index)
-                .then(|| FeedForward { norm: norm(), moe: self.init_moe(device) }),
+            feed_forward: self.is_moe_layer(index).then(|| FeedForward {
+                norm: norm(),
+                moe: self.init_moe(device),
+            }),
         }
     }
 }
@@ -56,9 +61,10 @@ impl ModelConfig {
 impl<B: Backend> Layer<B> {
     /// The same layer evaluating routed experts with `dispatch`.
     pub fn with_dispatch(mut self, dispatch: ExpertDispatch) -> Self {
-        self.feed_forward = self
-            .feed_forward
-            .map(|ff| FeedForward { norm: ff.norm, moe: ff.moe.with_dispatch(dispatch) });
+        self.feed_forward = self.feed_forward.map(|ff| FeedForward {
+            norm: ff.norm,
+            moe: ff.moe.with_dispatch(dispatch),
+        });
         self
     }
 
@@ -78,8 +84,13 @@ impl<B: Backend> Layer<B> {
             return (x, state, None);
         };
         let [b, l, d] = x.dims();
-        let out = ff.moe.forward(ff.norm.forward(x.clone()).reshape([b * l, d]), train);
-        let signals = MoeSignals { aux_loss: out.aux_loss, expert_load: out.expert_load };
+        let out = ff
+            .moe
+            .forward(ff.norm.forward(x.clone()).reshape([b * l, d]), train);
+        let signals = MoeSignals {
+            aux_loss: out.aux_loss,
+            expert_load: out.expert_load,
+        };
         (x + out.output.reshape([b, l, d]), state, Some(signals))
     }
 

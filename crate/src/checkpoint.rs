@@ -47,7 +47,9 @@ pub enum CheckpointError {
     #[error("checkpoint has no {0}: copy the whole checkpoint folder again")]
     MissingFile(&'static str),
     /// A file is shorter than the manifest says.
-    #[error("{file} is truncated: {found} of {expected} bytes; re-download or re-copy the checkpoint")]
+    #[error(
+        "{file} is truncated: {found} of {expected} bytes; re-download or re-copy the checkpoint"
+    )]
     Truncated {
         /// File name.
         file: String,
@@ -57,7 +59,9 @@ pub enum CheckpointError {
         expected: u64,
     },
     /// A file's size or hash differs from the manifest.
-    #[error("{file} is corrupted (its {what} does not match manifest.json); re-download or re-copy the checkpoint")]
+    #[error(
+        "{file} is corrupted (its {what} does not match manifest.json); re-download or re-copy the checkpoint"
+    )]
     Corrupted {
         /// File name.
         file: String,
@@ -68,7 +72,9 @@ pub enum CheckpointError {
     #[error("manifest.json is not a Siger checkpoint manifest: {0}")]
     Manifest(String),
     /// The checkpoint was written by a newer Siger.
-    #[error("checkpoint format version {found} is newer than this Siger reads ({supported}); update Siger")]
+    #[error(
+        "checkpoint format version {found} is newer than this Siger reads ({supported}); update Siger"
+    )]
     NewerVersion {
         /// Version in the manifest.
         found: u32,
@@ -85,7 +91,9 @@ pub enum CheckpointError {
     #[error(transparent)]
     Tokenizer(#[from] TokenizerError),
     /// Tokenizer and model disagree on the vocabulary.
-    #[error("tokenizer.json has {tokenizer} ids but config.json's vocab_size is {config}: the files come from different models")]
+    #[error(
+        "tokenizer.json has {tokenizer} ids but config.json's vocab_size is {config}: the files come from different models"
+    )]
     VocabMismatch {
         /// Ids in the tokenizer.
         tokenizer: usize,
@@ -168,8 +176,14 @@ pub fn parameter_counts<B: Backend>(config: &ModelConfig, model: &Model<B>) -> P
             routed += n;
         }
     }
-    let (k, e) = (config.moe.experts_per_token as u64, config.moe.routed_experts.max(1) as u64);
-    ParameterCounts { total, active_per_token: total - routed + routed * k / e }
+    let (k, e) = (
+        config.moe.experts_per_token as u64,
+        config.moe.routed_experts.max(1) as u64,
+    );
+    ParameterCounts {
+        total,
+        active_per_token: total - routed + routed * k / e,
+    }
 }
 
 /// Writes a checkpoint folder at `dir`, replacing any folder there only once the new one is
@@ -186,11 +200,17 @@ pub fn save<B: Backend>(
     };
     let metadata = HashMap::from([("format".to_string(), FORMAT.to_string())]);
     let payload: [(&str, Vec<u8>); 3] = [
-        (CONFIG_FILE, serde_json::to_vec_pretty(config).expect("configs serialise")),
+        (
+            CONFIG_FILE,
+            serde_json::to_vec_pretty(config).expect("configs serialise"),
+        ),
         (WEIGHTS_FILE, weights::to_safetensors(model, metadata)),
         (TOKENIZER_FILE, tokenizer.to_json().into_bytes()),
     ];
-    let files = payload.iter().map(|(name, bytes)| (name.to_string(), entry(bytes))).collect();
+    let files = payload
+        .iter()
+        .map(|(name, bytes)| (name.to_string(), entry(bytes)))
+        .collect();
     let manifest = Manifest {
         format: FORMAT.to_string(),
         format_version: FORMAT_VERSION,
@@ -204,7 +224,11 @@ pub fn save<B: Backend>(
     }
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("manifests serialise");
-    for (name, bytes) in payload.iter().map(|(n, b)| (*n, b.as_slice())).chain([(MANIFEST_FILE, manifest_bytes.as_slice())]) {
+    for (name, bytes) in payload
+        .iter()
+        .map(|(n, b)| (*n, b.as_slice()))
+        .chain([(MANIFEST_FILE, manifest_bytes.as_slice())])
+    {
         let path = staging.join(name);
         write_synced(&path, bytes).map_err(io(&path))?;
     }
@@ -248,7 +272,12 @@ pub fn load_files<B: Backend>(
     }
     let tensors = weights::read_safetensors(&files.weights)?;
     let model = weights::load_named(config.init::<B>(device)?, tensors, device)?;
-    Ok(Checkpoint { config, model, tokenizer, manifest })
+    Ok(Checkpoint {
+        config,
+        model,
+        tokenizer,
+        manifest,
+    })
 }
 
 /// Checks the manifest and every file's size and hash.
@@ -256,10 +285,16 @@ pub fn verify(files: &CheckpointFiles) -> Result<Manifest, CheckpointError> {
     let manifest: Manifest = serde_json::from_slice(&files.manifest)
         .map_err(|e| CheckpointError::Manifest(e.to_string()))?;
     if manifest.format != FORMAT {
-        return Err(CheckpointError::Manifest(format!("format is \"{}\", expected \"{FORMAT}\"", manifest.format)));
+        return Err(CheckpointError::Manifest(format!(
+            "format is \"{}\", expected \"{FORMAT}\"",
+            manifest.format
+        )));
     }
     if manifest.format_version > FORMAT_VERSION {
-        return Err(CheckpointError::NewerVersion { found: manifest.format_version, supported: FORMAT_VERSION });
+        return Err(CheckpointError::NewerVersion {
+            found: manifest.format_version,
+            supported: FORMAT_VERSION,
+        });
     }
     let contents = [&files.config, &files.weights, &files.tokenizer];
     for (name, bytes) in PAYLOAD.iter().zip(contents) {
@@ -269,24 +304,39 @@ pub fn verify(files: &CheckpointFiles) -> Result<Manifest, CheckpointError> {
             .ok_or_else(|| CheckpointError::Manifest(format!("no entry for {name}")))?;
         let found = bytes.len() as u64;
         if found < expected.bytes {
-            return Err(CheckpointError::Truncated { file: name.to_string(), found, expected: expected.bytes });
+            return Err(CheckpointError::Truncated {
+                file: name.to_string(),
+                found,
+                expected: expected.bytes,
+            });
         }
         if found != expected.bytes {
-            return Err(CheckpointError::Corrupted { file: name.to_string(), what: "size" });
+            return Err(CheckpointError::Corrupted {
+                file: name.to_string(),
+                what: "size",
+            });
         }
         if entry(bytes).sha256 != expected.sha256 {
-            return Err(CheckpointError::Corrupted { file: name.to_string(), what: "sha256" });
+            return Err(CheckpointError::Corrupted {
+                file: name.to_string(),
+                what: "sha256",
+            });
         }
     }
     Ok(manifest)
 }
 
 fn entry(bytes: &[u8]) -> FileEntry {
-    FileEntry { bytes: bytes.len() as u64, sha256: hex::encode(Sha256::digest(bytes)) }
+    FileEntry {
+        bytes: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(bytes)),
+    }
 }
 
 fn sibling(dir: &Path, tag: &str) -> PathBuf {
-    let name = dir.file_name().map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
+    let name = dir
+        .file_name()
+        .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
     dir.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }
 
@@ -318,7 +368,10 @@ fn replace_dir(staging: &Path, dir: &Path) -> std::io::Result<()> {
 /// Checks that a module's float parameters carry the names the checkpoint format documents.
 #[doc(hidden)]
 pub fn tensor_names<B: Backend, M: Module<B>>(module: &M) -> Vec<String> {
-    weights::named_tensors(module).into_iter().map(|(n, _)| n).collect()
+    weights::named_tensors(module)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
 }
 
 #[cfg(test)]
@@ -330,7 +383,10 @@ mod tests {
     type B = TestBackend;
 
     fn tokenizer() -> Tokenizer {
-        let corpus = ["Selamat pagi, apa kabar? Kita belajar bersama.", "Tabik pun, nyak haga belajagh."];
+        let corpus = [
+            "Selamat pagi, apa kabar? Kita belajar bersama.",
+            "Tabik pun, nyak haga belajagh.",
+        ];
         Tokenizer::train(corpus.iter().cycle().take(40).copied(), 300).unwrap()
     }
 
@@ -342,7 +398,9 @@ mod tests {
 
     fn logits(model: &Model<B>) -> Tensor<B, 3> {
         let ids = TensorData::new(vec![1i64, 40, 7, 99, 3, 250], [1, 6]);
-        model.forward(Tensor::<B, 2, Int>::from_data(ids, &Default::default())).logits
+        model
+            .forward(Tensor::<B, 2, Int>::from_data(ids, &Default::default()))
+            .logits
     }
 
     fn load_err(dir: &Path) -> CheckpointError {
@@ -357,12 +415,20 @@ mod tests {
         let model = saved(&dir, &config);
         let loaded = load::<B>(&dir, &Default::default()).unwrap();
         assert_eq!(loaded.config, config);
-        assert_close(logits(&loaded.model), logits(&model), 0.0, "reloaded logits");
+        assert_close(
+            logits(&loaded.model),
+            logits(&model),
+            0.0,
+            "reloaded logits",
+        );
         let counts = loaded.manifest.parameters;
         assert!(counts.active_per_token < counts.total);
         // Saving again over it replaces it atomically and leaves no staging folders behind.
         save(&dir, &config, &loaded.model, &loaded.tokenizer).unwrap();
-        let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("ckpt")]);
     }
 
@@ -381,18 +447,29 @@ mod tests {
         let middle = flipped.len() / 2;
         flipped[middle] ^= 0x10;
         std::fs::write(&weights, &flipped).unwrap();
-        assert!(matches!(load_err(&dir), CheckpointError::Corrupted { what: "sha256", .. }));
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::Corrupted { what: "sha256", .. }
+        ));
 
         std::fs::remove_file(&weights).unwrap();
-        assert!(matches!(load_err(&dir), CheckpointError::MissingFile(WEIGHTS_FILE)));
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::MissingFile(WEIGHTS_FILE)
+        ));
     }
 
     /// Rewrites one payload file and its manifest entry, so only the content can be at fault.
     fn replace_consistently(dir: &Path, file: &str, bytes: Vec<u8>) {
         std::fs::write(dir.join(file), &bytes).unwrap();
-        let mut manifest: Manifest = serde_json::from_slice(&std::fs::read(dir.join(MANIFEST_FILE)).unwrap()).unwrap();
+        let mut manifest: Manifest =
+            serde_json::from_slice(&std::fs::read(dir.join(MANIFEST_FILE)).unwrap()).unwrap();
         manifest.files.insert(file.to_string(), entry(&bytes));
-        std::fs::write(dir.join(MANIFEST_FILE), serde_json::to_vec(&manifest).unwrap()).unwrap();
+        std::fs::write(
+            dir.join(MANIFEST_FILE),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -404,25 +481,52 @@ mod tests {
         // A config that does not match the tensors.
         let wider = serde_json::to_vec(&ModelConfig::tiny().with_d_model(48)).unwrap();
         replace_consistently(&dir, CONFIG_FILE, wider);
-        assert!(matches!(load_err(&dir), CheckpointError::Weights(WeightsError::Shape { .. })));
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::Weights(WeightsError::Shape { .. })
+        ));
         let deeper = serde_json::to_vec(&ModelConfig::tiny().with_n_layers(3)).unwrap();
         replace_consistently(&dir, CONFIG_FILE, deeper);
-        assert!(matches!(load_err(&dir), CheckpointError::Weights(WeightsError::Missing(_))));
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::Weights(WeightsError::Missing(_))
+        ));
 
         // A tokenizer with more ids than the model's vocabulary.
         let small_vocab = serde_json::to_vec(&ModelConfig::tiny().with_vocab_size(280)).unwrap();
         replace_consistently(&dir, CONFIG_FILE, small_vocab);
-        assert!(matches!(load_err(&dir), CheckpointError::VocabMismatch { tokenizer: 300, config: 280 }));
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::VocabMismatch {
+                tokenizer: 300,
+                config: 280
+            }
+        ));
 
         // An invalid config.
-        replace_consistently(&dir, CONFIG_FILE, serde_json::to_vec(&ModelConfig::tiny().with_d_model(0)).unwrap());
-        assert!(matches!(load_err(&dir), CheckpointError::Config(ConfigError::Zero("d_model"))));
+        replace_consistently(
+            &dir,
+            CONFIG_FILE,
+            serde_json::to_vec(&ModelConfig::tiny().with_d_model(0)).unwrap(),
+        );
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::Config(ConfigError::Zero("d_model"))
+        ));
 
         // A newer format.
-        let mut manifest: Manifest = serde_json::from_slice(&std::fs::read(dir.join(MANIFEST_FILE)).unwrap()).unwrap();
+        let mut manifest: Manifest =
+            serde_json::from_slice(&std::fs::read(dir.join(MANIFEST_FILE)).unwrap()).unwrap();
         manifest.format_version = FORMAT_VERSION + 1;
-        std::fs::write(dir.join(MANIFEST_FILE), serde_json::to_vec(&manifest).unwrap()).unwrap();
-        assert!(matches!(load_err(&dir), CheckpointError::NewerVersion { .. }));
+        std::fs::write(
+            dir.join(MANIFEST_FILE),
+            serde_json::to_vec(&manifest).unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::NewerVersion { .. }
+        ));
 
         std::fs::write(dir.join(MANIFEST_FILE), b"not json").unwrap();
         assert!(matches!(load_err(&dir), CheckpointError::Manifest(_)));
@@ -445,7 +549,10 @@ mod tests {
             "layers.1.feed_forward.moe.shared_experts.0.gate_proj.weight",
             "norm_f.gamma",
         ] {
-            assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} missing from {names:?}"
+            );
         }
         assert!(!names.iter().any(|n| n.starts_with("layers.0.feed_forward")));
     }

@@ -217,7 +217,11 @@ impl ModelConfig {
             if value.is_finite() && value > 0.0 {
                 Ok(())
             } else {
-                Err(ConfigError::Range { field, value, expected: "a finite number > 0" })
+                Err(ConfigError::Range {
+                    field,
+                    value,
+                    expected: "a finite number > 0",
+                })
             }
         };
         positive("dt_min", self.dt_min)?;
@@ -249,13 +253,20 @@ impl MoeConfig {
             return Err(ConfigError::Zero("moe.expert_hidden"));
         }
         if self.experts_per_token == 0 || self.experts_per_token > self.routed_experts {
-            return Err(ConfigError::TopK { k: self.experts_per_token, e: self.routed_experts });
+            return Err(ConfigError::TopK {
+                k: self.experts_per_token,
+                e: self.routed_experts,
+            });
         }
         let non_negative = |field, value: f64| {
             if value.is_finite() && value >= 0.0 {
                 Ok(())
             } else {
-                Err(ConfigError::Range { field, value, expected: "a finite number >= 0" })
+                Err(ConfigError::Range {
+                    field,
+                    value,
+                    expected: "a finite number >= 0",
+                })
             }
         };
         non_negative("moe.aux_loss_weight", self.aux_loss_weight)?;
@@ -299,7 +310,11 @@ mod tests {
             let back: ModelConfig = serde_json::from_str(&json).unwrap();
             assert_eq!(back, c);
         }
-        assert!(serde_json::to_string(&ModelConfig::tiny()).unwrap().contains("\"auto\""));
+        assert!(
+            serde_json::to_string(&ModelConfig::tiny())
+                .unwrap()
+                .contains("\"auto\"")
+        );
     }
 
     #[test]
@@ -309,7 +324,10 @@ mod tests {
             Err(ConfigError::Zero("d_model"))
         );
         let bad_k = ModelConfig::tiny().with_moe(MoeConfig::new().with_experts_per_token(9));
-        assert!(matches!(bad_k.validate(), Err(ConfigError::TopK { k: 9, e: 8 })));
+        assert!(matches!(
+            bad_k.validate(),
+            Err(ConfigError::TopK { k: 9, e: 8 })
+        ));
         let bad_dt = ModelConfig::tiny().with_dt_min(1.0).with_dt_max(0.1);
         assert!(bad_dt.validate().is_err());
         assert!(ModelConfig::tiny().validate().is_ok());

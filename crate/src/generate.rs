@@ -56,7 +56,10 @@ impl GenerationConfig {
     /// Stops at `<|end_turn|>` or `<|endoftext|>`, after at most `max_tokens`.
     pub fn chat(tokenizer: &Tokenizer, max_tokens: usize) -> Self {
         let s = tokenizer.special();
-        Self { max_tokens, stop_tokens: vec![s.end_turn, s.end_of_text] }
+        Self {
+            max_tokens,
+            stop_tokens: vec![s.end_turn, s.end_of_text],
+        }
     }
 }
 
@@ -134,7 +137,14 @@ impl<'a, B: Backend> Generator<'a, B> {
         config: GenerationConfig,
     ) -> Result<Self, GenerateError> {
         let device = model.embedding.weight.device();
-        Self::resume(model, tokenizer, model.zero_state(1, &device), prompt, sampler, config)
+        Self::resume(
+            model,
+            tokenizer,
+            model.zero_state(1, &device),
+            prompt,
+            sampler,
+            config,
+        )
     }
 
     /// Prefills `prompt` on top of `state` (which has already read the earlier turns).
@@ -155,7 +165,8 @@ impl<'a, B: Backend> Generator<'a, B> {
         }
         let device = model.embedding.weight.device();
         let ids: Vec<i64> = prompt.iter().map(|&i| i as i64).collect();
-        let tokens = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [1, prompt.len()]), &device);
+        let tokens =
+            Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [1, prompt.len()]), &device);
         let logits = model.prefill(tokens, &mut state);
         Ok(Self {
             model,
@@ -200,7 +211,8 @@ impl<'a, B: Backend> Generator<'a, B> {
 
     fn feed(&mut self, token: u32) {
         let device = self.model.embedding.weight.device();
-        let input = Tensor::<B, 1, Int>::from_data(TensorData::new(vec![token as i64], [1]), &device);
+        let input =
+            Tensor::<B, 1, Int>::from_data(TensorData::new(vec![token as i64], [1]), &device);
         self.logits = Some(self.model.step(input, &mut self.state));
     }
 

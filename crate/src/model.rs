@@ -47,7 +47,12 @@ impl<B: Backend> ModelOutput<B> {
         let counts: Vec<f32> = self
             .expert_load
             .iter()
-            .flat_map(|load| load.to_data().convert::<f32>().to_vec::<f32>().unwrap_or_default())
+            .flat_map(|load| {
+                load.to_data()
+                    .convert::<f32>()
+                    .to_vec::<f32>()
+                    .unwrap_or_default()
+            })
             .collect();
         if counts.is_empty() {
             return 0.0;
@@ -62,15 +67,24 @@ impl ModelConfig {
     pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Model<B>, ConfigError> {
         self.validate()?;
         let embedding = EmbeddingConfig::new(self.vocab_size, self.d_model)
-            .with_initializer(Initializer::Normal { mean: 0.0, std: self.init_std })
+            .with_initializer(Initializer::Normal {
+                mean: 0.0,
+                std: self.init_std,
+            })
             .init(device);
         let lm_head = (!self.tie_embeddings).then(|| {
-            LinearConfig::new(self.d_model, self.vocab_size).with_bias(false).init(device)
+            LinearConfig::new(self.d_model, self.vocab_size)
+                .with_bias(false)
+                .init(device)
         });
         let model = Model {
             embedding,
-            layers: (0..self.n_layers).map(|i| self.init_layer(i, device)).collect(),
-            norm_f: RmsNormConfig::new(self.d_model).with_epsilon(self.norm_eps).init(device),
+            layers: (0..self.n_layers)
+                .map(|i| self.init_layer(i, device))
+                .collect(),
+            norm_f: RmsNormConfig::new(self.d_model)
+                .with_epsilon(self.norm_eps)
+                .init(device),
             lm_head,
         };
         Ok(materialize(model))
@@ -80,14 +94,22 @@ impl ModelConfig {
 impl<B: Backend> Model<B> {
     /// The same model evaluating its routed experts with `dispatch` (see [`ExpertDispatch`]).
     pub fn with_dispatch(mut self, dispatch: ExpertDispatch) -> Self {
-        self.layers = self.layers.into_iter().map(|l| l.with_dispatch(dispatch)).collect();
+        self.layers = self
+            .layers
+            .into_iter()
+            .map(|l| l.with_dispatch(dispatch))
+            .collect();
         self
     }
 
     /// The state before any token, for `batch` sequences.
     pub fn zero_state(&self, batch: usize, device: &B::Device) -> State<B> {
         State {
-            layers: self.layers.iter().map(|l| l.mixer.zero_state(batch, device)).collect(),
+            layers: self
+                .layers
+                .iter()
+                .map(|l| l.mixer.zero_state(batch, device))
+                .collect(),
             position: 0,
         }
     }
@@ -138,7 +160,10 @@ impl<B: Backend> Model<B> {
     /// # Shapes
     /// tokens `[b]` → logits `[b, vocab_size]`.
     pub fn step(&self, tokens: Tensor<B, 1, Int>, state: &mut State<B>) -> Tensor<B, 2> {
-        let mut x = self.embedding.forward(tokens.unsqueeze_dim(1)).squeeze_dim::<2>(1);
+        let mut x = self
+            .embedding
+            .forward(tokens.unsqueeze_dim(1))
+            .squeeze_dim::<2>(1);
         for (layer, layer_state) in self.layers.iter().zip(state.layers.iter_mut()) {
             x = layer.step(x, layer_state);
         }
@@ -157,10 +182,20 @@ impl<B: Backend> Model<B> {
         let device = logits.device();
         let aux_loss = match signals.len() {
             0 => Tensor::zeros([1], &device),
-            n => Tensor::cat(signals.iter().map(|s| s.aux_loss.clone()).collect(), 0).sum() / n as f64,
+            n => {
+                Tensor::cat(signals.iter().map(|s| s.aux_loss.clone()).collect(), 0).sum()
+                    / n as f64
+            }
         };
         let expert_load = signals.into_iter().map(|s| s.expert_load).collect();
-        (ModelOutput { logits, aux_loss, expert_load }, state)
+        (
+            ModelOutput {
+                logits,
+                aux_loss,
+                expert_load,
+            },
+            state,
+        )
     }
 
     fn trunk(
@@ -179,7 +214,10 @@ impl<B: Backend> Model<B> {
             layer_states.push(next);
             signals.extend(moe);
         }
-        let state = State { layers: layer_states, position: state.position + length };
+        let state = State {
+            layers: layer_states,
+            position: state.position + length,
+        };
         (x, state, signals)
     }
 
@@ -204,7 +242,9 @@ mod tests {
     type B = TestBackend;
 
     fn tokens(batch: usize, len: usize, vocab: usize) -> Tensor<B, 2, Int> {
-        let ids: Vec<i64> = (0..batch * len).map(|i| ((i * 7919 + 13) % vocab) as i64).collect();
+        let ids: Vec<i64> = (0..batch * len)
+            .map(|i| ((i * 7919 + 13) % vocab) as i64)
+            .collect();
         Tensor::from_data(TensorData::new(ids, [batch, len]), &Default::default())
     }
 
@@ -222,7 +262,11 @@ mod tests {
     }
 
     /// Logits of a loop of `step` over `tokens`, from `state`.
-    fn stepped(model: &Model<B>, tokens: Tensor<B, 2, Int>, mut state: State<B>) -> (Tensor<B, 3>, State<B>) {
+    fn stepped(
+        model: &Model<B>,
+        tokens: Tensor<B, 2, Int>,
+        mut state: State<B>,
+    ) -> (Tensor<B, 3>, State<B>) {
         let [_, len] = tokens.dims();
         let logits = (0..len)
             .map(|t| {
@@ -239,10 +283,18 @@ mod tests {
         assert!(config.moe_layers() > 0);
         let model = model(&config);
         let tokens = tokens(2, 70, config.vocab_size);
-        for (what, state) in [("zero", model.zero_state(2, &Default::default())), ("random", random_state(&model, 2))] {
+        for (what, state) in [
+            ("zero", model.zero_state(2, &Default::default())),
+            ("random", random_state(&model, 2)),
+        ] {
             let (out, after) = model.forward_with_state(tokens.clone(), state.clone());
             let (logits, after_steps) = stepped(&model, tokens.clone(), state);
-            assert_close(out.logits, logits, 1e-4, &format!("logits from {what} state"));
+            assert_close(
+                out.logits,
+                logits,
+                1e-4,
+                &format!("logits from {what} state"),
+            );
             for (a, b) in after.layers.into_iter().zip(after_steps.layers) {
                 assert_close(a.ssm_state, b.ssm_state, 1e-4, "ssm state");
                 assert_close(a.conv_state, b.conv_state, 1e-6, "conv state");
@@ -259,19 +311,30 @@ mod tests {
         let full = model.forward(tokens.clone()).logits;
         let mut state = model.zero_state(1, &Default::default());
         let last = model.prefill(tokens.clone().narrow(1, 0, 8), &mut state);
-        assert_close(last, full.clone().narrow(1, 7, 1).squeeze_dim(1), 1e-4, "prefill");
+        assert_close(
+            last,
+            full.clone().narrow(1, 7, 1).squeeze_dim(1),
+            1e-4,
+            "prefill",
+        );
         let (rest, _) = stepped(&model, tokens.narrow(1, 8, 4), state);
         assert_close(rest, full.narrow(1, 8, 4), 1e-4, "steps after prefill");
     }
 
     #[test]
     fn moe_signals_and_dispatch_modes() {
-        let config = ModelConfig::tiny()
-            .with_n_layers(4)
-            .with_moe(MoeConfig::new().with_moe_every(1).with_routed_experts(4).with_expert_hidden(16));
+        let config = ModelConfig::tiny().with_n_layers(4).with_moe(
+            MoeConfig::new()
+                .with_moe_every(1)
+                .with_routed_experts(4)
+                .with_expert_hidden(16),
+        );
         let model = model(&config);
         let tokens = tokens(2, 10, config.vocab_size);
-        let gather = model.clone().with_dispatch(ExpertDispatch::Gather).forward(tokens.clone());
+        let gather = model
+            .clone()
+            .with_dispatch(ExpertDispatch::Gather)
+            .forward(tokens.clone());
         let dense = model.with_dispatch(ExpertDispatch::Dense).forward(tokens);
         assert_close(gather.logits.clone(), dense.logits, 1e-5, "dispatch modes");
         assert_eq!(gather.expert_load.len(), 4);

@@ -99,7 +99,10 @@ impl ModelConfig {
                     .init(device),
             }
         };
-        let router_init = burn::module::Initializer::Normal { mean: 0.0, std: self.init_std };
+        let router_init = burn::module::Initializer::Normal {
+            mean: 0.0,
+            std: self.init_std,
+        };
         Moe {
             router: LinearConfig::new(self.d_model, moe.routed_experts)
                 .with_bias(false)
@@ -132,11 +135,24 @@ impl<B: Backend> Moe<B> {
             x
         };
         let probs = softmax(self.router.forward(x), 1);
-        let (_, top_experts) = probs.clone().detach().topk_with_indices(self.experts_per_token, 1);
+        let (_, top_experts) = probs
+            .clone()
+            .detach()
+            .topk_with_indices(self.experts_per_token, 1);
         let chosen = probs.clone().gather(1, top_experts.clone());
         let gates = chosen.clone() / chosen.sum_dim(1);
-        let combine = probs.zeros_like().scatter(1, top_experts.clone(), gates.clone(), IndexingUpdateOp::Add);
-        Routing { probs, top_experts, gates, combine }
+        let combine = probs.zeros_like().scatter(
+            1,
+            top_experts.clone(),
+            gates.clone(),
+            IndexingUpdateOp::Add,
+        );
+        Routing {
+            probs,
+            top_experts,
+            gates,
+            combine,
+        }
     }
 
     /// Runs the sublayer (without its norm and residual).
@@ -154,7 +170,11 @@ impl<B: Backend> Moe<B> {
         }
         let expert_load = self.expert_load(&routing);
         let aux_loss = self.load_balancing_loss(&routing, expert_load.clone());
-        MoeOutput { output, aux_loss, expert_load }
+        MoeOutput {
+            output,
+            aux_loss,
+            expert_load,
+        }
     }
 
     fn routed_dense(&self, x: Tensor<B, 2>, routing: &Routing<B>) -> Tensor<B, 2> {
@@ -168,7 +188,12 @@ impl<B: Backend> Moe<B> {
 
     fn routed_gather(&self, x: Tensor<B, 2>, routing: &Routing<B>) -> Tensor<B, 2> {
         let device = x.device();
-        let choices: Vec<i64> = routing.top_experts.to_data().convert::<i64>().to_vec().expect("routing indices are integers");
+        let choices: Vec<i64> = routing
+            .top_experts
+            .to_data()
+            .convert::<i64>()
+            .to_vec()
+            .expect("routing indices are integers");
         let k = self.experts_per_token;
         let mut out = x.zeros_like();
         for (e, expert) in self.experts.iter().enumerate() {
@@ -183,7 +208,11 @@ impl<B: Backend> Moe<B> {
             }
             let count = rows.len();
             let rows = Tensor::<B, 1, Int>::from_data(TensorData::new(rows, [count]), &device);
-            let gate = routing.combine.clone().select(0, rows.clone()).narrow(1, e, 1);
+            let gate = routing
+                .combine
+                .clone()
+                .select(0, rows.clone())
+                .narrow(1, e, 1);
             let y = expert.forward(x.clone().select(0, rows.clone())) * gate;
             out = out.select_assign(0, rows, y, IndexingUpdateOp::Add);
         }
@@ -225,7 +254,10 @@ mod tests {
 
     fn config() -> ModelConfig {
         ModelConfig::tiny().with_moe(
-            MoeConfig::new().with_routed_experts(6).with_experts_per_token(2).with_expert_hidden(16),
+            MoeConfig::new()
+                .with_routed_experts(6)
+                .with_experts_per_token(2)
+                .with_expert_hidden(16),
         )
     }
 
@@ -242,8 +274,14 @@ mod tests {
         // The chosen experts are the most probable ones.
         let probs: Vec<f32> = routing.probs.to_data().to_vec().unwrap();
         for (p, c) in probs.chunks(6).zip(combine.chunks(6)) {
-            let min_chosen = (0..6).filter(|&e| c[e] > 0.0).map(|e| p[e]).fold(f32::MAX, f32::min);
-            let max_other = (0..6).filter(|&e| c[e] == 0.0).map(|e| p[e]).fold(0.0, f32::max);
+            let min_chosen = (0..6)
+                .filter(|&e| c[e] > 0.0)
+                .map(|e| p[e])
+                .fold(f32::MAX, f32::min);
+            let max_other = (0..6)
+                .filter(|&e| c[e] == 0.0)
+                .map(|e| p[e])
+                .fold(0.0, f32::max);
             assert!(min_chosen >= max_other);
         }
     }
@@ -253,7 +291,10 @@ mod tests {
         let device = Default::default();
         let moe = seeded(1, || materialize(config().init_moe::<TestBackend>(&device)));
         let x = random([30, 32], 2, &device);
-        let gather = moe.clone().with_dispatch(ExpertDispatch::Gather).forward(x.clone(), false);
+        let gather = moe
+            .clone()
+            .with_dispatch(ExpertDispatch::Gather)
+            .forward(x.clone(), false);
         let dense = moe.with_dispatch(ExpertDispatch::Dense).forward(x, false);
         assert_close(gather.output, dense.output, 1e-5, "moe output");
         let load: Vec<f32> = gather.expert_load.to_data().to_vec().unwrap();
@@ -274,7 +315,9 @@ mod tests {
     #[test]
     fn gradients_reach_router_routed_and_shared_experts() {
         let device = Default::default();
-        let moe = seeded(2, || materialize(config().init_moe::<TestAutodiff>(&device)));
+        let moe = seeded(2, || {
+            materialize(config().init_moe::<TestAutodiff>(&device))
+        });
         let x = random_on::<TestAutodiff, 2>([20, 32], 4, &device);
         let out = moe.forward(x, true);
         let loss = out.output.powi_scalar(2).mean() + out.aux_loss;
@@ -283,7 +326,10 @@ mod tests {
             p.grad(&grads).expect("gradient").abs().sum().into_scalar()
         };
         assert!(norm(&moe.router.weight) > 0.0, "router");
-        assert!(norm(&moe.shared_experts[0].down_proj.weight) > 0.0, "shared expert");
+        assert!(
+            norm(&moe.shared_experts[0].down_proj.weight) > 0.0,
+            "shared expert"
+        );
         let routed: f32 = moe.experts.iter().map(|e| norm(&e.up_proj.weight)).sum();
         assert!(routed > 0.0, "routed experts");
     }

@@ -46,7 +46,13 @@ pub struct SamplingConfig {
 
 impl Default for SamplingConfig {
     fn default() -> Self {
-        Self { temperature: 0.0, top_k: None, top_p: 1.0, repetition_penalty: 1.0, seed: 0 }
+        Self {
+            temperature: 0.0,
+            top_k: None,
+            top_p: 1.0,
+            repetition_penalty: 1.0,
+            seed: 0,
+        }
     }
 }
 
@@ -131,7 +137,11 @@ impl Sampler {
             }
         }
         for (logit, _) in logits.iter_mut().zip(&seen).filter(|(_, s)| **s) {
-            *logit = if *logit > 0.0 { *logit / penalty } else { *logit * penalty };
+            *logit = if *logit > 0.0 {
+                *logit / penalty
+            } else {
+                *logit * penalty
+            };
         }
     }
 
@@ -182,26 +192,40 @@ mod tests {
     use super::*;
 
     fn logits() -> Vec<f32> {
-        (0..50).map(|i| ((i * 37 % 50) as f32 * 0.173).sin() * 3.0).collect()
+        (0..50)
+            .map(|i| ((i * 37 % 50) as f32 * 0.173).sin() * 3.0)
+            .collect()
     }
 
     #[test]
     fn greedy_is_argmax() {
         let l = logits();
-        let best = l.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0 as u32;
+        let best = l
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .unwrap()
+            .0 as u32;
         assert_eq!(Sampler::greedy().sample(&l, &[]).unwrap(), best);
         assert_eq!(argmax(&[1.0, 3.0, 3.0]), 1);
     }
 
     #[test]
     fn a_fixed_seed_gives_identical_samples() {
-        let config = SamplingConfig { temperature: 1.0, seed: 42, ..Default::default() };
+        let config = SamplingConfig {
+            temperature: 1.0,
+            seed: 42,
+            ..Default::default()
+        };
         let run = |c: SamplingConfig| -> Vec<u32> {
             let mut s = Sampler::new(c).unwrap();
             (0..64).map(|_| s.sample(&logits(), &[]).unwrap()).collect()
         };
         assert_eq!(run(config.clone()), run(config.clone()));
-        assert_ne!(run(config.clone()), run(SamplingConfig { seed: 43, ..config }));
+        assert_ne!(
+            run(config.clone()),
+            run(SamplingConfig { seed: 43, ..config })
+        );
     }
 
     #[test]
@@ -209,19 +233,33 @@ mod tests {
         let l = logits();
         let mut sorted: Vec<u32> = (0..50).collect();
         sorted.sort_by(|&a, &b| l[b as usize].total_cmp(&l[a as usize]));
-        let mut s = Sampler::new(SamplingConfig { temperature: 2.0, top_k: Some(3), ..Default::default() }).unwrap();
+        let mut s = Sampler::new(SamplingConfig {
+            temperature: 2.0,
+            top_k: Some(3),
+            ..Default::default()
+        })
+        .unwrap();
         for _ in 0..200 {
             assert!(sorted[..3].contains(&s.sample(&l, &[]).unwrap()));
         }
         // A tiny top-p keeps only the most likely token.
-        let mut s = Sampler::new(SamplingConfig { temperature: 1.0, top_p: 1e-6, ..Default::default() }).unwrap();
+        let mut s = Sampler::new(SamplingConfig {
+            temperature: 1.0,
+            top_p: 1e-6,
+            ..Default::default()
+        })
+        .unwrap();
         assert!((0..50).all(|_| s.sample(&l, &[]).unwrap() == sorted[0]));
     }
 
     #[test]
     fn repetition_penalty_steers_away_from_seen_tokens() {
         let l = vec![2.0, 1.9, -1.0];
-        let mut s = Sampler::new(SamplingConfig { repetition_penalty: 1.5, ..Default::default() }).unwrap();
+        let mut s = Sampler::new(SamplingConfig {
+            repetition_penalty: 1.5,
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(s.sample(&l, &[0]).unwrap(), 1);
         assert_eq!(s.sample(&l, &[]).unwrap(), 0);
     }
@@ -229,20 +267,53 @@ mod tests {
     #[test]
     fn every_bad_parameter_is_an_error() {
         let bad = [
-            SamplingConfig { temperature: f32::NAN, ..Default::default() },
-            SamplingConfig { temperature: -0.5, ..Default::default() },
-            SamplingConfig { temperature: f32::INFINITY, ..Default::default() },
-            SamplingConfig { top_k: Some(0), ..Default::default() },
-            SamplingConfig { top_p: 0.0, ..Default::default() },
-            SamplingConfig { top_p: 1.5, ..Default::default() },
-            SamplingConfig { top_p: f32::NAN, ..Default::default() },
-            SamplingConfig { repetition_penalty: 0.0, ..Default::default() },
-            SamplingConfig { repetition_penalty: f32::NAN, ..Default::default() },
+            SamplingConfig {
+                temperature: f32::NAN,
+                ..Default::default()
+            },
+            SamplingConfig {
+                temperature: -0.5,
+                ..Default::default()
+            },
+            SamplingConfig {
+                temperature: f32::INFINITY,
+                ..Default::default()
+            },
+            SamplingConfig {
+                top_k: Some(0),
+                ..Default::default()
+            },
+            SamplingConfig {
+                top_p: 0.0,
+                ..Default::default()
+            },
+            SamplingConfig {
+                top_p: 1.5,
+                ..Default::default()
+            },
+            SamplingConfig {
+                top_p: f32::NAN,
+                ..Default::default()
+            },
+            SamplingConfig {
+                repetition_penalty: 0.0,
+                ..Default::default()
+            },
+            SamplingConfig {
+                repetition_penalty: f32::NAN,
+                ..Default::default()
+            },
         ];
         for config in bad {
             assert!(Sampler::new(config.clone()).is_err(), "{config:?} accepted");
         }
-        assert_eq!(Sampler::greedy().sample(&[], &[]), Err(SamplingError::Empty));
-        assert_eq!(Sampler::greedy().sample(&[0.0, f32::NAN], &[]), Err(SamplingError::NaN));
+        assert_eq!(
+            Sampler::greedy().sample(&[], &[]),
+            Err(SamplingError::Empty)
+        );
+        assert_eq!(
+            Sampler::greedy().sample(&[0.0, f32::NAN], &[]),
+            Err(SamplingError::NaN)
+        );
     }
 }

@@ -23,8 +23,9 @@ pub fn random_on<B: Backend, const D: usize>(
     device: &B::Device,
 ) -> Tensor<B, D> {
     let count: usize = shape.iter().product();
-    let values: Vec<f32> =
-        (0..count).map(|i| (i as f64 * 0.618_034 + seed as f64 * 7.3).sin() as f32).collect();
+    let values: Vec<f32> = (0..count)
+        .map(|i| (i as f64 * 0.618_034 + seed as f64 * 7.3).sin() as f32)
+        .collect();
     Tensor::from_data(TensorData::new(values, shape), device)
 }
 
@@ -37,7 +38,10 @@ pub fn assert_close<B: Backend, const D: usize>(
 ) {
     assert_eq!(actual.dims(), expected.dims(), "{what}: shapes differ");
     let diff: f32 = (actual - expected).abs().max().into_scalar().elem();
-    assert!(diff <= tol, "{what}: max abs difference {diff} exceeds {tol}");
+    assert!(
+        diff <= tol,
+        "{what}: max abs difference {diff} exceeds {tol}"
+    );
 }
 
 use burn::tensor::ElementConversion;

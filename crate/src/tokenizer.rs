@@ -91,7 +91,10 @@ pub struct Message {
 impl Message {
     /// A message from `role`.
     pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into() }
+        Self {
+            role,
+            content: content.into(),
+        }
     }
 }
 
@@ -114,7 +117,10 @@ impl Tokenizer {
         if vocab_size < MIN_VOCAB {
             return Err(TokenizerError::VocabTooSmall(vocab_size));
         }
-        let specials = SPECIAL_TOKENS.iter().map(|t| AddedToken::from(*t, true)).collect();
+        let specials = SPECIAL_TOKENS
+            .iter()
+            .map(|t| AddedToken::from(*t, true))
+            .collect();
         let mut trainer = TrainerWrapper::BpeTrainer(
             BpeTrainerBuilder::new()
                 .vocab_size(vocab_size)
@@ -150,13 +156,17 @@ impl Tokenizer {
 
     /// Serialises to `tokenizer.json` form.
     pub fn to_json(&self) -> String {
-        self.inner.to_string(false).expect("a loaded tokenizer serialises")
+        self.inner
+            .to_string(false)
+            .expect("a loaded tokenizer serialises")
     }
 
     fn from_inner(mut inner: tokenizers::Tokenizer) -> Result<Self, TokenizerError> {
         inner.set_encode_special_tokens(true);
         let id = |token: &'static str| {
-            inner.token_to_id(token).ok_or(TokenizerError::MissingSpecial(token))
+            inner
+                .token_to_id(token)
+                .ok_or(TokenizerError::MissingSpecial(token))
         };
         let special = SpecialIds {
             end_of_text: id(SPECIAL_TOKENS[0])?,
@@ -178,7 +188,11 @@ impl Tokenizer {
                 None => Vec::new(),
             })
             .collect();
-        Ok(Self { inner, special, token_bytes })
+        Ok(Self {
+            inner,
+            special,
+            token_bytes,
+        })
     }
 
     /// Number of ids, special tokens included.
@@ -207,7 +221,10 @@ impl Tokenizer {
 
     /// Decodes ids to text, dropping special tokens; invalid UTF-8 becomes U+FFFD.
     pub fn decode(&self, ids: &[u32]) -> String {
-        let bytes: Vec<u8> = ids.iter().flat_map(|&id| self.token_bytes(id).iter().copied()).collect();
+        let bytes: Vec<u8> = ids
+            .iter()
+            .flat_map(|&id| self.token_bytes(id).iter().copied())
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
@@ -347,7 +364,13 @@ mod tests {
         let tok = sample_tokenizer();
         let back = Tokenizer::from_json(tok.to_json().as_bytes()).unwrap();
         assert_eq!(back.encode("Selamat pagi"), tok.encode("Selamat pagi"));
-        assert!(matches!(Tokenizer::from_json(b"{not json"), Err(TokenizerError::Parse(_))));
-        assert!(matches!(Tokenizer::train(["a"].into_iter(), 10), Err(TokenizerError::VocabTooSmall(10))));
+        assert!(matches!(
+            Tokenizer::from_json(b"{not json"),
+            Err(TokenizerError::Parse(_))
+        ));
+        assert!(matches!(
+            Tokenizer::train(["a"].into_iter(), 10),
+            Err(TokenizerError::VocabTooSmall(10))
+        ));
     }
 }

@@ -26,7 +26,9 @@ pub enum WeightsError {
     #[error("weights file has no tensor `{0}`: it was saved from a different model configuration")]
     Missing(String),
     /// The file has a tensor the model does not.
-    #[error("weights file has an unexpected tensor `{0}`: it was saved from a different model configuration")]
+    #[error(
+        "weights file has an unexpected tensor `{0}`: it was saved from a different model configuration"
+    )]
     Unexpected(String),
     /// A tensor has the wrong shape for this configuration.
     #[error("tensor `{name}` has shape {found:?}, but the configuration needs {expected:?}")]
@@ -80,7 +82,10 @@ pub fn named_tensors<B: Backend, M: Module<B>>(module: &M) -> Vec<(String, Tenso
             self.out.push((self.path.join("."), data));
         }
     }
-    let mut collect = Collect { path: Vec::new(), out: Vec::new() };
+    let mut collect = Collect {
+        path: Vec::new(),
+        out: Vec::new(),
+    };
     module.visit(&mut collect);
     collect.out
 }
@@ -111,7 +116,10 @@ pub fn read_safetensors(bytes: &[u8]) -> Result<BTreeMap<String, TensorData>, We
     let mut out = BTreeMap::new();
     for (name, view) in file.tensors() {
         if view.dtype() != Dtype::F32 {
-            return Err(WeightsError::DType { name, dtype: format!("{:?}", view.dtype()) });
+            return Err(WeightsError::DType {
+                name,
+                dtype: format!("{:?}", view.dtype()),
+            });
         }
         let values: Vec<f32> = view
             .data()
@@ -154,7 +162,11 @@ pub fn load_named<B: Backend, M: Module<B>>(
                 Some(data) if data.shape.to_vec() == expected => data,
                 Some(data) => {
                     let found = data.shape.to_vec();
-                    self.error.get_or_insert(WeightsError::Shape { name, expected, found });
+                    self.error.get_or_insert(WeightsError::Shape {
+                        name,
+                        expected,
+                        found,
+                    });
                     return param;
                 }
                 None => {
@@ -166,7 +178,12 @@ pub fn load_named<B: Backend, M: Module<B>>(
             Param::from_mapped_value(id, Tensor::from_data(found, self.device), mapper)
         }
     }
-    let mut load = Load { path: Vec::new(), tensors: &mut tensors, device, error: None };
+    let mut load = Load {
+        path: Vec::new(),
+        tensors: &mut tensors,
+        device,
+        error: None,
+    };
     let module = module.map(&mut load);
     if let Some(error) = load.error {
         return Err(error);

@@ -23,11 +23,22 @@ fn setup() -> (tempfile::TempDir, siger::checkpoint::Checkpoint<B>) {
 #[test]
 fn seeded_generation_is_reproducible_and_respects_limits() {
     let (_tmp, ckpt) = setup();
-    let prompt = ckpt.tokenizer.encode_chat(&[Message::new(Role::User, "Halo")], true);
+    let prompt = ckpt
+        .tokenizer
+        .encode_chat(&[Message::new(Role::User, "Halo")], true);
     let run = |seed: u64| -> (String, Vec<u32>) {
-        let sampler = Sampler::new(SamplingConfig { temperature: 1.0, seed, ..Default::default() }).unwrap();
-        let config = GenerationConfig { max_tokens: 12, stop_tokens: vec![] };
-        let mut generator = Generator::new(&ckpt.model, &ckpt.tokenizer, &prompt, sampler, config).unwrap();
+        let sampler = Sampler::new(SamplingConfig {
+            temperature: 1.0,
+            seed,
+            ..Default::default()
+        })
+        .unwrap();
+        let config = GenerationConfig {
+            max_tokens: 12,
+            stop_tokens: vec![],
+        };
+        let mut generator =
+            Generator::new(&ckpt.model, &ckpt.tokenizer, &prompt, sampler, config).unwrap();
         let mut ids = Vec::new();
         while let Some(token) = generator.next_token() {
             ids.push(token.unwrap());
@@ -45,14 +56,26 @@ fn seeded_generation_is_reproducible_and_respects_limits() {
 fn streamed_pieces_concatenate_to_the_decoded_text() {
     let (_tmp, ckpt) = setup();
     let prompt = ckpt.tokenizer.encode("Kita belajar");
-    let sampler = Sampler::new(SamplingConfig { temperature: 0.8, seed: 1, ..Default::default() }).unwrap();
+    let sampler = Sampler::new(SamplingConfig {
+        temperature: 0.8,
+        seed: 1,
+        ..Default::default()
+    })
+    .unwrap();
     let config = GenerationConfig::chat(&ckpt.tokenizer, 40);
-    let pieces: Vec<String> = Generator::new(&ckpt.model, &ckpt.tokenizer, &prompt, sampler.clone(), config.clone())
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let pieces: Vec<String> = Generator::new(
+        &ckpt.model,
+        &ckpt.tokenizer,
+        &prompt,
+        sampler.clone(),
+        config.clone(),
+    )
+    .unwrap()
+    .map(Result::unwrap)
+    .collect();
     assert!(pieces.iter().all(|p| !p.is_empty()));
-    let mut generator = Generator::new(&ckpt.model, &ckpt.tokenizer, &prompt, sampler, config).unwrap();
+    let mut generator =
+        Generator::new(&ckpt.model, &ckpt.tokenizer, &prompt, sampler, config).unwrap();
     let mut ids = Vec::new();
     while let Some(t) = generator.next_token() {
         ids.push(t.unwrap());
@@ -65,7 +88,10 @@ fn resuming_from_a_saved_state_equals_reading_everything_again() {
     let (_tmp, ckpt) = setup();
     let tok = &ckpt.tokenizer;
     let first = tok.encode_chat(&[Message::new(Role::User, "Halo")], true);
-    let greedy = || GenerationConfig { max_tokens: 6, stop_tokens: vec![] };
+    let greedy = || GenerationConfig {
+        max_tokens: 6,
+        stop_tokens: vec![],
+    };
     let mut turn = Generator::new(&ckpt.model, tok, &first, Sampler::greedy(), greedy()).unwrap();
     let mut reply = Vec::new();
     while let Some(t) = turn.next_token() {
@@ -75,13 +101,25 @@ fn resuming_from_a_saved_state_equals_reading_everything_again() {
 
     let second = tok.encode_chat(&[Message::new(Role::User, "Lagi")], true);
     let resumed: Vec<u32> = {
-        let mut g = Generator::resume(&ckpt.model, tok, state, &second, Sampler::greedy(), greedy()).unwrap();
-        std::iter::from_fn(|| g.next_token()).map(Result::unwrap).collect()
+        let mut g = Generator::resume(
+            &ckpt.model,
+            tok,
+            state,
+            &second,
+            Sampler::greedy(),
+            greedy(),
+        )
+        .unwrap();
+        std::iter::from_fn(|| g.next_token())
+            .map(Result::unwrap)
+            .collect()
     };
     let whole: Vec<u32> = first.iter().chain(&reply).chain(&second).copied().collect();
     let reread: Vec<u32> = {
         let mut g = Generator::new(&ckpt.model, tok, &whole, Sampler::greedy(), greedy()).unwrap();
-        std::iter::from_fn(|| g.next_token()).map(Result::unwrap).collect()
+        std::iter::from_fn(|| g.next_token())
+            .map(Result::unwrap)
+            .collect()
     };
     assert_eq!(resumed, reread);
 }
@@ -90,7 +128,22 @@ fn resuming_from_a_saved_state_equals_reading_everything_again() {
 fn bad_prompts_are_errors() {
     let (_tmp, ckpt) = setup();
     let config = GenerationConfig::chat(&ckpt.tokenizer, 4);
-    let err = |prompt: &[u32]| Generator::new(&ckpt.model, &ckpt.tokenizer, prompt, Sampler::greedy(), config.clone()).err();
-    assert!(matches!(err(&[]), Some(siger::generate::GenerateError::EmptyPrompt)));
-    assert!(matches!(err(&[1, 99_999]), Some(siger::generate::GenerateError::TokenOutOfVocab { id: 99_999, .. })));
+    let err = |prompt: &[u32]| {
+        Generator::new(
+            &ckpt.model,
+            &ckpt.tokenizer,
+            prompt,
+            Sampler::greedy(),
+            config.clone(),
+        )
+        .err()
+    };
+    assert!(matches!(
+        err(&[]),
+        Some(siger::generate::GenerateError::EmptyPrompt)
+    ));
+    assert!(matches!(
+        err(&[1, 99_999]),
+        Some(siger::generate::GenerateError::TokenOutOfVocab { id: 99_999, .. })
+    ));
 }

@@ -10,14 +10,23 @@ type B = burn::backend::NdArray<f32>;
 #[test]
 fn python_safetensors_reads_a_checkpoint() {
     let Some(python) = python_with_safetensors() else {
-        eprintln!("skipped: python3 with numpy and safetensors is not installed (pip install numpy safetensors)");
+        eprintln!(
+            "skipped: python3 with numpy and safetensors is not installed (pip install numpy safetensors)"
+        );
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ckpt");
     let config = ModelConfig::tiny();
     let model: Model<B> = config.init(&Default::default()).unwrap();
-    let tokenizer = Tokenizer::train(["Apa kabar? Baik, terima kasih."].into_iter().cycle().take(20), 300).unwrap();
+    let tokenizer = Tokenizer::train(
+        ["Apa kabar? Baik, terima kasih."]
+            .into_iter()
+            .cycle()
+            .take(20),
+        300,
+    )
+    .unwrap();
     let manifest = save(&dir, &config, &model, &tokenizer).unwrap();
 
     let script = r#"
@@ -36,7 +45,11 @@ print(sum(v.size for v in t.values()))
         .arg(config.d_model.to_string())
         .output()
         .unwrap();
-    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let count: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
     assert_eq!(count, manifest.parameters.total);
 }

@@ -1,0 +1,87 @@
+//! Prints how much faster the chunked parallel scan is than the sequential reference, forward
+//! and forward+backward, on the CPU backend. A benchmark that prints figures, not a test.
+//!
+//! Run: `pkg-scripts/bench-scan` (or `cargo bench -p siger --bench scan`).
+
+use std::time::Instant;
+
+use burn::backend::{Autodiff, NdArray};
+use burn::tensor::{Distribution, Tensor, backend::Backend};
+use siger::scan::{ScanInputs, scan_chunked, scan_reference};
+
+type Cpu = NdArray<f32>;
+
+fn inputs<B: Backend>(
+    batch: usize,
+    len: usize,
+    d: usize,
+    n: usize,
+) -> (ScanInputs<B>, Tensor<B, 3>) {
+    let device = Default::default();
+    let normal = Distribution::Normal(0.0, 1.0);
+    let inputs = ScanInputs {
+        x: Tensor::random([batch, len, d], normal, &device).require_grad(),
+        delta: Tensor::random([batch, len, d], Distribution::Uniform(0.001, 0.1), &device),
+        a: -Tensor::random([d, n], Distribution::Uniform(0.5, 8.0), &device),
+        b: Tensor::random([batch, len, n], normal, &device),
+        c: Tensor::random([batch, len, n], normal, &device),
+        d: Tensor::ones([d], &device),
+    };
+    (inputs, Tensor::zeros([batch, d, n], &device))
+}
+
+fn time<F: FnMut()>(mut f: F) -> f64 {
+    f();
+    let runs = 3;
+    let start = Instant::now();
+    for _ in 0..runs {
+        f();
+    }
+    start.elapsed().as_secs_f64() / runs as f64
+}
+
+fn main() {
+    let (batch, d, n) = (4, 512, 16);
+    println!(
+        "selective scan on NdArray (CPU), batch {batch}, d_inner {d}, d_state {n}; mean of 3 runs"
+    );
+    println!(
+        "{:>6} {:>14} {:>14} {:>8} {:>16} {:>16} {:>8}",
+        "len", "ref fwd ms", "chunked fwd ms", "ratio", "ref fwd+bwd ms", "chunked f+b ms", "ratio"
+    );
+    for len in [64, 256] {
+        let (fwd_ref, fwd_fast) = {
+            let (inp, h0) = inputs::<Cpu>(batch, len, d, n);
+            let r = time(|| {
+                let (y, _) = scan_reference(inp.clone(), h0.clone());
+                let _ = y.sum().into_scalar();
+            });
+            let f = time(|| {
+                let (y, _) = scan_chunked(inp.clone(), h0.clone(), siger::ssm::SCAN_CHUNK);
+                let _ = y.sum().into_scalar();
+            });
+            (r, f)
+        };
+        let (bwd_ref, bwd_fast) = {
+            let (inp, h0) = inputs::<Autodiff<Cpu>>(batch, len, d, n);
+            let r = time(|| {
+                let (y, _) = scan_reference(inp.clone(), h0.clone());
+                let _ = y.sum().backward();
+            });
+            let f = time(|| {
+                let (y, _) = scan_chunked(inp.clone(), h0.clone(), siger::ssm::SCAN_CHUNK);
+                let _ = y.sum().backward();
+            });
+            (r, f)
+        };
+        println!(
+            "{len:>6} {:>14.1} {:>14.1} {:>7.2}x {:>16.1} {:>16.1} {:>7.2}x",
+            fwd_ref * 1e3,
+            fwd_fast * 1e3,
+            fwd_ref / fwd_fast,
+            bwd_ref * 1e3,
+            bwd_fast * 1e3,
+            bwd_ref / bwd_fast
+        );
+    }
+}
