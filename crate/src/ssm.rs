@@ -241,7 +241,7 @@ mod tests {
             .to_vec()
             .unwrap();
         assert!(
-            dt.iter().all(|&v| v >= 0.001 * 0.999 && v <= 0.1 * 1.001),
+            dt.iter().all(|v| (0.001 * 0.999..=0.1 * 1.001).contains(v)),
             "{dt:?}"
         );
     }

@@ -184,7 +184,7 @@ impl Tokenizer {
         let token_bytes = (0..size as u32)
             .map(|id| match inner.id_to_token(id) {
                 Some(t) if SPECIAL_TOKENS.contains(&t.as_str()) => Vec::new(),
-                Some(t) => t.chars().filter_map(|c| unicode_to_byte(c)).collect(),
+                Some(t) => t.chars().filter_map(&unicode_to_byte).collect(),
                 None => Vec::new(),
             })
             .collect();
