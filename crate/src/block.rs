@@ -68,6 +68,12 @@ impl<B: Backend> Layer<B> {
         self
     }
 
+    /// The same layer running its scan with `mode`.
+    pub fn with_scan(mut self, mode: crate::ssm::ScanMode) -> Self {
+        self.mixer = self.mixer.with_scan(mode);
+        self
+    }
+
     /// Whole sequences.
     ///
     /// # Shapes

@@ -194,6 +194,18 @@ pub fn save<B: Backend>(
     model: &Model<B>,
     tokenizer: &Tokenizer,
 ) -> Result<Manifest, CheckpointError> {
+    save_with(dir, config, model, tokenizer, &[])
+}
+
+/// [`save`], with extra files (e.g. a trainer's optimizer state) written into the same folder
+/// in the same atomic step and listed in the manifest.
+pub fn save_with<B: Backend>(
+    dir: &Path,
+    config: &ModelConfig,
+    model: &Model<B>,
+    tokenizer: &Tokenizer,
+    extras: &[(&str, Vec<u8>)],
+) -> Result<Manifest, CheckpointError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| CheckpointError::Io { path, source }
@@ -209,6 +221,7 @@ pub fn save<B: Backend>(
     ];
     let files = payload
         .iter()
+        .chain(extras)
         .map(|(name, bytes)| (name.to_string(), entry(bytes)))
         .collect();
     let manifest = Manifest {
@@ -226,6 +239,7 @@ pub fn save<B: Backend>(
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("manifests serialise");
     for (name, bytes) in payload
         .iter()
+        .chain(extras)
         .map(|(n, b)| (*n, b.as_slice()))
         .chain([(MANIFEST_FILE, manifest_bytes.as_slice())])
     {
@@ -324,6 +338,20 @@ pub fn verify(files: &CheckpointFiles) -> Result<Manifest, CheckpointError> {
         }
     }
     Ok(manifest)
+}
+
+/// Reads an extra file written by [`save_with`], checking it against the manifest.
+pub fn read_extra(dir: &Path, manifest: &Manifest, name: &str) -> Result<Vec<u8>, CheckpointError> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).map_err(|source| CheckpointError::Io { path, source })?;
+    match manifest.files.get(name) {
+        Some(expected) if *expected == entry(&bytes) => Ok(bytes),
+        Some(_) => Err(CheckpointError::Corrupted {
+            file: name.to_string(),
+            what: "sha256",
+        }),
+        None => Err(CheckpointError::Manifest(format!("no entry for {name}"))),
+    }
 }
 
 fn entry(bytes: &[u8]) -> FileEntry {

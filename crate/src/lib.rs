@@ -24,4 +24,5 @@ pub(crate) mod test_util;
 pub use config::{ConfigError, DtRank, ModelConfig, MoeConfig};
 pub use model::{Model, ModelOutput};
 pub use moe::ExpertDispatch;
+pub use ssm::ScanMode;
 pub use state::{LayerState, State};

@@ -12,6 +12,7 @@ use burn::tensor::{Int, Tensor, backend::Backend};
 use crate::block::{Layer, MoeSignals};
 use crate::config::{ConfigError, ModelConfig};
 use crate::moe::ExpertDispatch;
+use crate::ssm::ScanMode;
 use crate::state::State;
 use crate::weights::materialize;
 
@@ -99,6 +100,12 @@ impl<B: Backend> Model<B> {
             .into_iter()
             .map(|l| l.with_dispatch(dispatch))
             .collect();
+        self
+    }
+
+    /// The same model running the selective scan with `mode` (see [`ScanMode`]).
+    pub fn with_scan(mut self, mode: ScanMode) -> Self {
+        self.layers = self.layers.into_iter().map(|l| l.with_scan(mode)).collect();
         self
     }
 
@@ -283,11 +290,23 @@ mod tests {
         assert!(config.moe_layers() > 0);
         let model = model(&config);
         let tokens = tokens(2, 70, config.vocab_size);
-        for (what, state) in [
-            ("zero", model.zero_state(2, &Default::default())),
-            ("random", random_state(&model, 2)),
-        ] {
-            let (out, after) = model.forward_with_state(tokens.clone(), state.clone());
+        let cases = [
+            (
+                "zero",
+                model.zero_state(2, &Default::default()),
+                ScanMode::Sequential,
+            ),
+            (
+                "zero",
+                model.zero_state(2, &Default::default()),
+                ScanMode::Chunked(16),
+            ),
+            ("random", random_state(&model, 2), ScanMode::Sequential),
+            ("random", random_state(&model, 2), ScanMode::Chunked(64)),
+        ];
+        for (what, state, scan) in cases {
+            let chunked = model.clone().with_scan(scan);
+            let (out, after) = chunked.forward_with_state(tokens.clone(), state.clone());
             let (logits, after_steps) = stepped(&model, tokens.clone(), state);
             assert_close(
                 out.logits,

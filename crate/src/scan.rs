@@ -65,6 +65,10 @@ pub fn ssm_step<B: Backend>(
 
 /// The sequential reference: a loop over time of [`ssm_step`].
 ///
+/// Per-token slices are cut from blocks of [`BLOCK`] tokens rather than from the whole sequence:
+/// under autodiff the gradient of a slice is as large as the tensor it was cut from, so slicing
+/// the whole sequence token by token costs O(l²) memory traffic in the backward pass.
+///
 /// # Shapes
 /// h0 `[b, d, n]`; returns y `[b, l, d]` and the last state `[b, d, n]`.
 pub fn scan_reference<B: Backend>(
@@ -76,21 +80,34 @@ pub fn scan_reference<B: Backend>(
         |t: &Tensor<B, 3>, i: usize| -> Tensor<B, 2> { t.clone().narrow(1, i, 1).squeeze_dim(1) };
     let mut h = h0;
     let mut ys = Vec::with_capacity(l);
-    for i in 0..l {
-        let (y, next) = ssm_step(
-            h,
-            at(&inputs.x, i),
-            at(&inputs.delta, i),
-            inputs.a.clone(),
-            at(&inputs.b, i),
-            at(&inputs.c, i),
-            inputs.d.clone(),
+    for start in (0..l).step_by(BLOCK) {
+        let len = BLOCK.min(l - start);
+        let block = |t: &Tensor<B, 3>| t.clone().narrow(1, start, len);
+        let (x, delta, b, c) = (
+            block(&inputs.x),
+            block(&inputs.delta),
+            block(&inputs.b),
+            block(&inputs.c),
         );
-        h = next;
-        ys.push(y.unsqueeze_dim(1));
+        for i in 0..len {
+            let (y, next) = ssm_step(
+                h,
+                at(&x, i),
+                at(&delta, i),
+                inputs.a.clone(),
+                at(&b, i),
+                at(&c, i),
+                inputs.d.clone(),
+            );
+            h = next;
+            ys.push(y.unsqueeze_dim(1));
+        }
     }
     (Tensor::cat(ys, 1), h)
 }
+
+/// Tokens per block in [`scan_reference`].
+pub const BLOCK: usize = 16;
 
 /// The fast path: chunks of `chunk_len` tokens, each scanned in parallel (Hillis–Steele),
 /// the state carried from one chunk to the next.

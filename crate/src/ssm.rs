@@ -18,12 +18,25 @@ use burn::tensor::activation::silu;
 use burn::tensor::{Distribution, Tensor, backend::Backend};
 
 use crate::config::ModelConfig;
-use crate::scan::{ScanInputs, scan_chunked, ssm_step};
+use crate::scan::{ScanInputs, scan_chunked, scan_reference, ssm_step};
 use crate::state::LayerState;
 
-/// Chunk length of the parallel scan in `forward`: long enough to cut the op count, short enough
-/// to keep the `[b, chunk, d, n]` intermediates small.
+/// Default chunk length of the parallel scan: long enough to cut the op count, short enough to
+/// keep the `[b, chunk, d, n]` intermediates small.
 pub const SCAN_CHUNK: usize = 64;
+
+/// How [`SsmMixer::forward`] runs the selective scan over a sequence. Both give the same numbers
+/// (tested); which is faster depends on the backend (see `pkg-scripts/bench-scan`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScanMode {
+    /// One small step per token. Fastest on CPU backends, where an op costs little to launch
+    /// and the parallel scan's extra work and copies dominate.
+    #[default]
+    Sequential,
+    /// Hillis–Steele prefix scan inside chunks of this many tokens: ⌈log₂ chunk⌉ rounds of large
+    /// ops instead of one op per token, for GPUs where each op launch is expensive.
+    Chunked(usize),
+}
 
 /// The selective SSM mixer of one layer.
 #[derive(Module, Debug)]
@@ -49,6 +62,8 @@ pub struct SsmMixer<B: Backend> {
     d_state: usize,
     dt_rank: usize,
     d_conv: usize,
+    #[module(skip)]
+    scan: ScanMode,
 }
 
 impl ModelConfig {
@@ -97,6 +112,7 @@ impl ModelConfig {
             d_state: n,
             dt_rank: r,
             d_conv: k,
+            scan: ScanMode::default(),
         }
     }
 
@@ -127,6 +143,12 @@ pub fn softplus<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
 }
 
 impl<B: Backend> SsmMixer<B> {
+    /// The same mixer running its scan with `mode`.
+    pub fn with_scan(mut self, mode: ScanMode) -> Self {
+        self.scan = mode;
+        self
+    }
+
     /// A zero state for `batch` sequences.
     pub fn zero_state(&self, batch: usize, device: &B::Device) -> LayerState<B> {
         LayerState::zeros(batch, self.d_conv, self.d_inner, self.d_state, device)
@@ -170,7 +192,10 @@ impl<B: Backend> SsmMixer<B> {
             c,
             d: self.d.val(),
         };
-        let (y, ssm_state) = scan_chunked(inputs, state.ssm_state, SCAN_CHUNK);
+        let (y, ssm_state) = match self.scan {
+            ScanMode::Sequential => scan_reference(inputs, state.ssm_state),
+            ScanMode::Chunked(chunk) => scan_chunked(inputs, state.ssm_state, chunk),
+        };
         let out = self.out_proj.forward(y * silu(z));
         (
             out,

@@ -261,6 +261,26 @@ impl Tokenizer {
         ids
     }
 
+    /// [`Self::encode_chat`] without a generation prompt, with a training mask per id: 1 for the
+    /// ids the model should learn to produce (assistant contents and the `<|end_turn|>` closing
+    /// them), 0 for everything given to it (role markers, system and user turns, newlines).
+    pub fn encode_chat_for_training(&self, messages: &[Message]) -> (Vec<u32>, Vec<u8>) {
+        let newline = self.encode("\n");
+        let (mut ids, mut mask) = (Vec::new(), Vec::new());
+        for m in messages {
+            let learn = u8::from(m.role == Role::Assistant);
+            let content = self.encode(&m.content);
+            ids.push(self.role_id(m.role));
+            mask.push(0);
+            mask.extend(std::iter::repeat_n(learn, content.len() + 1));
+            ids.extend(content);
+            ids.push(self.special.end_turn);
+            mask.extend(std::iter::repeat_n(0, newline.len()));
+            ids.extend(&newline);
+        }
+        (ids, mask)
+    }
+
     fn role_id(&self, role: Role) -> u32 {
         match role {
             Role::System => self.special.system,
@@ -357,6 +377,27 @@ mod tests {
         assert_eq!(ids[0], s.system);
         assert_eq!(*ids.last().unwrap(), s.assistant);
         assert_eq!(ids.iter().filter(|&&i| i == s.end_turn).count(), 4);
+    }
+
+    #[test]
+    fn training_mask_covers_exactly_the_assistant_tokens() {
+        let tok = sample_tokenizer();
+        let messages = [
+            Message::new(Role::System, "Kamu tutor."),
+            Message::new(Role::User, "Halo"),
+            Message::new(Role::Assistant, "Halo juga!"),
+        ];
+        let (ids, mask) = tok.encode_chat_for_training(&messages);
+        assert_eq!(ids, tok.encode_chat(&messages, false));
+        let learned: Vec<u32> = ids
+            .iter()
+            .zip(&mask)
+            .filter(|(_, m)| **m == 1)
+            .map(|(i, _)| *i)
+            .collect();
+        let mut expected = tok.encode("Halo juga!");
+        expected.push(tok.special().end_turn);
+        assert_eq!(learned, expected);
     }
 
     #[test]

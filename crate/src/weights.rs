@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
@@ -53,15 +53,37 @@ pub enum WeightsError {
     NonFinite(String),
 }
 
-/// Forces every lazily initialised parameter to take its value now, in module order.
+/// Forces every lazily initialised parameter to take its value now, in module order, and gives
+/// each the [`ParamId`] of its name ([`param_id`]).
 ///
 /// burn initialises parameters on first use, and a clone made before that draws its own random
 /// values; materialising right after `init` keeps clones identical and a seeded init
-/// reproducible.
+/// reproducible. Name-derived ids keep optimizer state (keyed by id) valid across save and load.
 pub fn materialize<B: Backend, M: Module<B>>(module: M) -> M {
-    struct Materialize;
-    impl<B: Backend> ModuleMapper<B> for Materialize {}
-    module.map(&mut Materialize)
+    struct Materialize {
+        path: Vec<String>,
+    }
+    impl<B: Backend> ModuleMapper<B> for Materialize {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.path.pop();
+        }
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            let (_, tensor, mapper) = param.consume();
+            Param::from_mapped_value(param_id(&self.path.join(".")), tensor, mapper)
+        }
+    }
+    module.map(&mut Materialize { path: Vec::new() })
+}
+
+/// The parameter id of a tensor name: 64-bit FNV-1a of the name, stable across runs and builds.
+pub fn param_id(name: &str) -> ParamId {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    ParamId::from(hash)
 }
 
 /// Every float parameter of `module` with its name, in module order, as f32.
@@ -174,8 +196,10 @@ pub fn load_named<B: Backend, M: Module<B>>(
                     return param;
                 }
             };
-            let (id, _, mapper) = param.consume();
-            Param::from_mapped_value(id, Tensor::from_data(found, self.device), mapper)
+            let (_, old, mapper) = param.consume();
+            let value =
+                Tensor::from_data(found, self.device).set_require_grad(old.is_require_grad());
+            Param::from_mapped_value(param_id(&name), value, mapper)
         }
     }
     let mut load = Load {

@@ -1,0 +1,237 @@
+//! Command-line arguments of `siger-train`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::data::OnError;
+
+/// Train, evaluate and export Siger models natively, with the same model code the browser runs.
+#[derive(Parser)]
+#[command(name = "siger-train", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Train a byte-level BPE tokenizer with Siger's special tokens on text, dialog or JSONL files.
+    Tokenizer {
+        /// Files or folders to read (.txt, .md, .jsonl, .tsv; folders recursively).
+        #[arg(long, required = true, num_args = 1..)]
+        input: Vec<PathBuf>,
+        /// Number of ids, special tokens included.
+        #[arg(long, default_value_t = 8192)]
+        vocab_size: usize,
+        /// Folder to write tokenizer.json into.
+        #[arg(long)]
+        out: PathBuf,
+        /// What to do with malformed rows.
+        #[arg(long, value_enum, default_value_t = OnError::Fail)]
+        on_error: OnError,
+    },
+    /// Train a model from scratch (every token counts in the loss).
+    Pretrain {
+        /// A preset (`tiny`, `small`, `base`) or a config.json path.
+        #[arg(long, default_value = "small")]
+        config: String,
+        /// Training data: files or folders.
+        #[arg(long, required = true, num_args = 1..)]
+        data: Vec<PathBuf>,
+        /// A tokenizer.json (or a folder holding one); without it one is trained on --data.
+        #[arg(long)]
+        tokenizer: Option<PathBuf>,
+        /// Run folder: checkpoints/, model/, metrics.jsonl, loss.svg.
+        #[arg(long)]
+        out: PathBuf,
+        /// Hold out every N-th example (0 = none) for `eval --holdout-every N`.
+        #[arg(long, default_value_t = 0)]
+        holdout_every: usize,
+        /// Continue a run from its latest checkpoint (a run folder or a checkpoint folder). The
+        /// saved hyper-parameters are used (training flags given with --resume are ignored).
+        #[arg(long)]
+        resume: Option<PathBuf>,
+        #[command(flatten)]
+        train: TrainArgs,
+    },
+    /// Supervised chat tuning of a trained model: the loss counts only assistant tokens.
+    Finetune {
+        /// The checkpoint folder to start from (a model/ folder or a run folder).
+        #[arg(long)]
+        from: PathBuf,
+        /// Chat or instruction JSONL, or dialog files.
+        #[arg(long, required = true, num_args = 1..)]
+        data: Vec<PathBuf>,
+        /// Run folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        train: TrainArgs,
+    },
+    /// Perplexity and speed of a model on text, JSONL or TSV data.
+    Eval {
+        /// Checkpoint folder (or run folder).
+        #[arg(long)]
+        model: PathBuf,
+        /// Files or folders.
+        #[arg(long, required = true, num_args = 1..)]
+        data: Vec<PathBuf>,
+        /// Tokens per evaluation window.
+        #[arg(long, default_value_t = 256)]
+        seq_len: usize,
+        /// Windows per forward pass.
+        #[arg(long, default_value_t = 8)]
+        batch_size: usize,
+        /// Evaluate only every N-th example: the slice `pretrain --holdout-every N` left out.
+        #[arg(long, default_value_t = 0)]
+        holdout_every: usize,
+        /// Print JSON (`perplexity`, `tokens`, `tokens_per_s`) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// What to do with malformed rows.
+        #[arg(long, value_enum, default_value_t = OnError::Fail)]
+        on_error: OnError,
+        /// Compute backend.
+        #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+        backend: BackendKind,
+    },
+    /// Stream a reply to stdout as tokens arrive.
+    Generate {
+        /// Checkpoint folder (or run folder).
+        #[arg(long)]
+        model: PathBuf,
+        /// The user's message (wrapped in the chat template unless --raw).
+        #[arg(long)]
+        prompt: String,
+        /// Optional system message.
+        #[arg(long)]
+        system: Option<String>,
+        /// Feed the prompt as plain text, without the chat template.
+        #[arg(long)]
+        raw: bool,
+        /// Sampling temperature; 0 = greedy.
+        #[arg(long, default_value_t = 0.7)]
+        temperature: f32,
+        /// Nucleus sampling threshold in (0, 1].
+        #[arg(long, default_value_t = 0.9)]
+        top_p: f32,
+        /// Keep only the k most likely tokens.
+        #[arg(long)]
+        top_k: Option<usize>,
+        /// Penalty for repeating tokens (1 = off).
+        #[arg(long, default_value_t = 1.1)]
+        repetition_penalty: f32,
+        /// Sampling seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Most tokens to generate.
+        #[arg(long, default_value_t = 200)]
+        max_tokens: usize,
+        /// Compute backend.
+        #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+        backend: BackendKind,
+    },
+    /// Write the bundle the browser loads.
+    Export {
+        /// Checkpoint folder (or run folder).
+        #[arg(long)]
+        model: PathBuf,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Weight format. Only `none` (f32) is available until quantization lands.
+        #[arg(long, value_enum, default_value_t = Quant::None)]
+        quant: Quant,
+    },
+    /// Stream a reply from an UNTRAINED `tiny` model with random weights (gibberish by design).
+    SampleUntrained {
+        /// The user's message.
+        #[arg(long, default_value = "Halo! Apa itu fotosintesis?")]
+        prompt: String,
+        /// Tokens to generate.
+        #[arg(long, default_value_t = 48)]
+        max_tokens: usize,
+        /// Seed for the weights and the sampler.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+/// Training hyper-parameters shared by `pretrain` and `finetune`.
+#[derive(Args, Clone, Debug)]
+pub struct TrainArgs {
+    /// Tokens per training window.
+    #[arg(long, default_value_t = 128)]
+    pub seq_len: usize,
+    /// Windows per micro-batch (split across --devices).
+    #[arg(long, default_value_t = 8)]
+    pub batch_size: usize,
+    /// Micro-batches per optimizer step.
+    #[arg(long, default_value_t = 1)]
+    pub grad_accum: usize,
+    /// Optimizer steps.
+    #[arg(long, default_value_t = 1000)]
+    pub steps: u64,
+    /// Peak learning rate.
+    #[arg(long, default_value_t = 2e-3)]
+    pub lr: f64,
+    /// Final learning rate, as a fraction of the peak.
+    #[arg(long, default_value_t = 0.1)]
+    pub min_lr_ratio: f64,
+    /// Linear warmup steps.
+    #[arg(long, default_value_t = 50)]
+    pub warmup: u64,
+    /// AdamW weight decay.
+    #[arg(long, default_value_t = 0.1)]
+    pub weight_decay: f64,
+    /// Clip the global gradient norm (0 = off).
+    #[arg(long, default_value_t = 1.0)]
+    pub grad_clip: f64,
+    /// Checkpoint every N steps (and at the end).
+    #[arg(long, default_value_t = 200)]
+    pub checkpoint_every: u64,
+    /// Checkpoints to keep.
+    #[arg(long, default_value_t = 2)]
+    pub keep_checkpoints: usize,
+    /// Seed for initialisation, data order and router jitter.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+    pub backend: BackendKind,
+    /// Devices for data-parallel training, by index (e.g. `0,1,2,3` for four GPUs). On the CPU
+    /// backend each entry is another replica on the CPU.
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    pub devices: Vec<usize>,
+    /// What to do with malformed rows.
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    pub on_error: OnError,
+    /// No progress bar (one line per logged step instead).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Compute backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackendKind {
+    /// burn's ndarray backend: pure Rust, runs everywhere.
+    Cpu,
+    /// wgpu: Vulkan, Metal or DX12 (build with `--features wgpu`).
+    Wgpu,
+    /// CUDA (build with `--features cuda`; needs an NVIDIA driver at run time).
+    Cuda,
+}
+
+/// Export weight formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Quant {
+    /// f32 weights.
+    None,
+    /// 8-bit block quantization.
+    Int8,
+    /// 4-bit block quantization.
+    Int4,
+}

@@ -1,0 +1,165 @@
+//! Token windows for training and evaluation, and their deterministic batch order.
+//!
+//! Every window holds `seq_len + 1` ids and a 0/1 mask per id: the model reads ids `0..seq_len`
+//! and is scored on predicting ids `1..=seq_len` where their mask is 1.
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use siger::tokenizer::Tokenizer;
+
+use crate::data::Example;
+
+/// Which tokens count in the loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LossMask {
+    /// Every token (pre-training).
+    All,
+    /// Only what the assistant says in chats; plain text still counts fully (chat tuning).
+    AssistantOnly,
+}
+
+/// Fixed-length training windows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Windows {
+    /// `seq_len + 1` ids each.
+    pub ids: Vec<Vec<u32>>,
+    /// Matching 0/1 masks.
+    pub masks: Vec<Vec<u8>>,
+    /// Tokens per window that the model reads.
+    pub seq_len: usize,
+}
+
+impl Windows {
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Tokens scored (mask 1, excluding each window's first id).
+    pub fn scored_tokens(&self) -> usize {
+        self.masks
+            .iter()
+            .map(|m| m[1..].iter().map(|&b| b as usize).sum::<usize>())
+            .sum()
+    }
+}
+
+/// Tokenises `examples` into one stream (each example followed by `<|endoftext|>`) and cuts it
+/// into windows overlapping by one id; the tail is padded with `<|pad|>` (mask 0).
+pub fn windows(
+    examples: &[Example],
+    tokenizer: &Tokenizer,
+    seq_len: usize,
+    mask: LossMask,
+) -> Windows {
+    let special = tokenizer.special();
+    let (mut stream, mut stream_mask) = (Vec::new(), Vec::new());
+    for example in examples {
+        let (ids, m) = match example {
+            Example::Text(text) => {
+                let ids = tokenizer.encode(text);
+                let m = vec![1; ids.len()];
+                (ids, m)
+            }
+            Example::Chat(messages) => {
+                let (ids, m) = tokenizer.encode_chat_for_training(messages);
+                match mask {
+                    LossMask::All => (ids.clone(), vec![1; ids.len()]),
+                    LossMask::AssistantOnly => (ids, m),
+                }
+            }
+        };
+        stream.extend(ids);
+        stream_mask.extend(m);
+        stream.push(special.end_of_text);
+        stream_mask.push(u8::from(mask == LossMask::All));
+    }
+    let mut out = Windows {
+        ids: Vec::new(),
+        masks: Vec::new(),
+        seq_len,
+    };
+    let mut start = 0;
+    while start + 1 < stream.len() {
+        let end = (start + seq_len + 1).min(stream.len());
+        let mut ids = stream[start..end].to_vec();
+        let mut m = stream_mask[start..end].to_vec();
+        ids.resize(seq_len + 1, special.pad);
+        m.resize(seq_len + 1, 0);
+        if m[1..].contains(&1) {
+            out.ids.push(ids);
+            out.masks.push(m);
+        }
+        start += seq_len;
+    }
+    out
+}
+
+/// The window order of one epoch: a permutation seeded by `(seed, epoch)`.
+pub fn epoch_order(windows: usize, seed: u64, epoch: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..windows).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ epoch.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    order.shuffle(&mut rng);
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use siger::tokenizer::{Message, Role};
+
+    fn tokenizer() -> Tokenizer {
+        Tokenizer::train(
+            ["Halo apa kabar? Baik sekali, terima kasih."]
+                .into_iter()
+                .cycle()
+                .take(20),
+            300,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn windows_overlap_by_one_and_pad_the_tail() {
+        let tok = tokenizer();
+        let text = Example::Text("Halo apa kabar? Baik sekali, terima kasih. Halo lagi.".into());
+        let w = windows(&[text], &tok, 8, LossMask::All);
+        assert!(w.len() >= 2);
+        for pair in w.ids.windows(2) {
+            assert_eq!(pair[0][8], pair[1][0]);
+        }
+        assert!(w.ids.iter().all(|ids| ids.len() == 9));
+        let last = w.masks.last().unwrap();
+        assert!(last.contains(&0) || w.ids.last().unwrap().last() != Some(&tok.special().pad));
+    }
+
+    #[test]
+    fn assistant_only_masks_everything_else() {
+        let tok = tokenizer();
+        let chat = Example::Chat(vec![
+            Message::new(Role::User, "Halo"),
+            Message::new(Role::Assistant, "Baik"),
+        ]);
+        let w = windows(&[chat], &tok, 64, LossMask::AssistantOnly);
+        let scored: Vec<u32> = w.ids[0]
+            .iter()
+            .zip(&w.masks[0])
+            .filter(|(_, m)| **m == 1)
+            .map(|(i, _)| *i)
+            .collect();
+        let mut expected = tok.encode("Baik");
+        expected.push(tok.special().end_turn);
+        assert_eq!(scored, expected);
+    }
+
+    #[test]
+    fn epoch_order_is_a_seeded_permutation() {
+        let a = epoch_order(50, 1, 0);
+        assert_eq!(a, epoch_order(50, 1, 0));
+        assert_ne!(a, epoch_order(50, 1, 1));
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+    }
+}
