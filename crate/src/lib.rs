@@ -3,7 +3,8 @@
 //! code trains natively (autodiff), runs natively (CPU, wgpu) and runs in the browser.
 //!
 //! Beside the model: a byte-level BPE [`tokenizer`], a seeded [`sampling::Sampler`], a
-//! streaming [`generate::Generator`] and a verified [`checkpoint`] folder format.
+//! streaming [`generate::Generator`], a verified [`checkpoint`] folder format, and the
+//! lookup-first Lampung ↔ Indonesian [`translate`] pipeline that cites every word's source.
 
 pub mod block;
 pub mod checkpoint;
@@ -16,6 +17,7 @@ pub mod scan;
 pub mod ssm;
 pub mod state;
 pub mod tokenizer;
+pub mod translate;
 pub mod weights;
 
 #[cfg(test)]

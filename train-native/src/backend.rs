@@ -59,10 +59,13 @@ fn cuda<J: Job>(indices: &[usize], job: J) -> Result<(), String> {
     let devices: Vec<CudaDevice> = indices.iter().map(|&i| CudaDevice::new(i)).collect();
     // With no driver, cudarc panics on a device thread; turn that into an error.
     let probe = devices[0].clone();
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
     let ok = std::panic::catch_unwind(move || {
         let t = burn::tensor::Tensor::<Cuda, 1>::zeros([1], &probe);
         t.into_data().to_vec::<f32>().is_ok()
     });
+    std::panic::set_hook(quiet);
     if !matches!(ok, Ok(true)) {
         return Err("CUDA is not usable here: no NVIDIA driver (libcuda) or no GPU was found. Use --backend cpu or wgpu".into());
     }

@@ -146,6 +146,42 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Quant::None)]
         quant: Quant,
     },
+    /// Translate Lampung ↔ Indonesian lookup-first, showing where every word came from.
+    Translate {
+        /// The text.
+        #[arg(long)]
+        text: String,
+        /// Source language (id, en, lpg, lpg-nyo, lpg-api); detected when left out.
+        #[arg(long)]
+        from: Option<String>,
+        /// Target language.
+        #[arg(long)]
+        to: String,
+        /// Extra lexicons: the project's TSV/JSONL format or the meizano JSON (detected).
+        #[arg(long)]
+        lexicon: Vec<PathBuf>,
+        /// Print the translation with its tokens as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score the translator on sentence pairs: BLEU, chrF, coverage, provenance counts.
+    EvalTranslate {
+        /// Two-column TSV with a header, source first (e.g. nyo-dev.tsv).
+        #[arg(long)]
+        pairs: PathBuf,
+        /// Source language (id, en, lpg, lpg-nyo, lpg-api).
+        #[arg(long)]
+        from: String,
+        /// Target language.
+        #[arg(long)]
+        to: String,
+        /// Extra lexicons (project TSV/JSONL or meizano JSON).
+        #[arg(long)]
+        lexicon: Vec<PathBuf>,
+        /// Print JSON (`bleu`, `chrf`, `coverage`, `by_source`, `invented`).
+        #[arg(long)]
+        json: bool,
+    },
     /// Stream a reply from an UNTRAINED `tiny` model with random weights (gibberish by design).
     SampleUntrained {
         /// The user's message.
@@ -206,6 +242,12 @@ pub struct TrainArgs {
     /// backend each entry is another replica on the CPU.
     #[arg(long, value_delimiter = ',', default_value = "0")]
     pub devices: Vec<usize>,
+    /// How the selective scan runs: `auto` = sequential on the CPU, chunked on GPUs.
+    #[arg(long, value_enum, default_value_t = ScanArg::Auto)]
+    pub scan: ScanArg,
+    /// How routed experts run: `auto` = gather on the CPU, dense on GPUs.
+    #[arg(long, value_enum, default_value_t = DispatchArg::Auto)]
+    pub moe_dispatch: DispatchArg,
     /// What to do with malformed rows.
     #[arg(long, value_enum, default_value_t = OnError::Fail)]
     pub on_error: OnError,
@@ -223,6 +265,52 @@ pub enum BackendKind {
     Wgpu,
     /// CUDA (build with `--features cuda`; needs an NVIDIA driver at run time).
     Cuda,
+}
+
+/// Scan implementations (see `siger::ScanMode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScanArg {
+    /// Sequential on the CPU backend, chunked (64 tokens) on wgpu and CUDA.
+    Auto,
+    /// One step per token: fastest on CPUs.
+    Sequential,
+    /// Parallel prefix scan in chunks of 64 tokens: fewer, larger GPU kernels.
+    Chunked,
+}
+
+impl ScanArg {
+    /// The mode for a backend.
+    pub fn mode(self, backend: BackendKind) -> siger::ScanMode {
+        match (self, backend) {
+            (ScanArg::Sequential, _) | (ScanArg::Auto, BackendKind::Cpu) => {
+                siger::ScanMode::Sequential
+            }
+            _ => siger::ScanMode::Chunked(siger::ssm::SCAN_CHUNK),
+        }
+    }
+}
+
+/// Expert evaluation strategies (see `siger::ExpertDispatch`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DispatchArg {
+    /// Gather on the CPU backend, dense on wgpu and CUDA.
+    Auto,
+    /// Each expert runs only on its tokens (reads the routing back to the host).
+    Gather,
+    /// Every expert runs on every token, weighted by the gates: static shapes, no host read.
+    Dense,
+}
+
+impl DispatchArg {
+    /// The strategy for a backend.
+    pub fn mode(self, backend: BackendKind) -> siger::ExpertDispatch {
+        match (self, backend) {
+            (DispatchArg::Gather, _) | (DispatchArg::Auto, BackendKind::Cpu) => {
+                siger::ExpertDispatch::Gather
+            }
+            _ => siger::ExpertDispatch::Dense,
+        }
+    }
 }
 
 /// Export weight formats.

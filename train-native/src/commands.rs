@@ -126,6 +126,20 @@ pub fn run(command: Command) -> Result<(), String> {
                 },
             )
         }
+        Command::Translate {
+            text,
+            from,
+            to,
+            lexicon,
+            json,
+        } => crate::translate_cmd::run_translate(&text, from.as_deref(), &to, &lexicon, json),
+        Command::EvalTranslate {
+            pairs,
+            from,
+            to,
+            lexicon,
+            json,
+        } => crate::translate_cmd::run_eval(&pairs, &from, &to, &lexicon, json),
         Command::Export { model, out, quant } => export(&model, &out, quant),
         Command::SampleUntrained {
             prompt,
@@ -283,6 +297,10 @@ impl Job for Pretrain {
                 )
             }
         };
+        trainer.set_execution(
+            self.train.scan.mode(self.train.backend),
+            self.train.moe_dispatch.mode(self.train.backend),
+        );
         let data = windows(
             &examples,
             trainer.tokenizer(),
@@ -323,6 +341,10 @@ impl Job for Finetune {
             config,
             devices,
             &self.out,
+        );
+        trainer.set_execution(
+            self.train.scan.mode(self.train.backend),
+            self.train.moe_dispatch.mode(self.train.backend),
         );
         train_and_save(&mut trainer, &data, &self.out, self.train.quiet)
     }

@@ -8,6 +8,7 @@ mod dataset;
 mod plot;
 mod schedule;
 mod train;
+mod translate_cmd;
 
 use std::process::ExitCode;
 

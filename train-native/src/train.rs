@@ -185,6 +185,11 @@ impl<B: AutodiffBackend> Trainer<B> {
         }
     }
 
+    /// Runs the model's selective scan and routed experts this way from now on.
+    pub fn set_execution(&mut self, scan: siger::ScanMode, dispatch: siger::ExpertDispatch) {
+        self.model = self.model.clone().with_scan(scan).with_dispatch(dispatch);
+    }
+
     /// The run's tokenizer.
     pub fn tokenizer(&self) -> &Tokenizer {
         &self.tokenizer
@@ -259,7 +264,9 @@ impl<B: AutodiffBackend> Trainer<B> {
             on_step(&metrics);
             all.push(metrics);
             let every = config.checkpoint_every;
-            if (every > 0 && self.state.step.is_multiple_of(every)) || self.state.step == config.steps {
+            if (every > 0 && self.state.step.is_multiple_of(every))
+                || self.state.step == config.steps
+            {
                 self.save_checkpoint()?;
             }
         }
@@ -308,38 +315,42 @@ impl<B: AutodiffBackend> Trainer<B> {
         let (mut ce_sum, mut aux_sum, mut dead_sum, mut dead_count) = (0.0, 0.0, 0.0, 0usize);
         for (micro, batch) in batches.iter().enumerate() {
             let shards = shard(batch, self.devices.len());
-            let results: Vec<_> = std::thread::scope(|scope| {
-                let handles: Vec<_> = shards
-                    .iter()
-                    .zip(&self.devices)
-                    .filter(|(s, _)| !s.is_empty())
-                    .map(|(windows, device)| {
-                        // Replicas are forked: a fork is a fresh autodiff leaf, so concurrent backward
-                        // passes never share graph nodes.
-                        let model = if self.devices.len() == 1 {
-                            self.model.clone()
-                        } else {
-                            self.model.clone().fork(device)
-                        };
-                        let seed = mix(config.seed, self.state.step, micro as u64);
-                        scope.spawn(move || {
-                            shard_grads(
-                                model,
-                                data,
-                                windows,
-                                device,
-                                seed,
-                                scored,
-                                aux_weight / parts,
-                            )
+            let seed = mix(config.seed, self.state.step, micro as u64);
+            let share = aux_weight / parts;
+            let results: Vec<_> = if self.devices.len() == 1 {
+                // On the calling thread: GPU runtimes keep a stream and a memory pool per thread,
+                // and a fresh thread every step leaked them (seen on CUDA: +1 GB per step).
+                let device = &self.devices[0];
+                vec![shard_grads(
+                    self.model.clone(),
+                    data,
+                    batch,
+                    device,
+                    seed,
+                    scored,
+                    share,
+                )]
+            } else {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = shards
+                        .iter()
+                        .zip(&self.devices)
+                        .filter(|(s, _)| !s.is_empty())
+                        .map(|(windows, device)| {
+                            // A fork is a fresh autodiff leaf, so concurrent backward passes never
+                            // share graph nodes.
+                            let model = self.model.clone().fork(device);
+                            scope.spawn(move || {
+                                shard_grads(model, data, windows, device, seed, scored, share)
+                            })
                         })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("a training thread panicked"))
-                    .collect()
-            });
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("a training thread panicked"))
+                        .collect()
+                })
+            };
             for (grads, ce, aux, dead) in results {
                 let grads = grads.to_device(&main, &self.model);
                 total = Some(match total.take() {

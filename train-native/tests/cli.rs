@@ -8,11 +8,18 @@ use siger::generate::{GenerationConfig, Generator};
 use siger::sampling::Sampler;
 
 fn siger_train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_siger-train")).args(args).output().expect("run siger-train")
+    Command::new(env!("CARGO_BIN_EXE_siger-train"))
+        .args(args)
+        .output()
+        .expect("run siger-train")
 }
 
 fn ok(output: &Output) -> String {
-    assert!(output.status.success(), "failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -34,41 +41,124 @@ fn train_export_and_generate_end_to_end() {
     let data_s = data.to_str().unwrap();
 
     let tok_dir = tmp.path().join("tok");
-    ok(&siger_train(&["tokenizer", "--input", data_s, "--vocab-size", "300", "--out", tok_dir.to_str().unwrap()]));
-    let tok = siger::tokenizer::Tokenizer::from_json(&std::fs::read(tok_dir.join("tokenizer.json")).unwrap()).unwrap();
+    ok(&siger_train(&[
+        "tokenizer",
+        "--input",
+        data_s,
+        "--vocab-size",
+        "300",
+        "--out",
+        tok_dir.to_str().unwrap(),
+    ]));
+    let tok = siger::tokenizer::Tokenizer::from_json(
+        &std::fs::read(tok_dir.join("tokenizer.json")).unwrap(),
+    )
+    .unwrap();
     assert!(tok.vocab_size() <= 300);
 
     ok(&siger_train(&[
-        "pretrain", "--config", "tiny", "--data", data_s, "--tokenizer", tok_dir.to_str().unwrap(),
-        "--out", run.to_str().unwrap(), "--steps", "4", "--seq-len", "16", "--batch-size", "2",
-        "--checkpoint-every", "2", "--quiet",
+        "pretrain",
+        "--config",
+        "tiny",
+        "--data",
+        data_s,
+        "--tokenizer",
+        tok_dir.to_str().unwrap(),
+        "--out",
+        run.to_str().unwrap(),
+        "--steps",
+        "4",
+        "--seq-len",
+        "16",
+        "--batch-size",
+        "2",
+        "--checkpoint-every",
+        "2",
+        "--quiet",
     ]));
-    for file in ["metrics.jsonl", "loss.svg", "model/manifest.json", "checkpoints/step-00000004/optimizer.mpk"] {
+    for file in [
+        "metrics.jsonl",
+        "loss.svg",
+        "model/manifest.json",
+        "checkpoints/step-00000004/optimizer.mpk",
+    ] {
         assert!(run.join(file).exists(), "{file} missing");
     }
-    assert_eq!(std::fs::read_to_string(run.join("metrics.jsonl")).unwrap().lines().count(), 4);
+    assert_eq!(
+        std::fs::read_to_string(run.join("metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        4
+    );
 
-    let eval = ok(&siger_train(&["eval", "--model", run.to_str().unwrap(), "--data", data_s, "--json", "--seq-len", "16"]));
+    let eval = ok(&siger_train(&[
+        "eval",
+        "--model",
+        run.to_str().unwrap(),
+        "--data",
+        data_s,
+        "--json",
+        "--seq-len",
+        "16",
+    ]));
     let eval: serde_json::Value = serde_json::from_str(eval.trim()).unwrap();
     for key in ["perplexity", "tokens", "tokens_per_s"] {
-        assert!(eval[key].as_f64().is_some_and(f64::is_finite), "{key} in {eval}");
+        assert!(
+            eval[key].as_f64().is_some_and(f64::is_finite),
+            "{key} in {eval}"
+        );
     }
 
     let reply = ok(&siger_train(&[
-        "generate", "--model", run.to_str().unwrap(), "--prompt", "Halo", "--max-tokens", "5", "--seed", "3",
+        "generate",
+        "--model",
+        run.to_str().unwrap(),
+        "--prompt",
+        "Halo",
+        "--max-tokens",
+        "5",
+        "--seed",
+        "3",
     ]));
     assert!(!reply.is_empty());
 
-    ok(&siger_train(&["export", "--model", run.to_str().unwrap(), "--out", bundle.to_str().unwrap()]));
+    ok(&siger_train(&[
+        "export",
+        "--model",
+        run.to_str().unwrap(),
+        "--out",
+        bundle.to_str().unwrap(),
+    ]));
     type B = burn::backend::NdArray<f32>;
     let loaded = checkpoint::load::<B>(&bundle, &Default::default()).unwrap();
     let prompt = loaded.tokenizer.encode("Air mendidih");
-    let config = GenerationConfig { max_tokens: 5, stop_tokens: vec![] };
-    let mut generator = Generator::new(&loaded.model, &loaded.tokenizer, &prompt, Sampler::greedy(), config).unwrap();
-    let tokens: Vec<u32> = std::iter::from_fn(|| generator.next_token()).map(Result::unwrap).collect();
+    let config = GenerationConfig {
+        max_tokens: 5,
+        stop_tokens: vec![],
+    };
+    let mut generator = Generator::new(
+        &loaded.model,
+        &loaded.tokenizer,
+        &prompt,
+        Sampler::greedy(),
+        config,
+    )
+    .unwrap();
+    let tokens: Vec<u32> = std::iter::from_fn(|| generator.next_token())
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(tokens.len(), 5);
 
-    let quant = siger_train(&["export", "--model", run.to_str().unwrap(), "--out", bundle.to_str().unwrap(), "--quant", "int4"]);
+    let quant = siger_train(&[
+        "export",
+        "--model",
+        run.to_str().unwrap(),
+        "--out",
+        bundle.to_str().unwrap(),
+        "--quant",
+        "int4",
+    ]);
     assert!(!quant.status.success());
 }
 
@@ -77,7 +167,15 @@ fn malformed_data_is_reported_with_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("bad.jsonl");
     std::fs::write(&file, "{\"text\":\"baik\"}\n{oops\n").unwrap();
-    let out = siger_train(&["tokenizer", "--input", file.to_str().unwrap(), "--vocab-size", "300", "--out", tmp.path().to_str().unwrap()]);
+    let out = siger_train(&[
+        "tokenizer",
+        "--input",
+        file.to_str().unwrap(),
+        "--vocab-size",
+        "300",
+        "--out",
+        tmp.path().to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.jsonl:2"), "{stderr}");
@@ -87,7 +185,13 @@ fn malformed_data_is_reported_with_file_and_line() {
 #[test]
 fn missing_backends_and_models_give_clear_errors() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = siger_train(&["generate", "--model", tmp.path().to_str().unwrap(), "--prompt", "x"]);
+    let out = siger_train(&[
+        "generate",
+        "--model",
+        tmp.path().to_str().unwrap(),
+        "--prompt",
+        "x",
+    ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a checkpoint folder"));
     if !cfg!(feature = "cuda") {
         let out = siger_train(&["eval", "--model", ".", "--data", ".", "--backend", "cuda"]);

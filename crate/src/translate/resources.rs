@@ -1,0 +1,54 @@
+//! What the translator translates with: the phrasebook, the lexicon and an optional guesser.
+
+use super::format::{LexiconError, Loaded, load_lexicon};
+use super::guess::Guesser;
+use super::lexicon::Lexicon;
+use super::phrasebook::Phrasebook;
+
+/// The translator's resources. Build once, translate many times.
+#[derive(Default)]
+pub struct Resources {
+    /// Exact phrases, tried first.
+    pub phrasebook: Phrasebook,
+    /// Words and multi-word expressions, all loaded lexicons together.
+    pub lexicon: Lexicon,
+    /// A model for what the lexicons leave untranslated; used only when guesses are allowed.
+    pub guesser: Option<Box<dyn Guesser>>,
+}
+
+impl Resources {
+    /// The built-in phrasebook, an empty lexicon and no guesser.
+    pub fn builtin() -> Self {
+        Resources {
+            phrasebook: Phrasebook::builtin(),
+            ..Self::default()
+        }
+    }
+
+    /// Loads a lexicon file (TSV, JSONL or meizano JSON) into the lexicon.
+    pub fn add_lexicon(&mut self, name: &str, text: &str) -> Result<Loaded, LexiconError> {
+        let loaded = load_lexicon(name, text)?;
+        self.lexicon
+            .extend(&loaded.origin, loaded.entries.iter().cloned());
+        Ok(loaded)
+    }
+
+    /// Sets the guesser.
+    pub fn with_guesser(mut self, guesser: Box<dyn Guesser>) -> Self {
+        self.guesser = Some(guesser);
+        self
+    }
+}
+
+impl std::fmt::Debug for Resources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resources")
+            .field("phrasebook", &self.phrasebook.lexicon().len())
+            .field("lexicon", &self.lexicon.len())
+            .field(
+                "guesser",
+                &self.guesser.as_ref().map(|g| g.name().to_string()),
+            )
+            .finish()
+    }
+}

@@ -1,0 +1,129 @@
+//! `translate` and `eval-translate`: the core's lookup-first translator on the command line.
+
+use std::path::{Path, PathBuf};
+
+use siger::translate::{Dialect, Lang, Options, Resources, evaluate, translate};
+
+/// Parses a language code: `id`, `en`, `lpg` (Lampung, dialect unknown), `lpg-nyo` / `nyo`,
+/// `lpg-api` / `api`.
+pub fn parse_lang(code: &str) -> Result<Lang, String> {
+    match code.to_ascii_lowercase().as_str() {
+        "id" | "ind" | "indonesian" => Ok(Lang::Indonesian),
+        "en" | "eng" | "english" => Ok(Lang::English),
+        "lpg" | "lampung" => Ok(Lang::Lampung(Dialect::Unknown)),
+        "lpg-nyo" | "nyo" | "lpg-o" => Ok(Lang::Lampung(Dialect::Nyo)),
+        "lpg-api" | "api" | "lpg-a" => Ok(Lang::Lampung(Dialect::Api)),
+        other => Err(format!(
+            "unknown language \"{other}\": use id, en, lpg, lpg-nyo or lpg-api"
+        )),
+    }
+}
+
+/// The built-in phrasebook plus the user's lexicons (project TSV/JSONL or meizano JSON).
+pub fn resources(lexicons: &[PathBuf]) -> Result<Resources, String> {
+    let mut resources = Resources::builtin();
+    for path in lexicons {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let loaded = resources
+            .add_lexicon(&name, &text)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!(
+            "loaded {name} ({:?}): {} entries from {} rows, {} skipped",
+            loaded.format,
+            loaded.entries.len(),
+            loaded.rows,
+            loaded.skipped
+        );
+    }
+    Ok(resources)
+}
+
+/// Translates one text and prints it with the source of every word.
+pub fn run_translate(
+    text: &str,
+    from: Option<&str>,
+    to: &str,
+    lexicons: &[PathBuf],
+    json: bool,
+) -> Result<(), String> {
+    let from = from.map(parse_lang).transpose()?;
+    let to = parse_lang(to)?;
+    let resources = resources(lexicons)?;
+    let translation = translate(text, from, to, &resources, &Options::default());
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&translation).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    println!("{}", translation.text());
+    for token in &translation.tokens {
+        let entry = token.entry.as_deref().unwrap_or("");
+        let origin = token.source_name.as_deref().unwrap_or("");
+        println!(
+            "  {:<20} {:<12} {entry} {origin}",
+            token.text,
+            token.source.name()
+        );
+    }
+    Ok(())
+}
+
+/// Scores the translator on a two-column TSV (header, source first).
+pub fn run_eval(
+    pairs: &Path,
+    from: &str,
+    to: &str,
+    lexicons: &[PathBuf],
+    json: bool,
+) -> Result<(), String> {
+    let (from, to) = (parse_lang(from)?, parse_lang(to)?);
+    let text = std::fs::read_to_string(pairs).map_err(|e| format!("{}: {e}", pairs.display()))?;
+    let mut rows = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let mut cells = line.split('\t');
+        match (cells.next(), cells.next()) {
+            (Some(s), Some(r)) if !s.trim().is_empty() && !r.trim().is_empty() => {
+                rows.push((s.to_string(), r.to_string()))
+            }
+            _ => {
+                return Err(format!(
+                    "{}:{}: expected two tab-separated columns",
+                    pairs.display(),
+                    i + 1
+                ));
+            }
+        }
+    }
+    let resources = resources(lexicons)?;
+    let evaluation = evaluate(&rows, from, to, &resources, &Options::default());
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(&evaluation).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!(
+            "BLEU {:.2}  chrF {:.2}  coverage {:.1}%  invented {}  over {} pairs",
+            evaluation.bleu,
+            evaluation.chrf,
+            evaluation.coverage * 100.0,
+            evaluation.invented,
+            rows.len()
+        );
+        for (source, count) in &evaluation.by_source {
+            println!("  {source:<12} {count}");
+        }
+    }
+    Ok(())
+}
