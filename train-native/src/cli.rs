@@ -182,18 +182,6 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Stream a reply from an UNTRAINED `tiny` model with random weights (gibberish by design).
-    SampleUntrained {
-        /// The user's message.
-        #[arg(long, default_value = "Halo! Apa itu fotosintesis?")]
-        prompt: String,
-        /// Tokens to generate.
-        #[arg(long, default_value_t = 48)]
-        max_tokens: usize,
-        /// Seed for the weights and the sampler.
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-    },
 }
 
 /// Training hyper-parameters shared by `pretrain` and `finetune`.

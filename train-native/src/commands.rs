@@ -141,11 +141,6 @@ pub fn run(command: Command) -> Result<(), String> {
             json,
         } => crate::translate_cmd::run_eval(&pairs, &from, &to, &lexicon, json),
         Command::Export { model, out, quant } => export(&model, &out, quant),
-        Command::SampleUntrained {
-            prompt,
-            max_tokens,
-            seed,
-        } => sample_untrained(&prompt, max_tokens, seed),
     }
 }
 
@@ -528,43 +523,5 @@ fn export(model: &Path, out: &Path, quant: Quant) -> Result<(), String> {
         out.display(),
         bytes as f64 / 1e6
     );
-    Ok(())
-}
-
-/// A few sentences of our own to train the untrained demo's tokenizer on.
-const TOKENIZER_TEXT: &str = "Selamat pagi! Hari ini kita belajar tentang fotosintesis. \
-Tumbuhan membuat makanan sendiri dari air, karbon dioksida dan cahaya matahari. \
-Good morning! Today we learn how plants make their own food from water and sunlight.";
-
-fn sample_untrained(prompt: &str, max_tokens: usize, seed: u64) -> Result<(), String> {
-    type Cpu = burn::backend::NdArray<f32>;
-    let sampler = Sampler::new(SamplingConfig {
-        temperature: 0.9,
-        top_p: 0.95,
-        seed,
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let tokenizer =
-        Tokenizer::train(std::iter::repeat_n(TOKENIZER_TEXT, 8), 512).map_err(|e| e.to_string())?;
-    let device = Default::default();
-    <Cpu as Backend>::seed(&device, seed);
-    let model = ModelConfig::tiny()
-        .init::<Cpu>(&device)
-        .map_err(|e| e.to_string())?;
-    let ids = tokenizer.encode_chat(&[Message::new(Role::User, prompt)], true);
-    eprintln!(
-        "siger: UNTRAINED tiny model with random weights: the reply below is gibberish by design."
-    );
-    println!("user: {prompt}");
-    print!("assistant: ");
-    let config = GenerationConfig::chat(&tokenizer, max_tokens);
-    for piece in
-        Generator::new(&model, &tokenizer, &ids, sampler, config).map_err(|e| e.to_string())?
-    {
-        print!("{}", piece.map_err(|e| e.to_string())?);
-        let _ = std::io::stdout().flush();
-    }
-    println!();
     Ok(())
 }

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod data;
 mod dataset;
+mod parallel;
 mod plot;
 mod schedule;
 mod train;

@@ -24,6 +24,7 @@ use siger::tokenizer::Tokenizer;
 use siger::{Model, ModelConfig};
 
 use crate::dataset::{Windows, epoch_order};
+use crate::parallel::{ShardResult, ShardSpec, Workers};
 use crate::schedule::Schedule;
 
 const OPTIMIZER_FILE: &str = "optimizer.mpk";
@@ -244,9 +245,23 @@ impl<B: AutodiffBackend> Trainer<B> {
         }
         std::fs::create_dir_all(&self.out)
             .map_err(|e| TrainError::Io(format!("{}: {e}", self.out.display())))?;
+        let devices = self.devices.clone();
+        std::thread::scope(|scope| {
+            let workers = Workers::spawn(scope, &devices, data, shard_grads::<B>);
+            self.run_steps(data, &workers, &mut on_step)
+        })
+    }
+
+    fn run_steps(
+        &mut self,
+        data: &Windows,
+        workers: &Workers<B>,
+        on_step: &mut impl FnMut(&StepMetrics),
+    ) -> Result<Vec<StepMetrics>, TrainError> {
+        let config = self.state.config.clone();
         let mut all = Vec::new();
         while self.state.step < config.steps {
-            let metrics = self.step(data);
+            let metrics = self.step(data, workers);
             if !metrics.loss.is_finite() {
                 let last_good = self
                     .last_checkpoint
@@ -288,7 +303,7 @@ impl<B: AutodiffBackend> Trainer<B> {
     }
 
     /// One optimizer step over `grad_accum` micro-batches, each split across the devices.
-    pub fn step(&mut self, data: &Windows) -> StepMetrics {
+    fn step(&mut self, data: &Windows, workers: &Workers<B>) -> StepMetrics {
         let started = Instant::now();
         let config = self.state.config.clone();
         let batches: Vec<Vec<usize>> = (0..config.grad_accum)
@@ -314,43 +329,12 @@ impl<B: AutodiffBackend> Trainer<B> {
         let mut total: Option<GradientsParams> = None;
         let (mut ce_sum, mut aux_sum, mut dead_sum, mut dead_count) = (0.0, 0.0, 0.0, 0usize);
         for (micro, batch) in batches.iter().enumerate() {
-            let shards = shard(batch, self.devices.len());
-            let seed = mix(config.seed, self.state.step, micro as u64);
-            let share = aux_weight / parts;
-            let results: Vec<_> = if self.devices.len() == 1 {
-                // On the calling thread: GPU runtimes keep a stream and a memory pool per thread,
-                // and a fresh thread every step leaked them (seen on CUDA: +1 GB per step).
-                let device = &self.devices[0];
-                vec![shard_grads(
-                    self.model.clone(),
-                    data,
-                    batch,
-                    device,
-                    seed,
-                    scored,
-                    share,
-                )]
-            } else {
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = shards
-                        .iter()
-                        .zip(&self.devices)
-                        .filter(|(s, _)| !s.is_empty())
-                        .map(|(windows, device)| {
-                            // A fork is a fresh autodiff leaf, so concurrent backward passes never
-                            // share graph nodes.
-                            let model = self.model.clone().fork(device);
-                            scope.spawn(move || {
-                                shard_grads(model, data, windows, device, seed, scored, share)
-                            })
-                        })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().expect("a training thread panicked"))
-                        .collect()
-                })
+            let spec = ShardSpec {
+                seed: mix(config.seed, self.state.step, micro as u64),
+                scored,
+                aux_share: aux_weight / parts,
             };
+            let results = workers.run(&self.model, data, batch, spec, shard_grads::<B>);
             for (grads, ce, aux, dead) in results {
                 let grads = grads.to_device(&main, &self.model);
                 total = Some(match total.take() {
@@ -453,10 +437,13 @@ fn shard_grads<B: AutodiffBackend>(
     data: &Windows,
     windows: &[usize],
     device: &B::Device,
-    seed: u64,
-    scored: f64,
-    aux_weight: f64,
-) -> (GradientsParams, f64, f64, Option<f64>) {
+    spec: ShardSpec,
+) -> ShardResult {
+    let ShardSpec {
+        seed,
+        scored,
+        aux_share: aux_weight,
+    } = spec;
     B::seed(device, seed);
     let (inputs, targets, mask) = batch_tensors::<B>(data, windows, device);
     let out = model.forward_train(inputs);
@@ -507,14 +494,6 @@ pub fn masked_nll_sum<B: Backend>(
         .gather(2, targets.unsqueeze_dim(2))
         .squeeze_dim::<2>(2);
     (picked * mask).sum().neg()
-}
-
-/// Splits a batch into `parts` nearly equal shards, in order.
-fn shard(batch: &[usize], parts: usize) -> Vec<Vec<usize>> {
-    let size = batch.len().div_ceil(parts.max(1));
-    let mut shards: Vec<Vec<usize>> = batch.chunks(size.max(1)).map(<[usize]>::to_vec).collect();
-    shards.resize(parts, Vec::new());
-    shards
 }
 
 fn mix(seed: u64, step: u64, micro: u64) -> u64 {
@@ -770,12 +749,20 @@ mod tests {
         (trainer, data)
     }
 
+    /// The backend RNG is process-global and training reseeds it every step, so tests that train
+    /// run one at a time.
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        LOCK.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn losses(metrics: &[StepMetrics]) -> Vec<f64> {
         metrics.iter().map(|m| m.loss).collect()
     }
 
     #[test]
     fn loss_falls_on_a_fixed_tiny_dataset() {
+        let _serial = serial();
         let tmp = tempfile::tempdir().unwrap();
         let (mut trainer, data) = setup(30, 1, tmp.path());
         let l = losses(&trainer.run(&data, |_| {}).unwrap());
@@ -786,6 +773,7 @@ mod tests {
 
     #[test]
     fn resume_equals_an_uninterrupted_run() {
+        let _serial = serial();
         let straight = tempfile::tempdir().unwrap();
         let (mut trainer, data) = setup(6, 1, straight.path());
         let uninterrupted = losses(&trainer.run(&data, |_| {}).unwrap());
@@ -809,6 +797,7 @@ mod tests {
 
     #[test]
     fn a_kill_during_a_checkpoint_write_leaves_the_previous_one_loadable() {
+        let _serial = serial();
         let tmp = tempfile::tempdir().unwrap();
         let (mut trainer, data) = setup(3, 1, tmp.path());
         trainer.run(&data, |_| {}).unwrap();
@@ -845,6 +834,7 @@ mod tests {
 
     #[test]
     fn two_data_parallel_replicas_match_one_device() {
+        let _serial = serial();
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         // Without MoE: each replica balances its own experts (as Switch does per device), and a
         // near-tied top-k choice can flip on float rounding, so MoE runs agree only statistically.
@@ -862,6 +852,7 @@ mod tests {
 
     #[test]
     fn nan_loss_stops_with_a_clear_message() {
+        let _serial = serial();
         let tmp = tempfile::tempdir().unwrap();
         let (mut trainer, data) = setup(5, 1, tmp.path());
         trainer.state.config.schedule.peak = f64::NAN;
