@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn::module::{AutodiffModule, Module, ModuleVisitor, Param};
+use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::{AdamW, AdamWConfig, GradientsParams, Optimizer};
 use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
@@ -24,7 +24,9 @@ use siger::tokenizer::Tokenizer;
 use siger::{Model, ModelConfig};
 
 use crate::dataset::{Windows, epoch_order};
+use crate::grads::{add_grads, global_norm, scale_grads};
 use crate::parallel::{ShardResult, ShardSpec, Workers};
+use crate::runs::{latest_checkpoint, prune};
 use crate::schedule::Schedule;
 
 const OPTIMIZER_FILE: &str = "optimizer.mpk";
@@ -503,196 +505,6 @@ fn mix(seed: u64, step: u64, micro: u64) -> u64 {
         h ^= h >> 31;
     }
     h
-}
-
-/// Visits every float parameter's gradient in `grads`.
-struct GradVisitor<'a, B: AutodiffBackend, F> {
-    grads: &'a mut GradientsParams,
-    other: Option<&'a mut GradientsParams>,
-    op: F,
-    _backend: std::marker::PhantomData<B>,
-}
-
-/// What to do with one parameter's gradient (and, for sums, the other gradient).
-trait GradOp<B: Backend> {
-    fn apply<const D: usize>(
-        &mut self,
-        grad: Tensor<B, D>,
-        other: Option<Tensor<B, D>>,
-    ) -> Option<Tensor<B, D>>;
-}
-
-impl<B: AutodiffBackend, F: GradOp<B::InnerBackend>> ModuleVisitor<B> for GradVisitor<'_, B, F> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        let Some(grad) = self.grads.remove::<B::InnerBackend, D>(param.id) else {
-            return;
-        };
-        let other = self
-            .other
-            .as_mut()
-            .and_then(|o| o.remove::<B::InnerBackend, D>(param.id));
-        if let Some(new) = self.op.apply(grad, other) {
-            self.grads.register(param.id, new);
-        }
-    }
-}
-
-fn visit_grads<B: AutodiffBackend, F: GradOp<B::InnerBackend>>(
-    model: &Model<B>,
-    grads: &mut GradientsParams,
-    other: Option<&mut GradientsParams>,
-    op: F,
-) -> F {
-    let mut visitor = GradVisitor::<B, F> {
-        grads,
-        other,
-        op,
-        _backend: std::marker::PhantomData,
-    };
-    model.visit(&mut visitor);
-    visitor.op
-}
-
-/// √(Σ ‖g‖²) over every parameter.
-pub fn global_norm<B: AutodiffBackend>(model: &Model<B>, grads: &mut GradientsParams) -> f64 {
-    struct SumSquares(f64);
-    impl<B: Backend> GradOp<B> for SumSquares {
-        fn apply<const D: usize>(
-            &mut self,
-            grad: Tensor<B, D>,
-            _: Option<Tensor<B, D>>,
-        ) -> Option<Tensor<B, D>> {
-            let s: f64 = grad.clone().powi_scalar(2).sum().into_scalar().elem();
-            self.0 += s;
-            Some(grad)
-        }
-    }
-    visit_grads(model, grads, None, SumSquares(0.0)).0.sqrt()
-}
-
-fn scale_grads<B: AutodiffBackend>(
-    model: &Model<B>,
-    mut grads: GradientsParams,
-    factor: f64,
-) -> GradientsParams {
-    struct Scale(f64);
-    impl<B: Backend> GradOp<B> for Scale {
-        fn apply<const D: usize>(
-            &mut self,
-            grad: Tensor<B, D>,
-            _: Option<Tensor<B, D>>,
-        ) -> Option<Tensor<B, D>> {
-            Some(grad * self.0)
-        }
-    }
-    visit_grads(model, &mut grads, None, Scale(factor));
-    grads
-}
-
-fn add_grads<B: AutodiffBackend>(
-    model: &Model<B>,
-    mut acc: GradientsParams,
-    mut other: GradientsParams,
-) -> GradientsParams {
-    struct Add;
-    impl<B: Backend> GradOp<B> for Add {
-        fn apply<const D: usize>(
-            &mut self,
-            grad: Tensor<B, D>,
-            other: Option<Tensor<B, D>>,
-        ) -> Option<Tensor<B, D>> {
-            Some(match other {
-                Some(o) => grad + o,
-                None => grad,
-            })
-        }
-    }
-    visit_grads(model, &mut acc, Some(&mut other), Add);
-    // Parameters only the other shard touched (e.g. an expert no local token chose).
-    move_missing(model, &mut other, &mut acc);
-    acc
-}
-
-/// Moves gradients present in `from` but absent in `into`.
-fn move_missing<B: AutodiffBackend>(
-    model: &Model<B>,
-    from: &mut GradientsParams,
-    into: &mut GradientsParams,
-) {
-    struct MoveVisitor<'a, B: AutodiffBackend> {
-        from: &'a mut GradientsParams,
-        into: &'a mut GradientsParams,
-        _backend: std::marker::PhantomData<B>,
-    }
-    impl<B: AutodiffBackend> ModuleVisitor<B> for MoveVisitor<'_, B> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-            if let Some(g) = self.from.remove::<B::InnerBackend, D>(param.id) {
-                self.into.register(param.id, g);
-            }
-        }
-    }
-    model.visit(&mut MoveVisitor::<B> {
-        from,
-        into,
-        _backend: std::marker::PhantomData,
-    });
-}
-
-/// The newest checkpoint under `path` that passes verification, or `path` itself if it is one.
-pub fn latest_checkpoint(path: &Path) -> Option<PathBuf> {
-    if path.join(checkpoint::MANIFEST_FILE).exists() {
-        return Some(path.to_path_buf());
-    }
-    let mut steps: Vec<PathBuf> = std::fs::read_dir(path.join("checkpoints"))
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("step-"))
-        })
-        .collect();
-    steps.sort();
-    steps.into_iter().rev().find(|dir| {
-        let ok = verify_dir(dir);
-        if !ok {
-            eprintln!("warning: skipping unreadable checkpoint {}", dir.display());
-        }
-        ok
-    })
-}
-
-fn verify_dir(dir: &Path) -> bool {
-    let read = |name| std::fs::read(dir.join(name)).unwrap_or_default();
-    let files = checkpoint::CheckpointFiles {
-        manifest: read(checkpoint::MANIFEST_FILE),
-        config: read(checkpoint::CONFIG_FILE),
-        weights: read(checkpoint::WEIGHTS_FILE),
-        tokenizer: read(checkpoint::TOKENIZER_FILE),
-    };
-    checkpoint::verify(&files).is_ok()
-}
-
-fn prune(dir: &Path, keep: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut steps: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("step-"))
-        })
-        .collect();
-    steps.sort();
-    let excess = steps.len().saturating_sub(keep);
-    for old in steps.into_iter().take(excess) {
-        if let Err(e) = std::fs::remove_dir_all(&old) {
-            eprintln!(
-                "warning: could not remove old checkpoint {}: {e}",
-                old.display()
-            );
-        }
-    }
 }
 
 #[cfg(test)]
