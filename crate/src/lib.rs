@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod generate;
 pub mod model;
+pub mod model_guesser;
 pub mod moe;
 pub mod sampling;
 pub mod scan;

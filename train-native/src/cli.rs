@@ -160,6 +160,10 @@ pub enum Command {
         /// Extra lexicons: the project's TSV/JSONL format or the meizano JSON (detected).
         #[arg(long)]
         lexicon: Vec<PathBuf>,
+        /// Let this model (a checkpoint folder) guess words no lookup found; its words are
+        /// marked as model guesses. Off by default: unknown words stay unknown.
+        #[arg(long)]
+        guess_with: Option<PathBuf>,
         /// Print the translation with its tokens as JSON.
         #[arg(long)]
         json: bool,
@@ -178,6 +182,9 @@ pub enum Command {
         /// Extra lexicons (project TSV/JSONL or meizano JSON).
         #[arg(long)]
         lexicon: Vec<PathBuf>,
+        /// Let this model guess what lookup could not (counted as `invented`).
+        #[arg(long)]
+        guess_with: Option<PathBuf>,
         /// Print JSON (`bleu`, `chrf`, `coverage`, `by_source`, `invented`).
         #[arg(long)]
         json: bool,

@@ -131,15 +131,31 @@ pub fn run(command: Command) -> Result<(), String> {
             from,
             to,
             lexicon,
+            guess_with,
             json,
-        } => crate::translate_cmd::run_translate(&text, from.as_deref(), &to, &lexicon, json),
+        } => crate::translate_cmd::run_translate(
+            &text,
+            from.as_deref(),
+            &to,
+            &lexicon,
+            guess_with.as_deref(),
+            json,
+        ),
         Command::EvalTranslate {
             pairs,
             from,
             to,
             lexicon,
+            guess_with,
             json,
-        } => crate::translate_cmd::run_eval(&pairs, &from, &to, &lexicon, json),
+        } => crate::translate_cmd::run_eval(
+            &pairs,
+            &from,
+            &to,
+            &lexicon,
+            guess_with.as_deref(),
+            json,
+        ),
         Command::Export { model, out, quant } => export(&model, &out, quant),
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use siger::model_guesser::ModelGuesser;
 use siger::translate::{Dialect, Lang, Options, Resources, evaluate, translate};
 
 /// Parses a language code: `id`, `en`, `lpg` (Lampung, dialect unknown), `lpg-nyo` / `nyo`,
@@ -19,9 +20,27 @@ pub fn parse_lang(code: &str) -> Result<Lang, String> {
     }
 }
 
-/// The built-in phrasebook plus the user's lexicons (project TSV/JSONL or meizano JSON).
-pub fn resources(lexicons: &[PathBuf]) -> Result<Resources, String> {
+/// The built-in phrasebook plus the user's lexicons (project TSV/JSONL or meizano JSON), and a
+/// model guesser when one is given; returns the options that allow guesses exactly then.
+pub fn resources(
+    lexicons: &[PathBuf],
+    guess_with: Option<&Path>,
+) -> Result<(Resources, Options), String> {
     let mut resources = Resources::builtin();
+    let mut options = Options::default();
+    if let Some(dir) = guess_with {
+        type Cpu = burn::backend::NdArray<f32>;
+        let dir = crate::commands::model_dir(dir)?;
+        let ckpt = siger::checkpoint::load::<Cpu>(&dir, &Default::default())
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let name = format!("model guess ({})", dir.display());
+        resources = resources.with_guesser(Box::new(ModelGuesser::new(
+            ckpt.model,
+            ckpt.tokenizer,
+            name,
+        )));
+        options.allow_guesses = true;
+    }
     for path in lexicons {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let name = path.file_name().map_or_else(
@@ -39,7 +58,7 @@ pub fn resources(lexicons: &[PathBuf]) -> Result<Resources, String> {
             loaded.skipped
         );
     }
-    Ok(resources)
+    Ok((resources, options))
 }
 
 /// Translates one text and prints it with the source of every word.
@@ -48,12 +67,13 @@ pub fn run_translate(
     from: Option<&str>,
     to: &str,
     lexicons: &[PathBuf],
+    guess_with: Option<&Path>,
     json: bool,
 ) -> Result<(), String> {
     let from = from.map(parse_lang).transpose()?;
     let to = parse_lang(to)?;
-    let resources = resources(lexicons)?;
-    let translation = translate(text, from, to, &resources, &Options::default());
+    let (resources, options) = resources(lexicons, guess_with)?;
+    let translation = translate(text, from, to, &resources, &options);
     if json {
         println!(
             "{}",
@@ -80,6 +100,7 @@ pub fn run_eval(
     from: &str,
     to: &str,
     lexicons: &[PathBuf],
+    guess_with: Option<&Path>,
     json: bool,
 ) -> Result<(), String> {
     let (from, to) = (parse_lang(from)?, parse_lang(to)?);
@@ -105,8 +126,8 @@ pub fn run_eval(
             }
         }
     }
-    let resources = resources(lexicons)?;
-    let evaluation = evaluate(&rows, from, to, &resources, &Options::default());
+    let (resources, options) = resources(lexicons, guess_with)?;
+    let evaluation = evaluate(&rows, from, to, &resources, &options);
     if json {
         println!(
             "{}",
