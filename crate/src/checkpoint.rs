@@ -402,7 +402,8 @@ pub fn tensor_names<B: Backend, M: Module<B>>(module: &M) -> Vec<String> {
         .collect()
 }
 
-#[cfg(test)]
+// These tests use the file system, which wasm32 lacks.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::test_util::{TestBackend, assert_close, seeded};

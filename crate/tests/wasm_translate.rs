@@ -1,0 +1,47 @@
+//! The translator and the model in the browser build (wasm32, headless Chromium).
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p siger --target wasm32-unknown-unknown --test wasm_translate`.
+#![cfg(target_arch = "wasm32")]
+
+use siger::translate::{Dialect, Lang, Options, Resources, Source, translate};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+fn translation_cites_its_sources_in_the_browser() {
+    let resources = Resources::builtin();
+    let nyo = Some(Lang::Lampung(Dialect::Nyo));
+    let t = translate(
+        "Nyak haga mengan!",
+        nyo,
+        Lang::Indonesian,
+        &resources,
+        &Options::default(),
+    );
+    assert_eq!(t.text().to_lowercase(), "saya mau makan!");
+    assert!(t.tokens.iter().any(|t| t.source == Source::Phrasebook));
+    let unknown = translate(
+        "xqzv",
+        nyo,
+        Lang::Indonesian,
+        &resources,
+        &Options::default(),
+    );
+    assert!(unknown.tokens.iter().all(|t| t.source == Source::Unknown));
+}
+
+#[wasm_bindgen_test]
+fn a_tiny_model_runs_forward_and_prefill_on_the_cpu_backend_in_the_browser() {
+    use burn::tensor::{Int, Tensor, TensorData};
+    type B = burn::backend::NdArray<f32>;
+    let device = Default::default();
+    let model = siger::ModelConfig::tiny().init::<B>(&device).unwrap();
+    let ids = TensorData::new(vec![1i64, 5, 9, 2], [1, 4]);
+    let tokens = Tensor::<B, 2, Int>::from_data(ids, &device);
+    let logits = model.forward(tokens.clone()).logits;
+    let mut state = model.zero_state(1, &device);
+    let last = model.prefill(tokens, &mut state);
+    let first: Tensor<B, 2> = logits.narrow(1, 3, 1).squeeze_dim(1);
+    let diff: f32 = (first - last).abs().max().into_scalar();
+    assert!(diff < 1e-4, "prefill differs from forward by {diff}");
+}
