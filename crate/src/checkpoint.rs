@@ -43,6 +43,12 @@ pub enum CheckpointError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A save was killed between moving the old checkpoint aside and moving the new one in.
+    #[error("the checkpoint is missing because a save was interrupted; the previous checkpoint is intact in {}: rename it back", previous.display())]
+    Interrupted {
+        /// Where the previous checkpoint is.
+        previous: PathBuf,
+    },
     /// A required file is absent.
     #[error("checkpoint has no {0}: copy the whole checkpoint folder again")]
     MissingFile(&'static str),
@@ -232,6 +238,7 @@ pub fn save_with<B: Backend>(
         parameters: parameter_counts(config, model),
     };
     let staging = sibling(dir, "tmp");
+    remove_stale_siblings(dir, "tmp");
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
     }
@@ -252,6 +259,11 @@ pub fn save_with<B: Backend>(
 
 /// Loads and verifies the checkpoint folder at `dir`.
 pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<Checkpoint<B>, CheckpointError> {
+    if !dir.exists()
+        && let Some(previous) = interrupted_save(dir)
+    {
+        return Err(CheckpointError::Interrupted { previous });
+    }
     let read = |name: &'static str| -> Result<Vec<u8>, CheckpointError> {
         let path = dir.join(name);
         std::fs::read(&path).map_err(|source| match source.kind() {
@@ -266,6 +278,22 @@ pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<Checkpoint<B>,
         tokenizer: read(TOKENIZER_FILE)?,
     };
     load_files(&files, device)
+}
+
+/// The previous checkpoint a killed save left aside, if any.
+fn interrupted_save(dir: &Path) -> Option<PathBuf> {
+    let (parent, name) = (dir.parent()?, dir.file_name()?);
+    let prefix = format!(".{}.old-", name.to_string_lossy());
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    std::fs::read_dir(parent)
+        .ok()?
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
 }
 
 /// Verifies and loads a checkpoint from its files' bytes.
@@ -285,6 +313,8 @@ pub fn load_files<B: Backend>(
         });
     }
     let tensors = weights::read_safetensors(&files.weights)?;
+    // Before allocating a model of the config's size, check the config against the tensors.
+    precheck(&config, &tensors)?;
     let model = weights::load_named(config.init::<B>(device)?, tensors, device)?;
     Ok(Checkpoint {
         config,
@@ -292,6 +322,64 @@ pub fn load_files<B: Backend>(
         tokenizer,
         manifest,
     })
+}
+
+/// Checks the shapes that bound every allocation `config.init` makes (embedding, projections,
+/// layer and expert counts, expert size) against the tensors in the file, so a config that
+/// disagrees with its weights is an error before anything is allocated.
+fn precheck(
+    config: &ModelConfig,
+    tensors: &BTreeMap<String, burn::tensor::TensorData>,
+) -> Result<(), WeightsError> {
+    let (d, di, last) = (config.d_model, config.d_inner(), config.n_layers - 1);
+    let mut expect = vec![
+        ("embedding.weight".to_string(), vec![config.vocab_size, d]),
+        ("layers.0.mixer.in_proj.weight".to_string(), vec![d, 2 * di]),
+        (
+            "layers.0.mixer.x_proj.weight".to_string(),
+            vec![di, config.dt_rank() + 2 * config.d_state],
+        ),
+        (
+            "layers.0.mixer.conv_weight".to_string(),
+            vec![di, config.d_conv],
+        ),
+        (format!("layers.{last}.norm.gamma"), vec![d]),
+    ];
+    if let Some(i) = (0..config.n_layers).find(|&i| config.is_moe_layer(i)) {
+        let moe = &config.moe;
+        let f = format!("layers.{i}.feed_forward.moe");
+        expect.push((format!("{f}.router.weight"), vec![d, moe.routed_experts]));
+        expect.push((
+            format!("{f}.experts.0.gate_proj.weight"),
+            vec![d, moe.expert_hidden],
+        ));
+        if moe.shared_experts > 0 {
+            let s = moe.shared_experts - 1;
+            expect.push((
+                format!("{f}.shared_experts.{s}.gate_proj.weight"),
+                vec![d, moe.expert_hidden],
+            ));
+        }
+    }
+    for (name, shape) in expect {
+        match tensors.get(&name) {
+            Some(t) if t.shape.to_vec() == shape => {}
+            Some(t) => {
+                let found = t.shape.to_vec();
+                return Err(WeightsError::Shape {
+                    name,
+                    expected: shape,
+                    found,
+                });
+            }
+            None => return Err(WeightsError::Missing(name)),
+        }
+    }
+    let beyond = format!("layers.{}.norm.gamma", config.n_layers);
+    if tensors.contains_key(&beyond) {
+        return Err(WeightsError::Unexpected(beyond));
+    }
+    Ok(())
 }
 
 /// Checks the manifest and every file's size and hash.
@@ -390,7 +478,38 @@ fn replace_dir(staging: &Path, dir: &Path) -> std::io::Result<()> {
         let _ = std::fs::rename(&old, dir);
         return Err(e);
     }
-    std::fs::remove_dir_all(&old)
+    sync_parent(dir);
+    // The new checkpoint is in place; a leftover copy of the old one is only clutter.
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Makes the renames durable (best effort: not every platform can sync a folder).
+fn sync_parent(dir: &Path) {
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = std::fs::File::open(parent).and_then(|f| f.sync_all());
+    }
+}
+
+/// Removes `.{name}.{tag}-*` folders left by saves that were killed.
+fn remove_stale_siblings(dir: &Path, tag: &str) {
+    let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.{tag}-", name.to_string_lossy());
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Checks that a module's float parameters carry the names the checkpoint format documents.
@@ -506,6 +625,15 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("ckpt");
         saved(&dir, &ModelConfig::tiny());
+
+        // An absurd config is refused by shape before any allocation.
+        let huge = serde_json::to_vec(&ModelConfig::tiny().with_vocab_size(1 << 40)).unwrap();
+        replace_consistently(&dir, CONFIG_FILE, huge);
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::Weights(WeightsError::Shape { .. })
+                | CheckpointError::VocabMismatch { .. }
+        ));
 
         // A config that does not match the tensors.
         let wider = serde_json::to_vec(&ModelConfig::tiny().with_d_model(48)).unwrap();

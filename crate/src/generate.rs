@@ -200,6 +200,9 @@ impl<'a, B: Backend> Generator<'a, B> {
 
     /// Feeds the pending token (if any) and returns the logits to sample from next.
     fn take_logits(&mut self) -> Option<Tensor<B, 2>> {
+        if self.finished.is_none() && self.config.max_tokens == 0 {
+            self.finished = Some(FinishReason::Length);
+        }
         if self.finished.is_some() {
             return None;
         }

@@ -110,7 +110,9 @@ impl Sampler {
         }
         let mut logits = logits.to_vec();
         self.penalise(&mut logits, history);
-        if self.config.temperature == 0.0 {
+        let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        // Greedy when asked, and when probabilities cannot be formed (an infinite logit).
+        if self.config.temperature == 0.0 || !max.is_finite() {
             return Ok(argmax(&logits));
         }
         let candidates = self.candidates(&logits);
@@ -148,12 +150,17 @@ impl Sampler {
     /// Tokens left after temperature, top-k and top-p, most likely first, with their
     /// (unnormalised) probabilities.
     fn candidates(&self, logits: &[f32]) -> Vec<(u32, f32)> {
-        let inv_t = 1.0 / self.config.temperature;
+        let t = self.config.temperature;
         let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        // Dividing (not multiplying by 1/t) keeps a tiny t from making 0 · ∞; a -inf logit
+        // gives probability 0.
         let mut probs: Vec<(u32, f32)> = logits
             .iter()
             .enumerate()
-            .map(|(i, &l)| (i as u32, ((l - max) * inv_t).exp()))
+            .map(|(i, &l)| {
+                let p = ((l - max) / t).exp();
+                (i as u32, if p.is_nan() { 0.0 } else { p })
+            })
             .collect();
         // Stable sort: equal probabilities keep id order, so ties resolve the same way everywhere.
         probs.sort_by(|a, b| b.1.total_cmp(&a.1));

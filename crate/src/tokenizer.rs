@@ -180,7 +180,12 @@ impl Tokenizer {
             lang_lpg: id(SPECIAL_TOKENS[8])?,
         };
         let unicode_to_byte = byte_level_decoding_table();
-        let size = inner.get_vocab_size(true);
+        // Ids may have gaps in a third-party file: size by the largest id, not the count.
+        let size = inner
+            .get_vocab(true)
+            .values()
+            .max()
+            .map_or(0, |&m| m as usize + 1);
         let token_bytes = (0..size as u32)
             .map(|id| match inner.id_to_token(id) {
                 Some(t) if SPECIAL_TOKENS.contains(&t.as_str()) => Vec::new(),

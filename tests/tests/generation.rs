@@ -125,6 +125,26 @@ fn resuming_from_a_saved_state_equals_reading_everything_again() {
 }
 
 #[test]
+fn zero_max_tokens_generates_nothing() {
+    let (_tmp, ckpt) = setup();
+    let config = GenerationConfig {
+        max_tokens: 0,
+        stop_tokens: vec![],
+    };
+    let prompt = ckpt.tokenizer.encode("Halo");
+    let mut g = Generator::new(
+        &ckpt.model,
+        &ckpt.tokenizer,
+        &prompt,
+        Sampler::greedy(),
+        config,
+    )
+    .unwrap();
+    assert!(g.next_token().is_none());
+    assert_eq!(g.finish_reason(), Some(FinishReason::Length));
+}
+
+#[test]
 fn bad_prompts_are_errors() {
     let (_tmp, ckpt) = setup();
     let config = GenerationConfig::chat(&ckpt.tokenizer, 4);

@@ -80,10 +80,10 @@ pub enum Command {
         #[arg(long, required = true, num_args = 1..)]
         data: Vec<PathBuf>,
         /// Tokens per evaluation window.
-        #[arg(long, default_value_t = 256)]
+        #[arg(long, default_value_t = 256, value_parser = positive)]
         seq_len: usize,
         /// Windows per forward pass.
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 8, value_parser = positive)]
         batch_size: usize,
         /// Evaluate only every N-th example: the slice `pretrain --holdout-every N` left out.
         #[arg(long, default_value_t = 0)]
@@ -195,13 +195,13 @@ pub enum Command {
 #[derive(Args, Clone, Debug)]
 pub struct TrainArgs {
     /// Tokens per training window.
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 128, value_parser = positive)]
     pub seq_len: usize,
     /// Windows per micro-batch (split across --devices).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = positive)]
     pub batch_size: usize,
     /// Micro-batches per optimizer step.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = positive)]
     pub grad_accum: usize,
     /// Optimizer steps.
     #[arg(long, default_value_t = 1000)]
@@ -249,6 +249,15 @@ pub struct TrainArgs {
     /// No progress bar (one line per logged step instead).
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// Parses a count that must be at least 1.
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Compute backends.

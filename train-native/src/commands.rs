@@ -243,6 +243,7 @@ fn train_config(args: &TrainArgs) -> TrainConfig {
         checkpoint_every: args.checkpoint_every,
         keep_checkpoints: args.keep_checkpoints,
         seed: args.seed,
+        holdout_every: 0,
     }
 }
 
@@ -258,8 +259,19 @@ struct Pretrain {
 
 impl Job for Pretrain {
     fn run<B: AutodiffBackend>(self, devices: Vec<B::Device>) -> Result<(), String> {
-        let examples = data::load(&self.data, self.train.on_error).map_err(|e| e.to_string())?;
-        let (examples, held) = data::split_holdout(examples, self.holdout_every);
+        let all = data::load(&self.data, self.train.on_error).map_err(|e| e.to_string())?;
+        // A resumed run keeps the held-out slice it started with.
+        let resumed = match &self.resume {
+            Some(from) => Some(
+                Trainer::<B>::resume(from, devices.clone(), &self.out)
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
+        let holdout = resumed
+            .as_ref()
+            .map_or(self.holdout_every, |t| t.state.config.holdout_every);
+        let (examples, held) = data::split_holdout(all, holdout);
         if !held.is_empty() {
             eprintln!(
                 "holding out {} of {} examples for evaluation",
@@ -267,11 +279,11 @@ impl Job for Pretrain {
                 held.len() + examples.len()
             );
         }
-        let mut trainer = match &self.resume {
-            Some(from) => {
-                let t =
-                    Trainer::<B>::resume(from, devices, &self.out).map_err(|e| e.to_string())?;
-                if t.state.config != train_config(&self.train) {
+        let mut trainer = match resumed {
+            Some(t) => {
+                let mut expected = train_config(&self.train);
+                expected.holdout_every = self.holdout_every;
+                if t.state.config != expected {
                     eprintln!(
                         "note: resuming with the run's saved hyper-parameters; training flags given now are ignored"
                     );
@@ -298,14 +310,9 @@ impl Job for Pretrain {
                 }
                 B::seed(&devices[0], self.train.seed);
                 let model = config.init::<B>(&devices[0]).map_err(|e| e.to_string())?;
-                Trainer::new(
-                    model,
-                    config,
-                    tok,
-                    train_config(&self.train),
-                    devices,
-                    &self.out,
-                )
+                let mut train = train_config(&self.train);
+                train.holdout_every = self.holdout_every;
+                Trainer::new(model, config, tok, train, devices, &self.out)
             }
         };
         trainer.set_execution(

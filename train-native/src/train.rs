@@ -26,7 +26,9 @@ use siger::{Model, ModelConfig};
 use crate::dataset::{Windows, epoch_order};
 use crate::grads::{add_grads, global_norm, scale_grads};
 use crate::parallel::{ShardResult, ShardSpec, Workers};
-use crate::runs::{latest_checkpoint, prune};
+#[cfg(test)]
+use crate::runs::latest_checkpoint;
+use crate::runs::{candidates, prune};
 use crate::schedule::Schedule;
 
 const OPTIMIZER_FILE: &str = "optimizer.mpk";
@@ -55,6 +57,9 @@ pub struct TrainConfig {
     pub keep_checkpoints: usize,
     /// Seed of data order and router jitter.
     pub seed: u64,
+    /// Every N-th example was held out of the training data (0 = none).
+    #[serde(default)]
+    pub holdout_every: usize,
 }
 
 /// Where a run is (saved as `trainer.json`).
@@ -201,22 +206,39 @@ impl<B: AutodiffBackend> Trainer<B> {
     /// Continues the run whose latest loadable checkpoint is under `from` (a run folder or one
     /// checkpoint folder), writing to `out`.
     pub fn resume(from: &Path, devices: Vec<B::Device>, out: &Path) -> Result<Self, TrainError> {
-        let dir = latest_checkpoint(from).ok_or_else(|| {
+        let mut last_error = None;
+        for dir in candidates(from) {
+            match Self::resume_from(&dir, devices.clone(), out) {
+                Ok(trainer) => return Ok(trainer),
+                Err(e) => {
+                    eprintln!(
+                        "warning: cannot resume from {}: {e}; trying an older checkpoint",
+                        dir.display()
+                    );
+                    last_error = Some(e);
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| {
             TrainError::Io(format!(
                 "{}: no checkpoint to resume from (expected checkpoints/step-*/)",
                 from.display()
             ))
-        })?;
+        }))
+    }
+
+    fn resume_from(dir: &Path, devices: Vec<B::Device>, out: &Path) -> Result<Self, TrainError> {
         let main = devices[0].clone();
-        let ckpt = checkpoint::load::<B>(&dir, &main)?;
-        let state_bytes = checkpoint::read_extra(&dir, &ckpt.manifest, TRAINER_FILE)?;
+        let ckpt = checkpoint::load::<B>(dir, &main)?;
+        let state_bytes = checkpoint::read_extra(dir, &ckpt.manifest, TRAINER_FILE)?;
         let state: TrainerState = serde_json::from_slice(&state_bytes)
             .map_err(|e| TrainError::Io(format!("{TRAINER_FILE}: {e}")))?;
-        let optim_bytes = checkpoint::read_extra(&dir, &ckpt.manifest, OPTIMIZER_FILE)?;
+        let optim_bytes = checkpoint::read_extra(dir, &ckpt.manifest, OPTIMIZER_FILE)?;
         let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
             .load(optim_bytes, &main)
             .map_err(|e| TrainError::Optimizer(e.to_string()))?;
         let optim = new_optimizer::<B>(&state.config).load_record(record);
+        forget_metrics_after(&out.join("metrics.jsonl"), state.step)?;
         eprintln!("resuming from {} at step {}", dir.display(), state.step);
         Ok(Self {
             model: ckpt.model,
@@ -226,7 +248,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             state,
             devices,
             out: out.to_path_buf(),
-            last_checkpoint: Some(dir),
+            last_checkpoint: Some(dir.to_path_buf()),
         })
     }
 
@@ -324,7 +346,8 @@ impl<B: AutodiffBackend> Trainer<B> {
             })
             .sum();
         let scored = scored.max(1) as f64;
-        let parts = (config.grad_accum * self.devices.len()) as f64;
+        // Shards that get windows (a batch smaller than the device count leaves some empty).
+        let parts = (config.grad_accum * self.devices.len().min(config.batch_size)) as f64;
         let aux_weight = self.model_config.moe.aux_loss_weight;
 
         let main = self.devices[0].clone();
@@ -357,7 +380,12 @@ impl<B: AutodiffBackend> Trainer<B> {
             grads = scale_grads(&self.model, grads, config.grad_clip / grad_norm);
         }
         let lr = config.schedule.at(self.state.step);
-        self.model = self.optim.step(lr, self.model.clone(), grads);
+        // A non-finite gradient would poison the weights (and the next checkpoint): the step is
+        // not applied and the run stops on the non-finite loss reported below.
+        let healthy = grad_norm.is_finite() && lr.is_finite();
+        if healthy {
+            self.model = self.optim.step(lr, self.model.clone(), grads);
+        }
         self.state.step += 1;
         let tokens = (config.grad_accum * config.batch_size * data.seq_len) as u64;
         self.state.tokens_seen += tokens;
@@ -365,7 +393,11 @@ impl<B: AutodiffBackend> Trainer<B> {
         let aux_loss = aux_sum / parts;
         StepMetrics {
             step: self.state.step,
-            loss: cross_entropy + aux_weight * aux_loss,
+            loss: if healthy {
+                cross_entropy + aux_weight * aux_loss
+            } else {
+                f64::NAN
+            },
             cross_entropy,
             aux_loss,
             lr,
@@ -413,7 +445,8 @@ impl<B: AutodiffBackend> Trainer<B> {
         self.last_checkpoint = Some(dir.clone());
         prune(
             &self.out.join("checkpoints"),
-            self.state.config.keep_checkpoints.max(1),
+            self.state.config.keep_checkpoints,
+            self.state.step,
         );
         Ok(dir)
     }
@@ -429,6 +462,27 @@ impl<B: AutodiffBackend> Trainer<B> {
         )?;
         Ok(())
     }
+}
+
+/// Drops the lines of steps after `step` from a run's metrics (they are about to be redone).
+fn forget_metrics_after(path: &Path, step: u64) -> Result<(), TrainError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let kept: String = text
+        .lines()
+        .filter(|line| {
+            serde_json::from_str::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v.get("step")?.as_u64())
+                .is_some_and(|s| s <= step)
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let tmp = path.with_extension("jsonl.tmp");
+    std::fs::write(&tmp, kept)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| TrainError::Io(format!("{}: {e}", path.display())))
 }
 
 /// Forward and backward on one device's share of a micro-batch. Returns the gradients (already
@@ -549,6 +603,7 @@ mod tests {
             checkpoint_every: 3,
             keep_checkpoints: 2,
             seed: 9,
+            holdout_every: 0,
         };
         let trainer = Trainer::new(
             model,
