@@ -7,7 +7,14 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{ElementConversion, Tensor};
 use siger::Model;
 
-/// Visits every float parameter's gradient in `grads`.
+/// What to do with one parameter's gradient.
+trait GradOp<B: Backend> {
+    fn apply<const D: usize>(&mut self, grad: Tensor<B, D>) -> Tensor<B, D>;
+}
+
+/// Visits every float parameter: takes its gradient from `grads`, adds the one in `other` (if
+/// any; a parameter only `other` has, such as an expert no local token chose, is taken as is),
+/// applies `op` and puts the result back in `grads`.
 struct GradVisitor<'a, B: AutodiffBackend, F> {
     grads: &'a mut GradientsParams,
     other: Option<&'a mut GradientsParams>,
@@ -15,27 +22,19 @@ struct GradVisitor<'a, B: AutodiffBackend, F> {
     _backend: std::marker::PhantomData<B>,
 }
 
-/// What to do with one parameter's gradient (and, for sums, the other gradient).
-trait GradOp<B: Backend> {
-    fn apply<const D: usize>(
-        &mut self,
-        grad: Tensor<B, D>,
-        other: Option<Tensor<B, D>>,
-    ) -> Option<Tensor<B, D>>;
-}
-
 impl<B: AutodiffBackend, F: GradOp<B::InnerBackend>> ModuleVisitor<B> for GradVisitor<'_, B, F> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-        let Some(grad) = self.grads.remove::<B::InnerBackend, D>(param.id) else {
-            return;
-        };
+        let grad = self.grads.remove::<B::InnerBackend, D>(param.id);
         let other = self
             .other
             .as_mut()
             .and_then(|o| o.remove::<B::InnerBackend, D>(param.id));
-        if let Some(new) = self.op.apply(grad, other) {
-            self.grads.register(param.id, new);
-        }
+        let merged = match (grad, other) {
+            (Some(g), Some(o)) => g + o,
+            (Some(g), None) | (None, Some(g)) => g,
+            (None, None) => return,
+        };
+        self.grads.register(param.id, self.op.apply(merged));
     }
 }
 
@@ -55,23 +54,24 @@ fn visit_grads<B: AutodiffBackend, F: GradOp<B::InnerBackend>>(
     visitor.op
 }
 
-/// √(Σ ‖g‖²) over every parameter.
+/// √(Σ ‖g‖²) over every parameter, summed on the device and read back once.
 pub fn global_norm<B: AutodiffBackend>(model: &Model<B>, grads: &mut GradientsParams) -> f64 {
-    struct SumSquares(f64);
-    impl<B: Backend> GradOp<B> for SumSquares {
-        fn apply<const D: usize>(
-            &mut self,
-            grad: Tensor<B, D>,
-            _: Option<Tensor<B, D>>,
-        ) -> Option<Tensor<B, D>> {
-            let s: f64 = grad.clone().powi_scalar(2).sum().into_scalar().elem();
-            self.0 += s;
-            Some(grad)
+    struct SumSquares<B: Backend>(Option<Tensor<B, 1>>);
+    impl<B: Backend> GradOp<B> for SumSquares<B> {
+        fn apply<const D: usize>(&mut self, grad: Tensor<B, D>) -> Tensor<B, D> {
+            let squares = grad.clone().powi_scalar(2).sum();
+            self.0 = Some(match self.0.take() {
+                Some(total) => total + squares,
+                None => squares,
+            });
+            grad
         }
     }
-    visit_grads(model, grads, None, SumSquares(0.0)).0.sqrt()
+    let total = visit_grads(model, grads, None, SumSquares(None)).0;
+    total.map_or(0.0, |t| t.into_scalar().elem::<f64>().sqrt())
 }
 
+/// Multiplies every gradient by `factor`.
 pub fn scale_grads<B: AutodiffBackend>(
     model: &Model<B>,
     mut grads: GradientsParams,
@@ -79,63 +79,26 @@ pub fn scale_grads<B: AutodiffBackend>(
 ) -> GradientsParams {
     struct Scale(f64);
     impl<B: Backend> GradOp<B> for Scale {
-        fn apply<const D: usize>(
-            &mut self,
-            grad: Tensor<B, D>,
-            _: Option<Tensor<B, D>>,
-        ) -> Option<Tensor<B, D>> {
-            Some(grad * self.0)
+        fn apply<const D: usize>(&mut self, grad: Tensor<B, D>) -> Tensor<B, D> {
+            grad * self.0
         }
     }
     visit_grads(model, &mut grads, None, Scale(factor));
     grads
 }
 
+/// The parameter-wise sum of two shards' gradients.
 pub fn add_grads<B: AutodiffBackend>(
     model: &Model<B>,
     mut acc: GradientsParams,
     mut other: GradientsParams,
 ) -> GradientsParams {
-    struct Add;
-    impl<B: Backend> GradOp<B> for Add {
-        fn apply<const D: usize>(
-            &mut self,
-            grad: Tensor<B, D>,
-            other: Option<Tensor<B, D>>,
-        ) -> Option<Tensor<B, D>> {
-            Some(match other {
-                Some(o) => grad + o,
-                None => grad,
-            })
+    struct Keep;
+    impl<B: Backend> GradOp<B> for Keep {
+        fn apply<const D: usize>(&mut self, grad: Tensor<B, D>) -> Tensor<B, D> {
+            grad
         }
     }
-    visit_grads(model, &mut acc, Some(&mut other), Add);
-    // Parameters only the other shard touched (e.g. an expert no local token chose).
-    move_missing(model, &mut other, &mut acc);
+    visit_grads(model, &mut acc, Some(&mut other), Keep);
     acc
-}
-
-/// Moves gradients present in `from` but absent in `into`.
-fn move_missing<B: AutodiffBackend>(
-    model: &Model<B>,
-    from: &mut GradientsParams,
-    into: &mut GradientsParams,
-) {
-    struct MoveVisitor<'a, B: AutodiffBackend> {
-        from: &'a mut GradientsParams,
-        into: &'a mut GradientsParams,
-        _backend: std::marker::PhantomData<B>,
-    }
-    impl<B: AutodiffBackend> ModuleVisitor<B> for MoveVisitor<'_, B> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-            if let Some(g) = self.from.remove::<B::InnerBackend, D>(param.id) {
-                self.into.register(param.id, g);
-            }
-        }
-    }
-    model.visit(&mut MoveVisitor::<B> {
-        from,
-        into,
-        _backend: std::marker::PhantomData,
-    });
 }

@@ -152,6 +152,8 @@ pub struct Trainer<B: AutodiffBackend> {
     devices: Vec<B::Device>,
     out: PathBuf,
     last_checkpoint: Option<PathBuf>,
+    /// The current epoch's window order, computed once per epoch: `(epoch, order)`.
+    order: Option<(u64, Vec<usize>)>,
 }
 
 fn new_optimizer<B: AutodiffBackend>(config: &TrainConfig) -> Optim<B> {
@@ -190,6 +192,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             devices,
             out: out.to_path_buf(),
             last_checkpoint: None,
+            order: None,
         }
     }
 
@@ -249,6 +252,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             devices,
             out: out.to_path_buf(),
             last_checkpoint: Some(dir.to_path_buf()),
+            order: None,
         })
     }
 
@@ -320,7 +324,15 @@ impl<B: AutodiffBackend> Trainer<B> {
             self.state.epoch += 1;
             self.state.batch_in_epoch = 0;
         }
-        let order = epoch_order(windows, self.state.config.seed, self.state.epoch);
+        let epoch = self.state.epoch;
+        if self
+            .order
+            .as_ref()
+            .is_none_or(|(e, o)| *e != epoch || o.len() != windows)
+        {
+            self.order = Some((epoch, epoch_order(windows, self.state.config.seed, epoch)));
+        }
+        let order = &self.order.as_ref().expect("just computed").1;
         let start = self.state.batch_in_epoch as usize * batch;
         self.state.batch_in_epoch += 1;
         order[start..start + batch].to_vec()
