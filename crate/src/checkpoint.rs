@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
 use burn::tensor::backend::Backend;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -512,15 +511,6 @@ fn remove_stale_siblings(dir: &Path, tag: &str) {
     }
 }
 
-/// Checks that a module's float parameters carry the names the checkpoint format documents.
-#[doc(hidden)]
-pub fn tensor_names<B: Backend, M: Module<B>>(module: &M) -> Vec<String> {
-    weights::named_tensors(module)
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect()
-}
-
 // These tests use the file system, which wasm32 lacks.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
@@ -693,7 +683,7 @@ mod tests {
     fn tensor_names_are_the_documented_ones() {
         let config = ModelConfig::tiny();
         let model = seeded(12, || config.init::<B>(&Default::default()).unwrap());
-        let names = tensor_names(&model);
+        let names: Vec<String> = weights::named_tensors(&model).into_iter().map(|(n, _)| n).collect();
         for expected in [
             "embedding.weight",
             "layers.0.norm.gamma",

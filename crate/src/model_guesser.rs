@@ -107,6 +107,8 @@ mod tests {
                 .iter()
                 .all(|t| matches!(t.source, Source::Model | Source::Unknown))
         );
+        // The seeded model does answer, so the guess path is exercised, not skipped.
+        assert!(guessed.tokens.iter().any(|t| t.source == Source::Model));
         for token in guessed.tokens.iter().filter(|t| t.source == Source::Model) {
             assert_eq!(token.source_name.as_deref(), Some("test-model"));
         }
