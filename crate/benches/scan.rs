@@ -1,5 +1,6 @@
-//! Prints how much faster the chunked parallel scan is than the sequential reference, forward
-//! and forward+backward, on the CPU backend. A benchmark that prints figures, not a test.
+//! Prints the sequential and the chunked parallel scan's times, forward and forward+backward, on
+//! the CPU backend, with the time ratio sequential ÷ chunked (below 1: the sequential scan is
+//! faster). A benchmark that prints figures, not a test.
 //!
 //! Run: `pkg-scripts/bench-scan` (or `cargo bench -p siger --bench scan`).
 

@@ -683,7 +683,10 @@ mod tests {
     fn tensor_names_are_the_documented_ones() {
         let config = ModelConfig::tiny();
         let model = seeded(12, || config.init::<B>(&Default::default()).unwrap());
-        let names: Vec<String> = weights::named_tensors(&model).into_iter().map(|(n, _)| n).collect();
+        let names: Vec<String> = weights::named_tensors(&model)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         for expected in [
             "embedding.weight",
             "layers.0.norm.gamma",

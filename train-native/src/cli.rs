@@ -157,13 +157,8 @@ pub enum Command {
         /// Target language.
         #[arg(long)]
         to: String,
-        /// Extra lexicons: the project's TSV/JSONL format or the meizano JSON (detected).
-        #[arg(long)]
-        lexicon: Vec<PathBuf>,
-        /// Let this model (a checkpoint folder) guess words no lookup found; its words are
-        /// marked as model guesses. Off by default: unknown words stay unknown.
-        #[arg(long)]
-        guess_with: Option<PathBuf>,
+        #[command(flatten)]
+        sources: TranslationSources,
         /// Print the translation with its tokens as JSON.
         #[arg(long)]
         json: bool,
@@ -179,16 +174,24 @@ pub enum Command {
         /// Target language.
         #[arg(long)]
         to: String,
-        /// Extra lexicons (project TSV/JSONL or meizano JSON).
-        #[arg(long)]
-        lexicon: Vec<PathBuf>,
-        /// Let this model guess what lookup could not (counted as `invented`).
-        #[arg(long)]
-        guess_with: Option<PathBuf>,
+        #[command(flatten)]
+        sources: TranslationSources,
         /// Print JSON (`bleu`, `chrf`, `coverage`, `by_source`, `invented`).
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What the translator may draw on, shared by `translate` and `eval-translate`.
+#[derive(Args, Clone, Debug)]
+pub struct TranslationSources {
+    /// Extra lexicons: the project's TSV/JSONL format or the meizano JSON (detected).
+    #[arg(long)]
+    pub lexicon: Vec<PathBuf>,
+    /// Let this model (a checkpoint folder) guess words no lookup found; its words are marked
+    /// as model guesses (and counted as `invented`). Off by default: unknown words stay unknown.
+    #[arg(long)]
+    pub guess_with: Option<PathBuf>,
 }
 
 /// Training hyper-parameters shared by `pretrain` and `finetune`.

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use siger::model_guesser::ModelGuesser;
+
+use crate::cli::TranslationSources;
 use siger::translate::{Dialect, Lang, Options, Resources, evaluate, translate};
 
 /// Parses a language code: `id`, `en`, `lpg` (Lampung, dialect unknown), `lpg-nyo` / `nyo`,
@@ -66,13 +68,12 @@ pub fn run_translate(
     text: &str,
     from: Option<&str>,
     to: &str,
-    lexicons: &[PathBuf],
-    guess_with: Option<&Path>,
+    sources: &TranslationSources,
     json: bool,
 ) -> Result<(), String> {
     let from = from.map(parse_lang).transpose()?;
     let to = parse_lang(to)?;
-    let (resources, options) = resources(lexicons, guess_with)?;
+    let (resources, options) = resources(&sources.lexicon, sources.guess_with.as_deref())?;
     let translation = translate(text, from, to, &resources, &options);
     if json {
         println!(
@@ -99,8 +100,7 @@ pub fn run_eval(
     pairs: &Path,
     from: &str,
     to: &str,
-    lexicons: &[PathBuf],
-    guess_with: Option<&Path>,
+    sources: &TranslationSources,
     json: bool,
 ) -> Result<(), String> {
     let (from, to) = (parse_lang(from)?, parse_lang(to)?);
@@ -126,7 +126,7 @@ pub fn run_eval(
             }
         }
     }
-    let (resources, options) = resources(lexicons, guess_with)?;
+    let (resources, options) = resources(&sources.lexicon, sources.guess_with.as_deref())?;
     let evaluation = evaluate(&rows, from, to, &resources, &options);
     if json {
         println!(
