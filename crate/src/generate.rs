@@ -136,7 +136,7 @@ impl<'a, B: Backend> Generator<'a, B> {
         sampler: Sampler,
         config: GenerationConfig,
     ) -> Result<Self, GenerateError> {
-        let device = model.embedding.weight.device();
+        let device = model.device();
         Self::resume(
             model,
             tokenizer,
@@ -163,7 +163,7 @@ impl<'a, B: Backend> Generator<'a, B> {
         if let Some(&id) = prompt.iter().find(|&&id| id as usize >= vocab) {
             return Err(GenerateError::TokenOutOfVocab { id, vocab });
         }
-        let device = model.embedding.weight.device();
+        let device = model.device();
         let ids: Vec<i64> = prompt.iter().map(|&i| i as i64).collect();
         let tokens =
             Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [1, prompt.len()]), &device);
@@ -213,7 +213,7 @@ impl<'a, B: Backend> Generator<'a, B> {
     }
 
     fn feed(&mut self, token: u32) {
-        let device = self.model.embedding.weight.device();
+        let device = self.model.device();
         let input =
             Tensor::<B, 1, Int>::from_data(TensorData::new(vec![token as i64], [1]), &device);
         self.logits = Some(self.model.step(input, &mut self.state));

@@ -6,10 +6,11 @@
 //! into a [`State`], returns the last position's logits) and [`Model::step`] (one token).
 
 use burn::module::{Initializer, Module};
-use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig, RmsNorm, RmsNormConfig};
+use burn::nn::{EmbeddingConfig, LinearConfig, RmsNorm, RmsNormConfig};
 use burn::tensor::{Int, Tensor, backend::Backend};
 
 use crate::block::{Layer, MoeSignals};
+use crate::linear::{Embedding, Linear};
 use crate::config::{ConfigError, ModelConfig};
 use crate::moe::ExpertDispatch;
 use crate::ssm::ScanMode;
@@ -72,11 +73,13 @@ impl ModelConfig {
                 mean: 0.0,
                 std: self.init_std,
             })
-            .init(device);
+            .init(device)
+            .into();
         let lm_head = (!self.tie_embeddings).then(|| {
             LinearConfig::new(self.d_model, self.vocab_size)
                 .with_bias(false)
                 .init(device)
+                .into()
         });
         let model = Model {
             embedding,
@@ -121,9 +124,14 @@ impl<B: Backend> Model<B> {
         }
     }
 
+    /// The device the model's tensors are on.
+    pub fn device(&self) -> B::Device {
+        self.norm_f.gamma.device()
+    }
+
     /// Vocabulary size of the embedding.
     pub fn vocab_size(&self) -> usize {
-        self.embedding.weight.dims()[0]
+        self.embedding.vocab_size()
     }
 
     /// Full sequences from a zero state, as for evaluation. Token ids must be below
@@ -234,7 +242,7 @@ impl<B: Backend> Model<B> {
         let hidden = self.norm_f.forward(hidden);
         match &self.lm_head {
             Some(head) => head.forward(hidden),
-            None => hidden.matmul(self.embedding.weight.val().transpose().unsqueeze_dim(0)),
+            None => self.embedding.head(hidden),
         }
     }
 }

@@ -7,7 +7,9 @@
 //! N = tokens (batch × length flattened), E = routed experts, k = experts per token.
 
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::LinearConfig;
+
+use crate::linear::Linear;
 use burn::tensor::activation::{silu, softmax};
 use burn::tensor::{Distribution, IndexingUpdateOp, Int, Tensor, TensorData, backend::Backend};
 
@@ -92,11 +94,12 @@ impl ModelConfig {
         let expert = || {
             let proj = |i, o| LinearConfig::new(i, o).with_bias(false);
             Expert {
-                gate_proj: proj(self.d_model, moe.expert_hidden).init(device),
-                up_proj: proj(self.d_model, moe.expert_hidden).init(device),
+                gate_proj: proj(self.d_model, moe.expert_hidden).init(device).into(),
+                up_proj: proj(self.d_model, moe.expert_hidden).init(device).into(),
                 down_proj: proj(moe.expert_hidden, self.d_model)
                     .with_initializer(self.residual_init())
-                    .init(device),
+                    .init(device)
+                    .into(),
             }
         };
         let router_init = burn::module::Initializer::Normal {
@@ -107,7 +110,8 @@ impl ModelConfig {
             router: LinearConfig::new(self.d_model, moe.routed_experts)
                 .with_bias(false)
                 .with_initializer(router_init)
-                .init(device),
+                .init(device)
+                .into(),
             experts: (0..moe.routed_experts).map(|_| expert()).collect(),
             shared_experts: (0..moe.shared_experts).map(|_| expert()).collect(),
             experts_per_token: moe.experts_per_token,
@@ -306,7 +310,7 @@ mod tests {
         // A zero router gives p = 1/E for every expert, so E · Σ f_e / E = Σ f_e = 1.
         let device = Default::default();
         let mut moe = seeded(1, || materialize(config().init_moe::<TestBackend>(&device)));
-        moe.router.weight = Param::from_tensor(Tensor::zeros([32, 6], &device));
+        moe.router.weight = Some(Param::from_tensor(Tensor::zeros([32, 6], &device)));
         let out = moe.forward(random([25, 32], 3, &device), false);
         let aux: f32 = out.aux_loss.into_scalar();
         assert!((aux - 1.0).abs() < 1e-6, "aux loss {aux}");
@@ -322,7 +326,8 @@ mod tests {
         let out = moe.forward(x, true);
         let loss = out.output.powi_scalar(2).mean() + out.aux_loss;
         let grads = loss.backward();
-        let norm = |p: &Param<Tensor<TestAutodiff, 2>>| -> f32 {
+        let norm = |p: &Option<Param<Tensor<TestAutodiff, 2>>>| -> f32 {
+            let p = p.as_ref().expect("float weight");
             p.grad(&grads).expect("gradient").abs().sum().into_scalar()
         };
         assert!(norm(&moe.router.weight) > 0.0, "router");

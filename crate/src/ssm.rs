@@ -13,7 +13,9 @@
 //! - D `[d]`: the skip connection.
 
 use burn::module::{Initializer, Module, Param};
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::LinearConfig;
+
+use crate::linear::Linear;
 use burn::tensor::activation::silu;
 use burn::tensor::{Distribution, Tensor, backend::Backend};
 
@@ -84,7 +86,7 @@ impl ModelConfig {
             .init(device);
         let dt_proj = Linear {
             bias: Some(Param::from_tensor(self.dt_bias_init(device))),
-            ..dt_proj
+            ..Linear::from(dt_proj)
         };
         // S4D-real: A = −(1, 2, …, n) for every channel.
         let a_log = Tensor::<B, 1, burn::tensor::Int>::arange(1..n as i64 + 1, device)
@@ -95,19 +97,22 @@ impl ModelConfig {
         SsmMixer {
             in_proj: LinearConfig::new(self.d_model, 2 * d_inner)
                 .with_bias(false)
-                .init(device),
+                .init(device)
+                .into(),
             conv_weight: conv_init.init([d_inner, k], device),
             conv_bias: conv_init.init([d_inner], device),
             x_proj: LinearConfig::new(d_inner, r + 2 * n)
                 .with_bias(false)
-                .init(device),
+                .init(device)
+                .into(),
             dt_proj,
             a_log: Param::from_tensor(a_log),
             d: Initializer::Ones.init([d_inner], device),
             out_proj: LinearConfig::new(d_inner, self.d_model)
                 .with_bias(false)
                 .with_initializer(self.residual_init())
-                .init(device),
+                .init(device)
+                .into(),
             d_inner,
             d_state: n,
             dt_rank: r,

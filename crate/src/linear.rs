@@ -1,0 +1,374 @@
+//! Linear layers and the token embedding. Their weights are float parameters, or — after a
+//! quantized bundle is loaded — a [`QuantWeight`]: quantization is a property of the loaded
+//! weights, and the rest of the model does not know which it got.
+//!
+//! Where a quantized matrix runs depends on the backend ([`Placement`]):
+//! - GPU backends (burn's CubeCL: wgpu natively, WebGPU in the browser, CUDA) hold it as a
+//!   burn quantized tensor (packed u32 values and block scales in GPU memory); burn's matmul
+//!   dequantizes blocks as it loads them, so no float copy of the matrix is ever made.
+//! - CPU backends run [`QuantMatrix::matmul`], which reads the activations to the host (a copy
+//!   on a CPU backend) and never materialises the float matrix. burn's own CPU quantized
+//!   matmul is not used: it dequantizes the whole matrix on every call (about 70× slower than
+//!   the float matmul on the demo's shapes), has no int4, and returned wrong values for a
+//!   transposed quantized operand when measured (burn 0.21; `ARCHITECTURE.md`).
+
+use std::sync::Arc;
+
+use burn::module::{
+    AutodiffModule, EmptyRecord, Content, Devices, Module, ModuleDisplay, ModuleDisplayDefault,
+    ModuleMapper, ModuleVisitor, Param,
+};
+use burn::tensor::quantization::{QuantLevel, QuantParam, QuantScheme as BurnScheme};
+use burn::tensor::quantization::{QuantStore, QuantValue};
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::{DType, Int, Tensor, TensorData};
+
+use crate::quant::{QuantMatrix, QuantScheme};
+
+/// Where a backend runs quantized matrices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// The host kernel ([`QuantMatrix::matmul`]): CPU backends.
+    Host,
+    /// burn's quantized tensors and matmul: CubeCL backends (wgpu, WebGPU, CUDA).
+    Device,
+}
+
+impl Placement {
+    /// The placement for backend `B` on `device`.
+    pub fn for_backend<B: Backend>(device: &B::Device) -> Self {
+        if B::name(device).contains("cubecl") {
+            Self::Device
+        } else {
+            Self::Host
+        }
+    }
+}
+
+/// A quantized weight matrix `[rows, cols]` whose rows are dot products (`y = x Mᵀ`).
+#[derive(Debug, Clone)]
+pub enum QuantWeight<B: Backend> {
+    /// Held on the host, run by the CPU kernel.
+    Host(Arc<QuantMatrix>),
+    /// A burn quantized tensor on the device.
+    Device {
+        /// The quantized tensor, `[rows, cols]`.
+        matrix: Tensor<B, 2>,
+        /// Its integer format.
+        scheme: QuantScheme,
+        /// Bytes it holds.
+        bytes: usize,
+    },
+}
+
+impl<B: Backend> QuantWeight<B> {
+    /// Places `matrix` on `device` the way backend `B` runs it.
+    pub fn new(matrix: QuantMatrix, device: &B::Device) -> Self {
+        match Placement::for_backend::<B>(device) {
+            Placement::Host => Self::Host(Arc::new(matrix)),
+            Placement::Device => Self::Device {
+                scheme: matrix.scheme(),
+                bytes: matrix.memory_bytes(),
+                matrix: Tensor::from_data(device_data(&matrix), device),
+            },
+        }
+    }
+
+    /// Integer format.
+    pub fn scheme(&self) -> QuantScheme {
+        match self {
+            Self::Host(m) => m.scheme(),
+            Self::Device { scheme, .. } => *scheme,
+        }
+    }
+
+    /// Bytes held (integers and scales).
+    pub fn bytes(&self) -> usize {
+        match self {
+            Self::Host(m) => m.memory_bytes(),
+            Self::Device { bytes, .. } => *bytes,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Self::Host(m) => m.rows(),
+            Self::Device { matrix, .. } => matrix.dims()[0],
+        }
+    }
+
+    /// `x Mᵀ` over the last dimension: `[..., cols]` → `[..., rows]`.
+    pub fn apply<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
+        let dims = x.dims();
+        let cols = dims[D - 1];
+        let m = x.shape().num_elements() / cols.max(1);
+        let flat: Tensor<B, 2> = x.reshape([m, cols]);
+        let y = match self {
+            Self::Host(matrix) => {
+                let device = flat.device();
+                let input: Vec<f32> = flat
+                    .into_data()
+                    .convert::<f32>()
+                    .into_vec()
+                    .expect("activations are f32");
+                let out = matrix.matmul(&input, m);
+                Tensor::from_data(TensorData::new(out, [m, matrix.rows()]), &device)
+            }
+            Self::Device { matrix, .. } => flat.matmul(matrix.clone().transpose()),
+        };
+        let mut out_dims = dims;
+        out_dims[D - 1] = self.rows();
+        y.reshape(out_dims)
+    }
+
+    /// Rows `ids` (an embedding lookup): `[n]` → `[n, cols]`.
+    pub fn rows_of(&self, ids: Tensor<B, 1, Int>) -> Tensor<B, 2> {
+        match self {
+            Self::Host(matrix) => {
+                let device = ids.device();
+                let n = ids.dims()[0];
+                let ids: Vec<usize> = ids
+                    .into_data()
+                    .convert::<i64>()
+                    .into_vec::<i64>()
+                    .expect("token ids are integers")
+                    .into_iter()
+                    .map(|id| id as usize)
+                    .collect();
+                let out = matrix.gather_rows(&ids);
+                Tensor::from_data(TensorData::new(out, [n, matrix.cols()]), &device)
+            }
+            // burn's CubeCL backends cannot select rows of a quantized tensor; a one-hot
+            // matmul selects them exactly (each output is one dequantized value plus zeros).
+            Self::Device { matrix, .. } => {
+                let n = ids.dims()[0];
+                let rows = matrix.dims()[0];
+                let device = ids.device();
+                let one_hot = Tensor::<B, 2>::zeros([n, rows], &device).scatter(
+                    1,
+                    ids.reshape([n, 1]),
+                    Tensor::ones([n, 1], &device),
+                    burn::tensor::IndexingUpdateOp::Add,
+                );
+                one_hot.matmul(matrix.clone())
+            }
+        }
+    }
+}
+
+// A quantized weight is a module with no trainable parameters: visitors and mappers (and so
+// optimizers and float checkpoints) pass over it; it only follows the model between devices.
+impl<B: Backend> Module<B> for QuantWeight<B> {
+    type Record = EmptyRecord;
+
+    fn visit<V: ModuleVisitor<B>>(&self, _: &mut V) {}
+
+    fn map<M: ModuleMapper<B>>(self, _: &mut M) -> Self {
+        self
+    }
+
+    fn load_record(self, _: Self::Record) -> Self {
+        self
+    }
+
+    fn into_record(self) -> Self::Record {
+        EmptyRecord::new()
+    }
+
+    fn to_device(self, device: &B::Device) -> Self {
+        match self {
+            Self::Device {
+                matrix,
+                scheme,
+                bytes,
+            } => Self::Device {
+                matrix: matrix.to_device(device),
+                scheme,
+                bytes,
+            },
+            host => host,
+        }
+    }
+
+    fn fork(self, device: &B::Device) -> Self {
+        self.to_device(device)
+    }
+
+    fn collect_devices(&self, devices: Devices<B>) -> Devices<B> {
+        devices
+    }
+}
+
+impl<B: Backend> ModuleDisplayDefault for QuantWeight<B> {
+    fn content(&self, content: Content) -> Option<Content> {
+        content
+            .add_single(&format!("{} ({} bytes)", self.scheme(), self.bytes()))
+            .optional()
+    }
+}
+
+impl<B: Backend> ModuleDisplay for QuantWeight<B> {}
+
+impl<B: AutodiffBackend> AutodiffModule<B> for QuantWeight<B> {
+    type InnerModule = QuantWeight<B::InnerBackend>;
+
+    fn valid(&self) -> Self::InnerModule {
+        match self {
+            Self::Host(m) => QuantWeight::Host(m.clone()),
+            Self::Device {
+                matrix,
+                scheme,
+                bytes,
+            } => QuantWeight::Device {
+                matrix: matrix.clone().inner(),
+                scheme: *scheme,
+                bytes: *bytes,
+            },
+        }
+    }
+
+    fn from_inner(module: Self::InnerModule) -> Self {
+        match module {
+            QuantWeight::Host(m) => Self::Host(m),
+            QuantWeight::Device {
+                matrix,
+                scheme,
+                bytes,
+            } => Self::Device {
+                matrix: Tensor::from_inner(matrix),
+                scheme,
+                bytes,
+            },
+        }
+    }
+}
+
+/// The burn tensor data of `matrix`: packed u32 values followed by f32 block scales.
+fn device_data(matrix: &QuantMatrix) -> TensorData {
+    let value = match matrix.scheme() {
+        QuantScheme::Int8 => QuantValue::Q8S,
+        QuantScheme::Int4 => QuantValue::Q4S,
+    };
+    let block = u8::try_from(matrix.block()).expect("bundles hold device-packable blocks");
+    let scheme = BurnScheme::default()
+        .with_value(value)
+        .with_level(QuantLevel::block([block]))
+        .with_store(QuantStore::PackedU32(0))
+        .with_param(QuantParam::F32);
+    // Row bytes are whole u32 words for device-packable shapes, so the rows concatenate.
+    let mut bytes = matrix.values().to_vec();
+    for scale in matrix.scales() {
+        bytes.extend_from_slice(&scale.to_le_bytes());
+    }
+    TensorData::from_bytes_vec(
+        bytes,
+        [matrix.rows(), matrix.cols()],
+        DType::QFloat(scheme),
+    )
+}
+
+/// `y = x W + b`, with `W` float `[d_in, d_out]` or quantized.
+#[derive(Module, Debug)]
+pub struct Linear<B: Backend> {
+    /// `[d_in, d_out]`; `None` once a quantized matrix replaced it.
+    pub weight: Option<Param<Tensor<B, 2>>>,
+    /// `[d_out]`.
+    pub bias: Option<Param<Tensor<B, 1>>>,
+    /// The quantized `Wᵀ` (`[d_out, d_in]`), when loaded from a quantized bundle.
+    pub quantized: Option<QuantWeight<B>>,
+}
+
+impl<B: Backend> From<burn::nn::Linear<B>> for Linear<B> {
+    fn from(linear: burn::nn::Linear<B>) -> Self {
+        Self {
+            weight: Some(linear.weight),
+            bias: linear.bias,
+            quantized: None,
+        }
+    }
+}
+
+impl<B: Backend> Linear<B> {
+    /// # Shapes
+    /// `[..., d_in]` → `[..., d_out]`.
+    pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
+        let bias = self.bias.as_ref().map(|b| b.val());
+        match (&self.quantized, &self.weight) {
+            (Some(q), _) => {
+                let y = q.apply(x);
+                match bias {
+                    Some(b) => y + b.unsqueeze(),
+                    None => y,
+                }
+            }
+            (None, Some(w)) => burn::tensor::module::linear(x, w.val(), bias),
+            (None, None) => unreachable!("a Linear holds a float or a quantized weight"),
+        }
+    }
+
+    /// Replaces the float weight by a quantized `Wᵀ`.
+    pub fn set_quantized(&mut self, matrix: QuantMatrix, device: &B::Device) {
+        self.weight = None;
+        self.quantized = Some(QuantWeight::new(matrix, device));
+    }
+}
+
+/// The token embedding `[vocab, d_model]`, float or quantized; also the tied LM head.
+#[derive(Module, Debug)]
+pub struct Embedding<B: Backend> {
+    /// `[vocab, d_model]`; `None` once a quantized matrix replaced it.
+    pub weight: Option<Param<Tensor<B, 2>>>,
+    /// The quantized table, when loaded from a quantized bundle.
+    pub quantized: Option<QuantWeight<B>>,
+    vocab_size: usize,
+}
+
+impl<B: Backend> From<burn::nn::Embedding<B>> for Embedding<B> {
+    fn from(embedding: burn::nn::Embedding<B>) -> Self {
+        Self {
+            vocab_size: embedding.weight.shape().dims::<2>()[0],
+            weight: Some(embedding.weight),
+            quantized: None,
+        }
+    }
+}
+
+impl<B: Backend> Embedding<B> {
+    /// Rows of the table.
+    pub fn vocab_size(&self) -> usize {
+        self.vocab_size
+    }
+
+    /// # Shapes
+    /// tokens `[b, l]` → `[b, l, d_model]`.
+    pub fn forward(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
+        match (&self.quantized, &self.weight) {
+            (Some(q), _) => {
+                let [b, l] = tokens.dims();
+                let rows = q.rows_of(tokens.reshape([b * l]));
+                let d = rows.dims()[1];
+                rows.reshape([b, l, d])
+            }
+            (None, Some(w)) => burn::tensor::module::embedding(w.val(), tokens),
+            (None, None) => unreachable!("an Embedding holds a float or a quantized table"),
+        }
+    }
+
+    /// The tied LM head, `x Eᵀ`.
+    ///
+    /// # Shapes
+    /// `[b, l, d_model]` → `[b, l, vocab]`.
+    pub fn head(&self, hidden: Tensor<B, 3>) -> Tensor<B, 3> {
+        match (&self.quantized, &self.weight) {
+            (Some(q), _) => q.apply(hidden),
+            (None, Some(w)) => hidden.matmul(w.val().transpose().unsqueeze_dim(0)),
+            (None, None) => unreachable!("an Embedding holds a float or a quantized table"),
+        }
+    }
+
+    /// Replaces the float table by a quantized one.
+    pub fn set_quantized(&mut self, matrix: QuantMatrix, device: &B::Device) {
+        self.weight = None;
+        self.quantized = Some(QuantWeight::new(matrix, device));
+    }
+}

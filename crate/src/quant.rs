@@ -1,0 +1,542 @@
+//! Symmetric block quantization of weight matrices (int8, int4) and the kernels that use them.
+//!
+//! A quantized matrix is stored by *rows of dot products*: a Linear weight kept by burn as
+//! `[d_in, d_out]` (y = x W) is quantized as its transpose `[d_out, d_in]`, and the token
+//! embedding `[vocab, d_model]` as it is (its rows are also the tied LM head's dot products).
+//! Each row is cut into blocks of `block` consecutive values; a block stores one scale
+//! `s = max|w| / q_max` and the integers `q = round(w / s)` in `[-q_max, q_max]`
+//! (`q_max` = 127 for int8, 7 for int4), so `w ≈ s·q`. When `block` does not divide the row
+//! length, the whole row is one block (recorded per tensor, so the loader never guesses).
+//!
+//! Scales are stored as f16 or f32. With f16 the scale is rounded to f16 *before* the integers
+//! are chosen, so what the loader dequantizes is exactly what the exporter measured.
+//!
+//! int4 values are packed two per byte, the first value of a pair in the low nibble, each row
+//! starting on a fresh byte (the same order as burn's and GGML's packed int4).
+//!
+//! [`QuantMatrix::matmul`] is the CPU kernel: it never materialises the float matrix; each row
+//! is expanded into a row-sized buffer and dotted with every input row.
+
+use std::fmt;
+
+use half::f16;
+use serde::{Deserialize, Serialize};
+
+/// The integer format of a quantized tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QuantScheme {
+    /// 8-bit signed integers in `[-127, 127]`.
+    Int8,
+    /// 4-bit signed integers in `[-7, 7]`, two per byte.
+    Int4,
+}
+
+impl QuantScheme {
+    /// The name used on the command line and in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Int8 => "int8",
+            Self::Int4 => "int4",
+        }
+    }
+
+    /// Parses a manifest or command-line name.
+    pub fn parse(name: &str) -> Result<Self, QuantError> {
+        match name {
+            "int8" => Ok(Self::Int8),
+            "int4" => Ok(Self::Int4),
+            other => Err(QuantError::UnknownScheme(other.to_string())),
+        }
+    }
+
+    /// Largest magnitude of a quantized value.
+    pub fn q_max(self) -> i8 {
+        match self {
+            Self::Int8 => 127,
+            Self::Int4 => 7,
+        }
+    }
+
+    /// Bytes one row of `cols` values takes.
+    pub fn row_bytes(self, cols: usize) -> usize {
+        match self {
+            Self::Int8 => cols,
+            Self::Int4 => cols.div_ceil(2),
+        }
+    }
+}
+
+impl fmt::Display for QuantScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How block scales are stored in a bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScaleDtype {
+    /// IEEE half precision (2 bytes per block).
+    #[default]
+    F16,
+    /// IEEE single precision (4 bytes per block).
+    F32,
+}
+
+/// What `export --quant` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuantOptions {
+    /// Integer format of the projections and experts.
+    pub scheme: QuantScheme,
+    /// Values per block (default 32).
+    pub block: usize,
+    /// Scale storage (default f16).
+    pub scales: ScaleDtype,
+}
+
+impl QuantOptions {
+    /// `scheme` with block 32 and f16 scales.
+    pub fn new(scheme: QuantScheme) -> Self {
+        Self {
+            scheme,
+            block: 32,
+            scales: ScaleDtype::F16,
+        }
+    }
+}
+
+/// A tensor's entry in a bundle manifest: how `name` (integers) and `name.scales` are stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TensorQuant {
+    /// `int8` or `int4`; any other name is rejected by the loader.
+    pub scheme: String,
+    /// Values per block along a row.
+    pub block: usize,
+    /// Scale storage.
+    pub scales: ScaleDtype,
+    /// Whether the stored matrix is the transpose of the model's tensor (Linear weights).
+    pub transposed: bool,
+}
+
+/// Why a matrix could not be quantized or read back.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QuantError {
+    /// The manifest names a scheme this version does not implement.
+    #[error(
+        "quantization scheme `{0}` is unknown to this version of Siger (it reads int8 and int4); export the model again or update Siger"
+    )]
+    UnknownScheme(String),
+    /// Block size zero.
+    #[error("block size must be at least 1")]
+    ZeroBlock,
+    /// A block's scale does not fit the chosen scale dtype.
+    #[error("a block scale ({0}) does not fit in f16; export with f32 scales")]
+    ScaleRange(f32),
+    /// The stored bytes do not match the declared shape.
+    #[error("{what} has {found} bytes, but a {rows}×{cols} {scheme} matrix needs {expected}")]
+    Size {
+        /// Integers or scales.
+        what: &'static str,
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+        /// Scheme.
+        scheme: QuantScheme,
+        /// Bytes needed.
+        expected: usize,
+        /// Bytes found.
+        found: usize,
+    },
+    /// A value or scale is outside its range (corrupted file).
+    #[error("{0}: the file is corrupted")]
+    Corrupt(&'static str),
+}
+
+/// A quantized matrix `[rows, cols]` (rows are dot products), with its block scales.
+#[derive(Clone, PartialEq)]
+pub struct QuantMatrix {
+    rows: usize,
+    cols: usize,
+    scheme: QuantScheme,
+    block: usize,
+    /// `rows × row_bytes(cols)` bytes: i8 values, or packed nibbles.
+    values: Vec<u8>,
+    /// `rows × cols / block` scales.
+    scales: Vec<f32>,
+}
+
+impl fmt::Debug for QuantMatrix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "QuantMatrix({}×{} {} block {})",
+            self.rows, self.cols, self.scheme, self.block
+        )
+    }
+}
+
+/// The block length used for rows of `cols` values when `requested` is asked for.
+pub fn block_len(cols: usize, requested: usize) -> usize {
+    if requested > 0 && cols.is_multiple_of(requested) {
+        requested
+    } else {
+        cols
+    }
+}
+
+impl QuantMatrix {
+    /// Quantizes a row-major `[rows, cols]` matrix.
+    pub fn quantize(
+        values: &[f32],
+        rows: usize,
+        cols: usize,
+        options: QuantOptions,
+    ) -> Result<Self, QuantError> {
+        assert_eq!(values.len(), rows * cols, "matrix size");
+        if options.block == 0 {
+            return Err(QuantError::ZeroBlock);
+        }
+        let scheme = options.scheme;
+        let block = block_len(cols, options.block);
+        let q_max = f32::from(scheme.q_max());
+        let mut scales = Vec::with_capacity(rows * cols / block.max(1));
+        let mut ints = Vec::with_capacity(rows * cols);
+        for chunk in values.chunks(block.max(1)) {
+            let amax = chunk.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let scale = stored_scale(amax / q_max, options.scales)?;
+            scales.push(scale);
+            let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+            ints.extend(
+                chunk
+                    .iter()
+                    .map(|v| (v * inv).round().clamp(-q_max, q_max) as i8),
+            );
+        }
+        Ok(Self {
+            rows,
+            cols,
+            scheme,
+            block,
+            values: pack(&ints, rows, cols, scheme),
+            scales,
+        })
+    }
+
+    /// Rebuilds a matrix from a bundle's bytes, checking sizes and value ranges.
+    pub fn from_parts(
+        rows: usize,
+        cols: usize,
+        scheme: QuantScheme,
+        block: usize,
+        values: Vec<u8>,
+        scales: Vec<f32>,
+    ) -> Result<Self, QuantError> {
+        let size = |what, expected: usize, found: usize| QuantError::Size {
+            what,
+            rows,
+            cols,
+            scheme,
+            expected,
+            found,
+        };
+        if block == 0 || !cols.is_multiple_of(block) {
+            return Err(QuantError::Corrupt("block size does not divide the row"));
+        }
+        let expected = rows * scheme.row_bytes(cols);
+        if values.len() != expected {
+            return Err(size("integers", expected, values.len()));
+        }
+        let blocks = rows * cols / block;
+        if scales.len() != blocks {
+            return Err(size("scales", blocks, scales.len()));
+        }
+        if scales.iter().any(|s| !s.is_finite() || *s < 0.0) {
+            return Err(QuantError::Corrupt("a block scale is negative or not finite"));
+        }
+        if scheme == QuantScheme::Int8 && values.contains(&0x80) {
+            return Err(QuantError::Corrupt("an int8 value is -128"));
+        }
+        Ok(Self {
+            rows,
+            cols,
+            scheme,
+            block,
+            values,
+            scales,
+        })
+    }
+
+    /// Rows (output features).
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Columns (input features).
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Integer format.
+    pub fn scheme(&self) -> QuantScheme {
+        self.scheme
+    }
+
+    /// Values per block.
+    pub fn block(&self) -> usize {
+        self.block
+    }
+
+    /// Packed integers, `rows × row_bytes(cols)` bytes.
+    pub fn values(&self) -> &[u8] {
+        &self.values
+    }
+
+    /// Block scales, row-major `[rows, cols / block]`.
+    pub fn scales(&self) -> &[f32] {
+        &self.scales
+    }
+
+    /// Bytes held in memory (integers plus f32 scales).
+    pub fn memory_bytes(&self) -> usize {
+        self.values.len() + 4 * self.scales.len()
+    }
+
+    /// Writes row `r`, dequantized, into `out` (`cols` long).
+    pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
+        let row_bytes = self.scheme.row_bytes(self.cols);
+        let bytes = &self.values[r * row_bytes..(r + 1) * row_bytes];
+        let blocks = self.cols / self.block;
+        let scales = &self.scales[r * blocks..(r + 1) * blocks];
+        match self.scheme {
+            QuantScheme::Int8 => {
+                for ((o, b), s) in out
+                    .chunks_exact_mut(self.block)
+                    .zip(bytes.chunks_exact(self.block))
+                    .zip(scales)
+                {
+                    for (o, &q) in o.iter_mut().zip(b) {
+                        *o = f32::from(q as i8) * s;
+                    }
+                }
+            }
+            QuantScheme::Int4 => {
+                for (c, o) in out.iter_mut().enumerate() {
+                    *o = f32::from(nibble(bytes, c)) * scales[c / self.block];
+                }
+            }
+        }
+    }
+
+    /// The whole matrix as row-major f32 (tests, reports and backends without a kernel).
+    pub fn dequantize(&self) -> Vec<f32> {
+        let mut out = vec![0f32; self.rows * self.cols];
+        for (r, row) in out.chunks_exact_mut(self.cols).enumerate() {
+            self.dequantize_row(r, row);
+        }
+        out
+    }
+
+    /// `y = x · Mᵀ` for `x` row-major `[m, cols]`: returns row-major `[m, rows]`.
+    pub fn matmul(&self, x: &[f32], m: usize) -> Vec<f32> {
+        assert_eq!(x.len(), m * self.cols, "input size");
+        let mut y = vec![0f32; m * self.rows];
+        let mut row = vec![0f32; self.cols];
+        for r in 0..self.rows {
+            self.dequantize_row(r, &mut row);
+            for (i, xi) in x.chunks_exact(self.cols).enumerate() {
+                y[i * self.rows + r] = dot(xi, &row);
+            }
+        }
+        y
+    }
+
+    /// Rows `ids`, dequantized: row-major `[ids.len(), cols]` (an embedding lookup).
+    pub fn gather_rows(&self, ids: &[usize]) -> Vec<f32> {
+        let mut out = vec![0f32; ids.len() * self.cols];
+        for (o, &id) in out.chunks_exact_mut(self.cols).zip(ids) {
+            self.dequantize_row(id, o);
+        }
+        out
+    }
+}
+
+/// Eight independent partial sums so the compiler keeps them in SIMD lanes.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Value `c` of a packed int4 row, sign-extended.
+fn nibble(row: &[u8], c: usize) -> i8 {
+    let byte = row[c / 2];
+    let raw = if c % 2 == 0 { byte & 0x0f } else { byte >> 4 };
+    ((raw << 4) as i8) >> 4
+}
+
+fn pack(ints: &[i8], rows: usize, cols: usize, scheme: QuantScheme) -> Vec<u8> {
+    match scheme {
+        QuantScheme::Int8 => ints.iter().map(|&q| q as u8).collect(),
+        QuantScheme::Int4 => {
+            let mut out = Vec::with_capacity(rows * scheme.row_bytes(cols));
+            for row in ints.chunks(cols.max(1)) {
+                out.extend(
+                    row.chunks(2)
+                        .map(|p| (p[0] as u8 & 0x0f) | ((*p.get(1).unwrap_or(&0) as u8) << 4)),
+                );
+            }
+            out
+        }
+    }
+}
+
+/// The scale as it will be stored (rounded to f16 when asked).
+fn stored_scale(scale: f32, dtype: ScaleDtype) -> Result<f32, QuantError> {
+    match dtype {
+        ScaleDtype::F32 => Ok(scale),
+        ScaleDtype::F16 => {
+            let half = f16::from_f32(scale);
+            if half.is_infinite() {
+                return Err(QuantError::ScaleRange(scale));
+            }
+            Ok(half.to_f32())
+        }
+    }
+}
+
+/// Encodes scales for a bundle.
+pub fn encode_scales(scales: &[f32], dtype: ScaleDtype) -> Vec<u8> {
+    match dtype {
+        ScaleDtype::F32 => scales.iter().flat_map(|s| s.to_le_bytes()).collect(),
+        ScaleDtype::F16 => scales
+            .iter()
+            .flat_map(|s| f16::from_f32(*s).to_le_bytes())
+            .collect(),
+    }
+}
+
+/// Decodes a bundle's scales.
+pub fn decode_scales(bytes: &[u8], dtype: ScaleDtype) -> Vec<f32> {
+    match dtype {
+        ScaleDtype::F32 => bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+        ScaleDtype::F16 => bytes
+            .chunks_exact(2)
+            .map(|b| f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(rows: usize, cols: usize) -> Vec<f32> {
+        (0..rows * cols)
+            .map(|i| ((i as f32) * 0.37).sin() * (1.0 + (i % 7) as f32))
+            .collect()
+    }
+
+    #[test]
+    fn round_trip_error_is_within_half_a_step_per_block() {
+        for scheme in [QuantScheme::Int8, QuantScheme::Int4] {
+            for scales in [ScaleDtype::F16, ScaleDtype::F32] {
+                let w = matrix(6, 64);
+                let options = QuantOptions {
+                    scheme,
+                    block: 32,
+                    scales,
+                };
+                let q = QuantMatrix::quantize(&w, 6, 64, options).unwrap();
+                let d = q.dequantize();
+                for (i, (a, b)) in w.iter().zip(&d).enumerate() {
+                    let step = q.scales()[i / 32];
+                    // Half a step, plus f16's rounding of the scale times q_max.
+                    let bound = 0.5 * step + f32::from(scheme.q_max()) * step * 1e-3;
+                    assert!((a - b).abs() <= bound, "{scheme} {scales:?} {i}: {a} vs {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn int4_packing_is_low_nibble_first_and_sign_extended() {
+        let w = [-7.0f32, 7.0, 1.0, -1.0, 0.0, 3.0, -3.0, 2.0];
+        let options = QuantOptions {
+            scheme: QuantScheme::Int4,
+            block: 8,
+            scales: ScaleDtype::F32,
+        };
+        let q = QuantMatrix::quantize(&w, 1, 8, options).unwrap();
+        assert_eq!(q.scales(), &[1.0]);
+        assert_eq!(q.values(), &[0x79, 0xf1, 0x30, 0x2d]);
+        assert_eq!(q.dequantize(), w.to_vec());
+    }
+
+    #[test]
+    fn matmul_and_gather_equal_the_dequantized_matrix() {
+        let (rows, cols, m) = (10, 48, 3);
+        let w = matrix(rows, cols);
+        let x: Vec<f32> = (0..m * cols).map(|i| (i as f32 * 0.11).cos()).collect();
+        for scheme in [QuantScheme::Int8, QuantScheme::Int4] {
+            let q = QuantMatrix::quantize(&w, rows, cols, QuantOptions::new(scheme)).unwrap();
+            assert_eq!(q.block(), 48, "32 does not divide 48: one block per row");
+            let d = q.dequantize();
+            let y = q.matmul(&x, m);
+            for i in 0..m {
+                for r in 0..rows {
+                    let want: f32 = (0..cols).map(|c| x[i * cols + c] * d[r * cols + c]).sum();
+                    assert!((y[i * rows + r] - want).abs() < 1e-4);
+                }
+            }
+            assert_eq!(q.gather_rows(&[4]), d[4 * cols..5 * cols].to_vec());
+        }
+    }
+
+    #[test]
+    fn bad_parts_and_unknown_schemes_are_errors() {
+        assert!(matches!(
+            QuantScheme::parse("int3"),
+            Err(QuantError::UnknownScheme(_))
+        ));
+        let scheme = QuantScheme::Int4;
+        let err = QuantMatrix::from_parts(2, 8, scheme, 8, vec![0; 7], vec![1.0; 2]);
+        assert!(matches!(err, Err(QuantError::Size { .. })), "{err:?}");
+        let err = QuantMatrix::from_parts(2, 8, scheme, 8, vec![0; 8], vec![1.0, f32::NAN]);
+        assert!(matches!(err, Err(QuantError::Corrupt(_))), "{err:?}");
+        let err = QuantMatrix::from_parts(1, 4, QuantScheme::Int8, 4, vec![0x80; 4], vec![1.0]);
+        assert!(matches!(err, Err(QuantError::Corrupt(_))), "{err:?}");
+        let huge = [1e9f32; 4];
+        let options = QuantOptions::new(QuantScheme::Int8);
+        assert!(matches!(
+            QuantMatrix::quantize(&huge, 1, 4, options),
+            Err(QuantError::ScaleRange(_))
+        ));
+    }
+
+    #[test]
+    fn scales_round_trip_through_their_dtype() {
+        let scales = [0.5f32, 0.0123, 3.0];
+        for dtype in [ScaleDtype::F16, ScaleDtype::F32] {
+            let rounded: Vec<f32> = scales
+                .iter()
+                .map(|s| stored_scale(*s, dtype).unwrap())
+                .collect();
+            assert_eq!(decode_scales(&encode_scales(&rounded, dtype), dtype), rounded);
+        }
+    }
+}
