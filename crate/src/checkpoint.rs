@@ -14,13 +14,17 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{ConfigError, ModelConfig};
 use crate::model::Model;
+use crate::quant::{QuantOptions, TensorQuant};
 use crate::tokenizer::{Tokenizer, TokenizerError};
 use crate::weights::{self, WeightsError};
 
 /// The manifest's `format` value.
 pub const FORMAT: &str = "siger-checkpoint";
-/// The newest format version this build reads and the one it writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest format version this build reads. Float checkpoints are written as version 1
+/// (every Siger reads them); quantized bundles as version 2, which added `quantization`.
+pub const FORMAT_VERSION: u32 = 2;
+/// The version float checkpoints are written as.
+const FLOAT_FORMAT_VERSION: u32 = 1;
 /// File names inside a checkpoint folder.
 pub const CONFIG_FILE: &str = "config.json";
 /// Weights file name.
@@ -141,6 +145,9 @@ pub struct Manifest {
     pub files: BTreeMap<String, FileEntry>,
     /// Parameter counts.
     pub parameters: ParameterCounts,
+    /// For a quantized bundle, how each quantized tensor is stored (absent: all f32).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quantization: BTreeMap<String, TensorQuant>,
 }
 
 /// The raw files of a checkpoint, e.g. as fetched by a browser.
@@ -202,6 +209,86 @@ pub fn save<B: Backend>(
     save_with(dir, config, model, tokenizer, &[])
 }
 
+/// Writes a quantized bundle of `model` at `dir` (atomically, as [`save`]).
+pub fn save_quantized<B: Backend>(
+    dir: &Path,
+    config: &ModelConfig,
+    model: &Model<B>,
+    tokenizer: &Tokenizer,
+    options: QuantOptions,
+) -> Result<Manifest, CheckpointError> {
+    let (manifest, files) = to_files(config, model, tokenizer, Some(options), &[])?;
+    write_folder(dir, &manifest, &files)?;
+    Ok(manifest)
+}
+
+/// The files of a checkpoint (quantized when `quant` is given) built in memory, as a browser
+/// or [`load_files`] receives them.
+pub fn checkpoint_files<B: Backend>(
+    config: &ModelConfig,
+    model: &Model<B>,
+    tokenizer: &Tokenizer,
+    quant: Option<QuantOptions>,
+) -> Result<CheckpointFiles, CheckpointError> {
+    let (manifest, files) = to_files(config, model, tokenizer, quant, &[])?;
+    let take = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default()
+    };
+    Ok(CheckpointFiles {
+        manifest: serde_json::to_vec_pretty(&manifest).expect("manifests serialise"),
+        config: take(CONFIG_FILE),
+        weights: take(WEIGHTS_FILE),
+        tokenizer: take(TOKENIZER_FILE),
+    })
+}
+
+/// The manifest and the payload files (plus `extras`) of a checkpoint.
+#[allow(clippy::type_complexity)]
+fn to_files<B: Backend>(
+    config: &ModelConfig,
+    model: &Model<B>,
+    tokenizer: &Tokenizer,
+    quant: Option<QuantOptions>,
+    extras: &[(&str, Vec<u8>)],
+) -> Result<(Manifest, Vec<(String, Vec<u8>)>), CheckpointError> {
+    let metadata = HashMap::from([("format".to_string(), FORMAT.to_string())]);
+    let (weights_bytes, quantization) = match quant {
+        None => (weights::to_safetensors(model, metadata), BTreeMap::new()),
+        Some(options) => {
+            crate::bundle::to_safetensors(weights::named_tensors(model), options, metadata)?
+        }
+    };
+    let files: Vec<(String, Vec<u8>)> = [
+        (
+            CONFIG_FILE,
+            serde_json::to_vec_pretty(config).expect("configs serialise"),
+        ),
+        (WEIGHTS_FILE, weights_bytes),
+        (TOKENIZER_FILE, tokenizer.to_json().into_bytes()),
+    ]
+    .into_iter()
+    .chain(extras.iter().cloned())
+    .map(|(n, b)| (n.to_string(), b))
+    .collect();
+    let manifest = Manifest {
+        format: FORMAT.to_string(),
+        format_version: if quantization.is_empty() {
+            FLOAT_FORMAT_VERSION
+        } else {
+            FORMAT_VERSION
+        },
+        created_by: format!("siger {}", env!("CARGO_PKG_VERSION")),
+        files: files.iter().map(|(n, b)| (n.clone(), entry(b))).collect(),
+        parameters: parameter_counts(config, model),
+        quantization,
+    };
+    Ok((manifest, files))
+}
+
 /// [`save`], with extra files (e.g. a trainer's optimizer state) written into the same folder
 /// in the same atomic step and listed in the manifest.
 pub fn save_with<B: Backend>(
@@ -211,30 +298,20 @@ pub fn save_with<B: Backend>(
     tokenizer: &Tokenizer,
     extras: &[(&str, Vec<u8>)],
 ) -> Result<Manifest, CheckpointError> {
+    let (manifest, files) = to_files(config, model, tokenizer, None, extras)?;
+    write_folder(dir, &manifest, &files)?;
+    Ok(manifest)
+}
+
+/// Writes `files` and the manifest into a sibling staging folder, then swaps it into `dir`.
+fn write_folder(
+    dir: &Path,
+    manifest: &Manifest,
+    files: &[(String, Vec<u8>)],
+) -> Result<(), CheckpointError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| CheckpointError::Io { path, source }
-    };
-    let metadata = HashMap::from([("format".to_string(), FORMAT.to_string())]);
-    let payload: [(&str, Vec<u8>); 3] = [
-        (
-            CONFIG_FILE,
-            serde_json::to_vec_pretty(config).expect("configs serialise"),
-        ),
-        (WEIGHTS_FILE, weights::to_safetensors(model, metadata)),
-        (TOKENIZER_FILE, tokenizer.to_json().into_bytes()),
-    ];
-    let files = payload
-        .iter()
-        .chain(extras)
-        .map(|(name, bytes)| (name.to_string(), entry(bytes)))
-        .collect();
-    let manifest = Manifest {
-        format: FORMAT.to_string(),
-        format_version: FORMAT_VERSION,
-        created_by: format!("siger {}", env!("CARGO_PKG_VERSION")),
-        files,
-        parameters: parameter_counts(config, model),
     };
     let staging = sibling(dir, "tmp");
     remove_stale_siblings(dir, "tmp");
@@ -242,18 +319,16 @@ pub fn save_with<B: Backend>(
         std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
     }
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
-    let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("manifests serialise");
-    for (name, bytes) in payload
+    let manifest_bytes = serde_json::to_vec_pretty(manifest).expect("manifests serialise");
+    for (name, bytes) in files
         .iter()
-        .chain(extras)
-        .map(|(n, b)| (*n, b.as_slice()))
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
         .chain([(MANIFEST_FILE, manifest_bytes.as_slice())])
     {
         let path = staging.join(name);
         write_synced(&path, bytes).map_err(io(&path))?;
     }
-    replace_dir(&staging, dir).map_err(io(dir))?;
-    Ok(manifest)
+    replace_dir(&staging, dir).map_err(io(dir))
 }
 
 /// Loads and verifies the checkpoint folder at `dir`.
@@ -311,10 +386,17 @@ pub fn load_files<B: Backend>(
             config: config.vocab_size,
         });
     }
-    let tensors = weights::read_safetensors(&files.weights)?;
+    let (tensors, matrices) = crate::bundle::read(&files.weights, &manifest.quantization)?;
     // Before allocating a model of the config's size, check the config against the tensors.
-    precheck(&config, &tensors)?;
-    let model = weights::load_named(config.init::<B>(device)?, tensors, device)?;
+    let shapes = tensors
+        .iter()
+        .map(|(n, t)| (n.clone(), t.shape.to_vec()))
+        .chain(matrices.iter().map(|(n, m)| (n.clone(), m.model_shape())))
+        .collect();
+    precheck(&config, &shapes)?;
+    let mut model = config.init::<B>(device)?;
+    weights::set_quantized(&mut model, matrices, device)?;
+    let model = weights::load_named(model, tensors, device)?;
     Ok(Checkpoint {
         config,
         model,
@@ -328,7 +410,7 @@ pub fn load_files<B: Backend>(
 /// disagrees with its weights is an error before anything is allocated.
 fn precheck(
     config: &ModelConfig,
-    tensors: &BTreeMap<String, burn::tensor::TensorData>,
+    shapes: &BTreeMap<String, Vec<usize>>,
 ) -> Result<(), WeightsError> {
     let (d, di, last) = (config.d_model, config.d_inner(), config.n_layers - 1);
     let mut expect = vec![
@@ -361,10 +443,10 @@ fn precheck(
         }
     }
     for (name, shape) in expect {
-        match tensors.get(&name) {
-            Some(t) if t.shape.to_vec() == shape => {}
-            Some(t) => {
-                let found = t.shape.to_vec();
+        match shapes.get(&name) {
+            Some(found) if *found == shape => {}
+            Some(found) => {
+                let found = found.clone();
                 return Err(WeightsError::Shape {
                     name,
                     expected: shape,
@@ -375,7 +457,7 @@ fn precheck(
         }
     }
     let beyond = format!("layers.{}.norm.gamma", config.n_layers);
-    if tensors.contains_key(&beyond) {
+    if shapes.contains_key(&beyond) {
         return Err(WeightsError::Unexpected(beyond));
     }
     Ok(())

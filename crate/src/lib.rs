@@ -7,6 +7,7 @@
 //! lookup-first Lampung ↔ Indonesian [`translate`] pipeline that cites every word's source.
 
 pub mod block;
+pub mod bundle;
 pub mod checkpoint;
 pub mod config;
 pub mod generate;

@@ -15,12 +15,12 @@
 use std::sync::Arc;
 
 use burn::module::{
-    AutodiffModule, EmptyRecord, Content, Devices, Module, ModuleDisplay, ModuleDisplayDefault,
+    AutodiffModule, Content, Devices, EmptyRecord, Module, ModuleDisplay, ModuleDisplayDefault,
     ModuleMapper, ModuleVisitor, Param,
 };
+use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::quantization::{QuantLevel, QuantParam, QuantScheme as BurnScheme};
 use burn::tensor::quantization::{QuantStore, QuantValue};
-use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{DType, Int, Tensor, TensorData};
 
 use crate::quant::{QuantMatrix, QuantScheme};
@@ -260,11 +260,7 @@ fn device_data(matrix: &QuantMatrix) -> TensorData {
     for scale in matrix.scales() {
         bytes.extend_from_slice(&scale.to_le_bytes());
     }
-    TensorData::from_bytes_vec(
-        bytes,
-        [matrix.rows(), matrix.cols()],
-        DType::QFloat(scheme),
-    )
+    TensorData::from_bytes_vec(bytes, [matrix.rows(), matrix.cols()], DType::QFloat(scheme))
 }
 
 /// `y = x W + b`, with `W` float `[d_in, d_out]` or quantized.

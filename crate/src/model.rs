@@ -10,8 +10,8 @@ use burn::nn::{EmbeddingConfig, LinearConfig, RmsNorm, RmsNormConfig};
 use burn::tensor::{Int, Tensor, backend::Backend};
 
 use crate::block::{Layer, MoeSignals};
-use crate::linear::{Embedding, Linear};
 use crate::config::{ConfigError, ModelConfig};
+use crate::linear::{Embedding, Linear};
 use crate::moe::ExpertDispatch;
 use crate::ssm::ScanMode;
 use crate::state::State;

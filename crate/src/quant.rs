@@ -116,6 +116,8 @@ pub struct TensorQuant {
     pub scales: ScaleDtype,
     /// Whether the stored matrix is the transpose of the model's tensor (Linear weights).
     pub transposed: bool,
+    /// The stored matrix's `[rows, cols]` (values, before int4 packing).
+    pub shape: [usize; 2],
 }
 
 /// Why a matrix could not be quantized or read back.
@@ -252,7 +254,9 @@ impl QuantMatrix {
             return Err(size("scales", blocks, scales.len()));
         }
         if scales.iter().any(|s| !s.is_finite() || *s < 0.0) {
-            return Err(QuantError::Corrupt("a block scale is negative or not finite"));
+            return Err(QuantError::Corrupt(
+                "a block scale is negative or not finite",
+            ));
         }
         if scheme == QuantScheme::Int8 && values.contains(&0x80) {
             return Err(QuantError::Corrupt("an int8 value is -128"));
@@ -467,7 +471,10 @@ mod tests {
                     let step = q.scales()[i / 32];
                     // Half a step, plus f16's rounding of the scale times q_max.
                     let bound = 0.5 * step + f32::from(scheme.q_max()) * step * 1e-3;
-                    assert!((a - b).abs() <= bound, "{scheme} {scales:?} {i}: {a} vs {b}");
+                    assert!(
+                        (a - b).abs() <= bound,
+                        "{scheme} {scales:?} {i}: {a} vs {b}"
+                    );
                 }
             }
         }
@@ -536,7 +543,10 @@ mod tests {
                 .iter()
                 .map(|s| stored_scale(*s, dtype).unwrap())
                 .collect();
-            assert_eq!(decode_scales(&encode_scales(&rounded, dtype), dtype), rounded);
+            assert_eq!(
+                decode_scales(&encode_scales(&rounded, dtype), dtype),
+                rounded
+            );
         }
     }
 }

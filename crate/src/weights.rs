@@ -16,6 +16,10 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
+use crate::bundle::LoadedMatrix;
+use crate::linear::Linear;
+use crate::model::Model;
+
 /// Why weights could not be read or applied.
 #[derive(Debug, thiserror::Error)]
 pub enum WeightsError {
@@ -41,12 +45,34 @@ pub enum WeightsError {
         found: Vec<usize>,
     },
     /// A tensor is stored in a dtype this loader does not read.
-    #[error("tensor `{name}` is stored as {dtype}; this version reads F32 only")]
+    #[error(
+        "tensor `{name}` is stored as {dtype}, which this manifest does not declare as quantized; the file is corrupted or from a newer Siger"
+    )]
     DType {
         /// Tensor name.
         name: String,
         /// Its dtype.
         dtype: String,
+    },
+    /// A quantized tensor cannot be made or read.
+    #[error("tensor `{name}`: {source}")]
+    Quant {
+        /// Tensor name.
+        name: String,
+        /// What is wrong.
+        source: crate::quant::QuantError,
+    },
+    /// A stored tensor's dtype or shape disagrees with the manifest.
+    #[error(
+        "tensor `{name}` is stored as {found}, but the manifest describes {expected}: the bundle is corrupted"
+    )]
+    Layout {
+        /// Tensor name.
+        name: String,
+        /// What the manifest implies.
+        expected: String,
+        /// What the file holds.
+        found: String,
     },
     /// A tensor holds NaN or infinity.
     #[error("tensor `{0}` contains NaN or infinite values: the checkpoint is corrupted")]
@@ -137,23 +163,28 @@ pub fn read_safetensors(bytes: &[u8]) -> Result<BTreeMap<String, TensorData>, We
     let file = SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
     let mut out = BTreeMap::new();
     for (name, view) in file.tensors() {
-        if view.dtype() != Dtype::F32 {
-            return Err(WeightsError::DType {
-                name,
-                dtype: format!("{:?}", view.dtype()),
-            });
-        }
-        let values: Vec<f32> = view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        if values.iter().any(|v| !v.is_finite()) {
-            return Err(WeightsError::NonFinite(name));
-        }
-        out.insert(name, TensorData::new(values, view.shape().to_vec()));
+        out.insert(name.clone(), f32_tensor(name, &view)?);
     }
     Ok(out)
+}
+
+/// One stored tensor as f32 data, checking dtype and finiteness.
+pub(crate) fn f32_tensor(name: String, view: &TensorView<'_>) -> Result<TensorData, WeightsError> {
+    if view.dtype() != Dtype::F32 {
+        return Err(WeightsError::DType {
+            name,
+            dtype: format!("{:?}", view.dtype()),
+        });
+    }
+    let values: Vec<f32> = view
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(WeightsError::NonFinite(name));
+    }
+    Ok(TensorData::new(values, view.shape().to_vec()))
 }
 
 /// Replaces every float parameter of `module` with the tensor of the same name in `tensors`.
@@ -216,4 +247,91 @@ pub fn load_named<B: Backend, M: Module<B>>(
         return Err(WeightsError::Unexpected(extra));
     }
     Ok(module)
+}
+
+/// Every Linear layer of `model` under its weight's name (`….weight`).
+fn linears_mut<B: Backend>(model: &mut Model<B>) -> Vec<(String, &mut Linear<B>)> {
+    let mut out: Vec<(String, &mut Linear<B>)> = Vec::new();
+    if let Some(head) = model.lm_head.as_mut() {
+        out.push(("lm_head.weight".into(), head));
+    }
+    for (i, layer) in model.layers.iter_mut().enumerate() {
+        let m = &mut layer.mixer;
+        let mixer = [
+            ("in_proj", &mut m.in_proj),
+            ("x_proj", &mut m.x_proj),
+            ("dt_proj", &mut m.dt_proj),
+            ("out_proj", &mut m.out_proj),
+        ];
+        for (name, linear) in mixer {
+            out.push((format!("layers.{i}.mixer.{name}.weight"), linear));
+        }
+        let Some(feed_forward) = layer.feed_forward.as_mut() else {
+            continue;
+        };
+        let moe = &mut feed_forward.moe;
+        let prefix = format!("layers.{i}.feed_forward.moe");
+        out.push((format!("{prefix}.router.weight"), &mut moe.router));
+        for (group, experts) in [
+            ("experts", &mut moe.experts),
+            ("shared_experts", &mut moe.shared_experts),
+        ] {
+            for (j, e) in experts.iter_mut().enumerate() {
+                let projections = [
+                    ("gate_proj", &mut e.gate_proj),
+                    ("up_proj", &mut e.up_proj),
+                    ("down_proj", &mut e.down_proj),
+                ];
+                for (name, linear) in projections {
+                    out.push((format!("{prefix}.{group}.{j}.{name}.weight"), linear));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Puts a bundle's quantized matrices into `model` by name (a load-time pass; the float
+/// weights they replace are dropped). Fails on a name the model lacks or a shape or
+/// orientation that does not fit.
+pub fn set_quantized<B: Backend>(
+    model: &mut Model<B>,
+    mut matrices: BTreeMap<String, LoadedMatrix>,
+    device: &B::Device,
+) -> Result<(), WeightsError> {
+    fn fit(
+        name: &str,
+        loaded: LoadedMatrix,
+        expected: Option<Vec<usize>>,
+        transposed: bool,
+    ) -> Result<crate::quant::QuantMatrix, WeightsError> {
+        let Some(expected) = expected else {
+            return Err(WeightsError::Unexpected(name.to_string()));
+        };
+        let found = loaded.model_shape();
+        if found != expected || loaded.transposed != transposed {
+            return Err(WeightsError::Shape {
+                name: name.to_string(),
+                expected,
+                found,
+            });
+        }
+        Ok(loaded.matrix)
+    }
+    let shape = |w: &Option<Param<Tensor<B, 2>>>| w.as_ref().map(|w| w.dims().to_vec());
+    if let Some(loaded) = matrices.remove("embedding.weight") {
+        let expected = shape(&model.embedding.weight);
+        let matrix = fit("embedding.weight", loaded, expected, false)?;
+        model.embedding.set_quantized(matrix, device);
+    }
+    for (name, linear) in linears_mut(model) {
+        if let Some(loaded) = matrices.remove(&name) {
+            let matrix = fit(&name, loaded, shape(&linear.weight), true)?;
+            linear.set_quantized(matrix, device);
+        }
+    }
+    match matrices.into_keys().next() {
+        Some(extra) => Err(WeightsError::Unexpected(extra)),
+        None => Ok(()),
+    }
 }
