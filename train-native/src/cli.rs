@@ -142,9 +142,43 @@ pub enum Command {
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
-        /// Weight format. Only `none` (f32) is available until quantization lands.
+        /// Weight format: f32, or symmetric block quantization (int4 keeps the router and the
+        /// embedding / LM head at int8).
         #[arg(long, value_enum, default_value_t = Quant::None)]
         quant: Quant,
+        #[command(flatten)]
+        blocks: QuantBlocks,
+    },
+    /// Compare int8 and int4 bundles of a model with its f32 weights on held-out text:
+    /// perplexity, top-1 agreement, max logit difference, bundle bytes.
+    QuantReport {
+        /// The f32 checkpoint folder (or run folder).
+        #[arg(long)]
+        model: PathBuf,
+        /// Held-out text, JSONL or TSV files or folders.
+        #[arg(long, required = true, num_args = 1..)]
+        data: Vec<PathBuf>,
+        /// Tokens per evaluation window.
+        #[arg(long, default_value_t = 256, value_parser = positive)]
+        seq_len: usize,
+        /// Windows per forward pass.
+        #[arg(long, default_value_t = 4, value_parser = positive)]
+        batch_size: usize,
+        /// Evaluate only every N-th example: the slice `pretrain --holdout-every N` left out.
+        #[arg(long, default_value_t = 0)]
+        holdout_every: usize,
+        #[command(flatten)]
+        blocks: QuantBlocks,
+        /// Print JSON: `f32`, `int8`, `int4`, each with `perplexity`, `top1_agreement`,
+        /// `max_abs_logit_diff`, `bytes`; and `positions`.
+        #[arg(long)]
+        json: bool,
+        /// What to do with malformed rows.
+        #[arg(long, value_enum, default_value_t = OnError::Fail)]
+        on_error: OnError,
+        /// Compute backend.
+        #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+        backend: BackendKind,
     },
     /// Translate Lampung ↔ Indonesian lookup-first, showing where every word came from.
     Translate {
@@ -180,6 +214,36 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Block quantization settings, shared by `export` and `quant-report`.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct QuantBlocks {
+    /// Values per quantization block (one scale each); rows it does not divide use one block.
+    #[arg(long, default_value_t = 32, value_parser = positive)]
+    pub block: usize,
+    /// How block scales are stored.
+    #[arg(long, value_enum, default_value_t = ScalesArg::F16)]
+    pub scales: ScalesArg,
+}
+
+/// Scale storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScalesArg {
+    /// 2 bytes per block.
+    F16,
+    /// 4 bytes per block.
+    F32,
+}
+
+impl ScalesArg {
+    /// The core's type.
+    pub fn dtype(self) -> siger::quant::ScaleDtype {
+        match self {
+            ScalesArg::F16 => siger::quant::ScaleDtype::F16,
+            ScalesArg::F32 => siger::quant::ScaleDtype::F32,
+        }
+    }
 }
 
 /// What the translator may draw on, shared by `translate` and `eval-translate`.

@@ -9,14 +9,16 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use siger::ModelConfig;
 use siger::checkpoint::{self, Checkpoint};
 use siger::generate::{GenerationConfig, Generator};
+use siger::quant::{QuantOptions, QuantScheme};
 use siger::sampling::{Sampler, SamplingConfig};
 use siger::tokenizer::{Message, Role, Tokenizer};
 
 use crate::backend::{Job, dispatch};
-use crate::cli::{Command, Quant, TrainArgs};
+use crate::cli::{Command, DispatchArg, Quant, QuantBlocks, TrainArgs};
 use crate::data::{self, Example, OnError};
 use crate::dataset::{LossMask, Windows, windows};
 use crate::plot;
+use crate::quant_report::QuantReport;
 use crate::schedule::Schedule;
 use crate::train::{StepMetrics, TrainConfig, Trainer, batch_tensors, masked_nll_sum};
 
@@ -140,7 +142,38 @@ pub fn run(command: Command) -> Result<(), String> {
             sources,
             json,
         } => crate::translate_cmd::run_eval(&pairs, &from, &to, &sources, json),
-        Command::Export { model, out, quant } => export(&model, &out, quant),
+        Command::Export {
+            model,
+            out,
+            quant,
+            blocks,
+        } => export(&model, &out, quant, blocks),
+        Command::QuantReport {
+            model,
+            data,
+            seq_len,
+            batch_size,
+            holdout_every,
+            blocks,
+            json,
+            on_error,
+            backend,
+        } => dispatch(
+            backend,
+            &[0],
+            QuantReport {
+                model,
+                data,
+                seq_len,
+                batch_size,
+                holdout_every,
+                block: blocks.block,
+                scales: blocks.scales.dtype(),
+                json,
+                on_error,
+                dispatch: DispatchArg::Auto.mode(backend),
+            },
+        ),
     }
 }
 
@@ -157,7 +190,10 @@ pub fn model_dir(path: &Path) -> Result<PathBuf, String> {
     ))
 }
 
-fn load_checkpoint<B: Backend>(path: &Path, device: &B::Device) -> Result<Checkpoint<B>, String> {
+pub(crate) fn load_checkpoint<B: Backend>(
+    path: &Path,
+    device: &B::Device,
+) -> Result<Checkpoint<B>, String> {
     let dir = model_dir(path)?;
     checkpoint::load::<B>(&dir, device).map_err(|e| format!("{}: {e}", dir.display()))
 }
@@ -516,19 +552,47 @@ impl Job for Generate {
     }
 }
 
-fn export(model: &Path, out: &Path, quant: Quant) -> Result<(), String> {
-    if quant != Quant::None {
-        return Err("int8/int4 export is not available yet (quantization is its own issue); use --quant none".into());
-    }
+fn export(model: &Path, out: &Path, quant: Quant, blocks: QuantBlocks) -> Result<(), String> {
     type Cpu = burn::backend::NdArray<f32>;
     let ckpt = load_checkpoint::<Cpu>(model, &Default::default())?;
-    let manifest = checkpoint::save(out, &ckpt.config, &ckpt.model, &ckpt.tokenizer)
-        .map_err(|e| e.to_string())?;
+    if !ckpt.manifest.quantization.is_empty() {
+        return Err(format!(
+            "{} is already a quantized bundle; export from the f32 checkpoint it came from",
+            model.display()
+        ));
+    }
+    let scheme = match quant {
+        Quant::None => None,
+        Quant::Int8 => Some(QuantScheme::Int8),
+        Quant::Int4 => Some(QuantScheme::Int4),
+    };
+    let (config, weights, tokenizer) = (&ckpt.config, &ckpt.model, &ckpt.tokenizer);
+    let manifest = match scheme {
+        None => checkpoint::save(out, config, weights, tokenizer),
+        Some(scheme) => {
+            let options = QuantOptions {
+                scheme,
+                block: blocks.block,
+                scales: blocks.scales.dtype(),
+            };
+            checkpoint::save_quantized(out, config, weights, tokenizer, options)
+        }
+    }
+    .map_err(|e| e.to_string())?;
     let bytes: u64 = manifest.files.values().map(|f| f.bytes).sum();
+    let format = scheme.map_or("f32", |s| s.name());
     println!(
-        "f32 bundle written to {} ({:.1} MB)",
+        "{format} bundle written to {} ({:.2} MB)",
         out.display(),
         bytes as f64 / 1e6
     );
+    let mut counts = std::collections::BTreeMap::new();
+    for entry in manifest.quantization.values() {
+        *counts.entry(entry.scheme.as_str()).or_insert(0) += 1;
+    }
+    if !counts.is_empty() {
+        let summary: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+        println!("quantized tensors: {} (the rest f32)", summary.join(", "));
+    }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod dataset;
 mod grads;
 mod parallel;
 mod plot;
+mod quant_report;
 mod runs;
 mod schedule;
 mod train;
