@@ -24,6 +24,13 @@ def main():
         f"{moe['routed_experts']} routed experts (top-{moe['experts_per_token']}) + "
         f"{moe['shared_experts']} shared, hidden {moe['expert_hidden']}"
     )
+    quant = json.loads((model / "quant-report.json").read_text())
+    base = quant["f32"]["perplexity"]
+    quant_rows = "\n".join(
+        f"| {name} | {q['bytes'] / 1e6:.2f} MB | {q['perplexity']:.2f} ({100 * (q['perplexity'] / base - 1):+.2f}%) "
+        f"| {q['top1_agreement']:.4f} | {q['max_abs_logit_diff']:.3f} |"
+        for name, q in ((n, quant[n]) for n in ("f32", "int8", "int4"))
+    )
     records = [r for r in Path(samples).read_text().split("\0") if r.strip()]
     sample_md = "\n".join(
         f"**User:** {p}\n\n**Siger:** {r.strip()}\n" for p, r in (rec.split("\t", 1) for rec in records)
@@ -52,6 +59,18 @@ The gap between the train loss and the held-out perplexity is the honest picture
 has largely memorised its small corpus.
 
 ![training loss](loss.svg)
+
+## Quantized bundles
+
+`siger-train export --quant int8|int4` writes the bundles the browser loads (blocks of 32, f16
+scales; int4 keeps the embedding / LM head, router and the SSM's input-side projections at
+int8). Against the f32 weights on the held-out slice ({quant['positions']:,} positions;
+`quant-report.json`, from `siger-train quant-report --model models/siger-demo --data
+models/corpus --holdout-every 20 --seq-len 128`):
+
+| format | bundle | perplexity (vs f32) | top-1 agreement with f32 | max abs logit diff |
+|---|---|---|---|---|
+{quant_rows}
 
 ## Sample generations (temperature 0.7, top-p 0.9, seed 1), as they came out
 

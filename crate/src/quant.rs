@@ -318,6 +318,18 @@ impl QuantMatrix {
                     }
                 }
             }
+            QuantScheme::Int4 if self.block.is_multiple_of(2) => {
+                for ((o, b), s) in out
+                    .chunks_exact_mut(self.block)
+                    .zip(bytes.chunks_exact(self.block / 2))
+                    .zip(scales)
+                {
+                    for (pair, &byte) in o.chunks_exact_mut(2).zip(b) {
+                        pair[0] = f32::from(((byte << 4) as i8) >> 4) * s;
+                        pair[1] = f32::from((byte as i8) >> 4) * s;
+                    }
+                }
+            }
             QuantScheme::Int4 => {
                 for (c, o) in out.iter_mut().enumerate() {
                     *o = f32::from(nibble(bytes, c)) * scales[c / self.block];
@@ -533,12 +545,21 @@ mod tests {
 
     #[test]
     fn matmul_and_gather_equal_the_dequantized_matrix() {
-        let (rows, cols, m) = (10, 48, 3);
+        for (rows, cols, m) in [(10, 48, 3), (4, 7, 2)] {
+            check_matmul(rows, cols, m);
+        }
+    }
+
+    fn check_matmul(rows: usize, cols: usize, m: usize) {
         let w = matrix(rows, cols);
         let x: Vec<f32> = (0..m * cols).map(|i| (i as f32 * 0.11).cos()).collect();
         for scheme in [QuantScheme::Int8, QuantScheme::Int4] {
             let q = QuantMatrix::quantize(&w, rows, cols, QuantOptions::new(scheme)).unwrap();
-            assert_eq!(q.block(), 48, "32 does not divide 48: one block per row");
+            assert_eq!(
+                q.block(),
+                cols,
+                "32 divides neither 48 nor 7: one block per row"
+            );
             let d = q.dequantize();
             let y = q.matmul(&x, m);
             for i in 0..m {

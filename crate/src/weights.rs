@@ -8,7 +8,9 @@
 //! `layers.{i}.feed_forward.moe.{experts,shared_experts}.{j}.{gate_proj,up_proj,down_proj}.weight`,
 //! `norm_f.gamma`, and `lm_head.weight` when the head is untied. Linear weights are stored
 //! `[d_in, d_out]` (y = x W), as burn keeps them; transpose for PyTorch's `nn.Linear`.
-//! Any future rename between file names and field paths belongs in this file.
+//! Any future rename between file names and field paths belongs in this file. A quantized
+//! bundle stores a quantized tensor under the same name (plus `name.scales`; see `bundle.rs`),
+//! and [`set_quantized`] puts it into the layer of that name.
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -45,3 +45,34 @@ fn a_tiny_model_runs_forward_and_prefill_on_the_cpu_backend_in_the_browser() {
     let diff: f32 = (first - last).abs().max().into_scalar();
     assert!(diff < 1e-4, "prefill differs from forward by {diff}");
 }
+
+#[wasm_bindgen_test]
+fn an_int4_bundle_loads_and_runs_on_the_cpu_backend_in_the_browser() {
+    use burn::tensor::{Int, Tensor, TensorData};
+    use siger::checkpoint::{checkpoint_files, load_files};
+    use siger::quant::{QuantOptions, QuantScheme};
+    type B = burn::backend::NdArray<f32>;
+    let device = Default::default();
+    let tokenizer = siger::tokenizer::Tokenizer::from_json(include_bytes!(
+        "../../models/siger-demo/tokenizer.json"
+    ))
+    .unwrap();
+    let config = siger::ModelConfig::tiny()
+        .with_vocab_size(tokenizer.vocab_size())
+        .with_init_std(0.3);
+    let model = config.init::<B>(&device).unwrap();
+    let options = Some(QuantOptions::new(QuantScheme::Int4));
+    let files = checkpoint_files(&config, &model, &tokenizer, options).unwrap();
+    let quantized = load_files::<B>(&files, &device).unwrap().model;
+    assert!(quantized.embedding.quantized.is_some());
+    let tokens =
+        Tensor::<B, 2, Int>::from_data(TensorData::new(vec![1i64, 5, 9, 2], [1, 4]), &device);
+    let float = model.forward(tokens.clone()).logits;
+    let quant = quantized.forward(tokens).logits;
+    let scale: f32 = float.clone().abs().max().into_scalar();
+    let diff: f32 = (float - quant).abs().max().into_scalar();
+    assert!(
+        diff <= 0.05 * scale,
+        "int4 logits differ by {diff} (scale {scale})"
+    );
+}

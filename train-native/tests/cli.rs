@@ -150,16 +150,74 @@ fn train_export_and_generate_end_to_end() {
         .collect();
     assert_eq!(tokens.len(), 5);
 
-    let quant = siger_train(&[
+    let int4 = tmp.path().join("bundle-int4");
+    let said = ok(&siger_train(&[
         "export",
         "--model",
         run.to_str().unwrap(),
         "--out",
-        bundle.to_str().unwrap(),
+        int4.to_str().unwrap(),
         "--quant",
         "int4",
+    ]));
+    assert!(said.contains("int4 bundle written"), "{said}");
+    let loaded = checkpoint::load::<B>(&int4, &Default::default()).unwrap();
+    assert!(
+        loaded
+            .manifest
+            .quantization
+            .values()
+            .any(|q| q.scheme == "int4")
+    );
+    let mut generator = Generator::new(
+        &loaded.model,
+        &loaded.tokenizer,
+        &prompt,
+        Sampler::greedy(),
+        GenerationConfig {
+            max_tokens: 5,
+            stop_tokens: vec![],
+        },
+    )
+    .unwrap();
+    assert_eq!(std::iter::from_fn(|| generator.next_token()).count(), 5);
+    let again = siger_train(&[
+        "export",
+        "--model",
+        int4.to_str().unwrap(),
+        "--out",
+        tmp.path().join("x").to_str().unwrap(),
+        "--quant",
+        "int8",
     ]);
-    assert!(!quant.status.success());
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already a quantized bundle"));
+
+    let report = ok(&siger_train(&[
+        "quant-report",
+        "--model",
+        run.to_str().unwrap(),
+        "--data",
+        data_s,
+        "--seq-len",
+        "16",
+        "--json",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(report.trim()).unwrap();
+    for format in ["f32", "int8", "int4"] {
+        for key in [
+            "perplexity",
+            "top1_agreement",
+            "max_abs_logit_diff",
+            "bytes",
+        ] {
+            let v = report[format][key].as_f64();
+            assert!(v.is_some_and(f64::is_finite), "{format}.{key} in {report}");
+        }
+    }
+    assert_eq!(report["f32"]["top1_agreement"], 1.0);
+    let bytes = |f: &str| report[f]["bytes"].as_f64().unwrap();
+    assert!(bytes("int4") < bytes("int8") && bytes("int8") < bytes("f32"));
 }
 
 #[test]
