@@ -5,6 +5,8 @@
 //! logits: [`Generator::next_token`] reads synchronously (native backends),
 //! [`Generator::next_token_async`] awaits the read (WebGPU, where synchronous reads panic).
 
+use std::borrow::Cow;
+
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
 use crate::model::Model;
@@ -112,8 +114,8 @@ impl Utf8Stream {
 /// Token-by-token generation over a caller-visible [`State`].
 #[derive(Debug)]
 pub struct Generator<'a, B: Backend> {
-    model: &'a Model<B>,
-    tokenizer: &'a Tokenizer,
+    model: Cow<'a, Model<B>>,
+    tokenizer: Cow<'a, Tokenizer>,
     sampler: Sampler,
     config: GenerationConfig,
     state: State<B>,
@@ -151,6 +153,20 @@ impl<'a, B: Backend> Generator<'a, B> {
     pub fn resume(
         model: &'a Model<B>,
         tokenizer: &'a Tokenizer,
+        state: State<B>,
+        prompt: &[u32],
+        sampler: Sampler,
+        config: GenerationConfig,
+    ) -> Result<Self, GenerateError> {
+        let (model, tokenizer) = (Cow::Borrowed(model), Cow::Borrowed(tokenizer));
+        Self::from_parts(model, tokenizer, state, prompt, sampler, config)
+    }
+
+    /// [`Self::resume`] with a model and tokenizer it may own (`Generator<'static, B>` keeps
+    /// no borrow, as a long-lived browser engine needs; cloning a model shares its tensors).
+    pub fn from_parts(
+        model: Cow<'a, Model<B>>,
+        tokenizer: Cow<'a, Tokenizer>,
         mut state: State<B>,
         prompt: &[u32],
         sampler: Sampler,

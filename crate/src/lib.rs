@@ -8,6 +8,7 @@
 
 pub mod block;
 pub mod bundle;
+pub mod chat;
 pub mod checkpoint;
 pub mod config;
 pub mod generate;

@@ -54,3 +54,14 @@ pub fn seeded<T>(seed: u64, init: impl FnOnce() -> T) -> T {
     <TestBackend as Backend>::seed(&Default::default(), seed);
     init()
 }
+
+/// Runs a future whose awaits complete at once (CPU backend reads) to its end.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut context) {
+            return out;
+        }
+    }
+}

@@ -1,0 +1,505 @@
+//! A conversation over a model: the messages it has read, the recurrent state after them, and
+//! the reply being generated. What the browser runtime drives, written once over `B: Backend`.
+//!
+//! Each request passes the whole conversation (as OpenAI-style APIs do). When the messages this
+//! chat has already read are a prefix of the request, only the new ones are read: an SSM's
+//! state is a few hundred kilobytes whatever the conversation's length, so continuing is cheap.
+//! A snapshot from before the last reply makes "regenerate" and "edit the last message" cheap
+//! too. Anything else starts over from a zero state.
+//!
+//! The state follows the chat template exactly: after a reply it has read the reply's tokens,
+//! `<|end_turn|>` and the newline, as if the whole transcript had been read at once (the reply
+//! as its sampled tokens).
+//!
+//! A session ([`Chat::save`]) is a safetensors file: the state's tensors, plus the messages,
+//! the position and the weights' sha256 in its metadata; [`Chat::restore`] refuses a session
+//! saved with other weights.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::generate::{FinishReason, GenerateError, GenerationConfig, Generator};
+use crate::model::Model;
+use crate::sampling::{Sampler, SamplingConfig};
+use crate::state::{LayerState, State};
+use crate::tokenizer::{Message, Role, Tokenizer};
+
+/// The session file's `format` metadata.
+const SESSION_FORMAT: &str = "siger-session";
+
+/// Why a chat request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    /// The request has no message to answer.
+    #[error("the conversation has no new user or system message to answer")]
+    NothingToAnswer,
+    /// Another reply is being generated.
+    #[error("a reply is being generated: wait for it or stop it first")]
+    Busy,
+    /// Generation failed.
+    #[error(transparent)]
+    Generate(#[from] GenerateError),
+    /// Bad sampling options.
+    #[error(transparent)]
+    Sampling(#[from] crate::sampling::SamplingError),
+    /// A session file that cannot be used.
+    #[error("cannot restore this session: {0}")]
+    Session(String),
+    /// Reading the state from the device failed.
+    #[error("could not read the state from the device: {0}")]
+    Read(String),
+}
+
+/// Options of one reply.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReplyOptions {
+    /// Sampling temperature; 0 = greedy.
+    pub temperature: f32,
+    /// Nucleus threshold in (0, 1].
+    pub top_p: f32,
+    /// Keep only the k most likely tokens.
+    pub top_k: Option<usize>,
+    /// Penalty for repeated tokens (1 = off).
+    pub repetition_penalty: f32,
+    /// Sampling seed.
+    pub seed: u64,
+    /// Most tokens in the reply.
+    pub max_tokens: usize,
+}
+
+impl Default for ReplyOptions {
+    fn default() -> Self {
+        Self {
+            temperature: 0.7,
+            top_p: 0.9,
+            top_k: None,
+            repetition_penalty: 1.1,
+            seed: 0,
+            max_tokens: 256,
+        }
+    }
+}
+
+/// What [`Chat::start`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Started {
+    /// Messages not read again, thanks to the saved state.
+    pub reused_messages: usize,
+    /// Tokens read for this reply.
+    pub prompt_tokens: usize,
+}
+
+/// How a reply ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Finish {
+    /// The model ended its turn.
+    Stop,
+    /// `max_tokens` reached.
+    Length,
+    /// [`Chat::stop`] was called.
+    Abort,
+}
+
+/// The messages read and the state after them.
+#[derive(Debug, Clone)]
+struct Read<B: Backend> {
+    messages: Vec<Message>,
+    state: State<B>,
+}
+
+#[derive(Debug)]
+struct Reply<B: Backend> {
+    generator: Generator<'static, B>,
+    /// The conversation the reply answers.
+    messages: Vec<Message>,
+    text: String,
+    tokens: usize,
+}
+
+/// A conversation with one model.
+#[derive(Debug)]
+pub struct Chat<B: Backend> {
+    model: Model<B>,
+    tokenizer: Tokenizer,
+    /// sha256 of the weights, to match sessions to models.
+    weights_id: String,
+    read: Read<B>,
+    /// The conversation before the last reply's prompt was read.
+    before_reply: Option<Read<B>>,
+    reply: Option<Reply<B>>,
+    finish: Option<Finish>,
+}
+
+impl<B: Backend> Chat<B> {
+    /// A chat with nothing read yet. `weights_id` identifies the weights (their sha256).
+    pub fn new(model: Model<B>, tokenizer: Tokenizer, weights_id: impl Into<String>) -> Self {
+        let state = model.zero_state(1, &model.device());
+        Self {
+            model,
+            tokenizer,
+            weights_id: weights_id.into(),
+            read: Read {
+                messages: Vec::new(),
+                state,
+            },
+            before_reply: None,
+            reply: None,
+            finish: None,
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model<B> {
+        &self.model
+    }
+
+    /// The tokenizer.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
+    /// Starts a reply to `messages` (the whole conversation), reading only what is new.
+    pub fn start(
+        &mut self,
+        messages: &[Message],
+        options: &ReplyOptions,
+    ) -> Result<Started, ChatError> {
+        if self.reply.is_some() {
+            return Err(ChatError::Busy);
+        }
+        if messages.last().is_none_or(|m| m.role == Role::Assistant) {
+            return Err(ChatError::NothingToAnswer);
+        }
+        let sampler = Sampler::new(SamplingConfig {
+            temperature: options.temperature,
+            top_p: options.top_p,
+            top_k: options.top_k,
+            repetition_penalty: options.repetition_penalty,
+            seed: options.seed,
+        })?;
+        let base = [Some(&self.read), self.before_reply.as_ref()]
+            .into_iter()
+            .flatten()
+            .filter(|r| r.messages.len() < messages.len() && messages.starts_with(&r.messages))
+            .max_by_key(|r| r.messages.len())
+            .cloned()
+            .unwrap_or_else(|| Read {
+                messages: Vec::new(),
+                state: self.model.zero_state(1, &self.model.device()),
+            });
+        let reused_messages = base.messages.len();
+        let prompt = self
+            .tokenizer
+            .encode_chat(&messages[reused_messages..], true);
+        let config = GenerationConfig::chat(&self.tokenizer, options.max_tokens);
+        let generator = Generator::from_parts(
+            Cow::Owned(self.model.clone()),
+            Cow::Owned(self.tokenizer.clone()),
+            base.state.clone(),
+            &prompt,
+            sampler,
+            config,
+        )?;
+        self.before_reply = Some(base);
+        self.finish = None;
+        self.reply = Some(Reply {
+            generator,
+            messages: messages.to_vec(),
+            text: String::new(),
+            tokens: 0,
+        });
+        Ok(Started {
+            reused_messages,
+            prompt_tokens: prompt.len(),
+        })
+    }
+
+    /// The next piece of the reply (possibly empty: a token that completes no character), or
+    /// `None` once the reply is finished. Awaits one device read per token.
+    pub async fn next(&mut self) -> Option<Result<String, ChatError>> {
+        let reply = self.reply.as_mut()?;
+        match reply.generator.next_token_async().await {
+            Some(Ok(token)) => {
+                reply.tokens += 1;
+                let piece = reply.generator.text_of(token);
+                reply.text.push_str(&piece);
+                Some(Ok(piece))
+            }
+            Some(Err(e)) => {
+                self.reply = None;
+                Some(Err(e.into()))
+            }
+            None => {
+                let reason = match reply.generator.finish_reason() {
+                    Some(FinishReason::Stop) => Finish::Stop,
+                    _ => Finish::Length,
+                };
+                let rest = self.end_reply(reason);
+                (!rest.is_empty()).then_some(Ok(rest))
+            }
+        }
+    }
+
+    /// Ends the reply being generated now; what it said so far is its message.
+    pub fn stop(&mut self) {
+        if self.reply.is_some() {
+            self.end_reply(Finish::Abort);
+        }
+    }
+
+    /// How the last reply ended, once it has.
+    pub fn finish(&self) -> Option<Finish> {
+        self.finish
+    }
+
+    /// Tokens generated in the reply so far.
+    pub fn reply_tokens(&self) -> usize {
+        self.reply.as_ref().map_or(0, |r| r.tokens)
+    }
+
+    /// Closes the reply: reads whatever the template still needs (`<|end_turn|>` unless the
+    /// model produced it, then the newline) and records the reply as a message. Returns the
+    /// text still buffered.
+    fn end_reply(&mut self, reason: Finish) -> String {
+        let Some(mut reply) = self.reply.take() else {
+            return String::new();
+        };
+        let rest = reply.generator.flush();
+        reply.text.push_str(&rest);
+        let ended_turn = reply.generator.finish_reason() == Some(FinishReason::Stop);
+        let mut state = reply.generator.into_state();
+        let mut tail = Vec::new();
+        if !ended_turn {
+            tail.push(self.tokenizer.special().end_turn);
+        }
+        tail.extend(self.tokenizer.encode("\n"));
+        self.read_ids(&tail, &mut state);
+        let mut messages = reply.messages;
+        messages.push(Message::new(Role::Assistant, reply.text));
+        self.read = Read { messages, state };
+        self.finish = Some(reason);
+        rest
+    }
+
+    fn read_ids(&self, ids: &[u32], state: &mut State<B>) {
+        let device = self.model.device();
+        let ids: Vec<i64> = ids.iter().map(|&i| i64::from(i)).collect();
+        let len = ids.len();
+        let tokens = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [1, len]), &device);
+        let _ = self.model.prefill(tokens, state);
+    }
+
+    /// The conversation read so far and its state, as session bytes.
+    pub async fn save(&self) -> Result<Vec<u8>, ChatError> {
+        if self.reply.is_some() {
+            return Err(ChatError::Busy);
+        }
+        let mut tensors = Vec::new();
+        for (i, layer) in self.read.state.layers.iter().enumerate() {
+            for (name, t) in [
+                ("conv_state", &layer.conv_state),
+                ("ssm_state", &layer.ssm_state),
+            ] {
+                let data = t.clone().into_data_async().await;
+                let data = data.map_err(|e| ChatError::Read(format!("{e:?}")))?;
+                let shape = data.shape.to_vec();
+                let bytes = data.convert::<f32>().into_bytes().to_vec();
+                tensors.push((format!("layers.{i}.{name}"), shape, bytes));
+            }
+        }
+        let metadata = HashMap::from([
+            ("format".to_string(), SESSION_FORMAT.to_string()),
+            ("weights_sha256".to_string(), self.weights_id.clone()),
+            ("position".to_string(), self.read.state.position.to_string()),
+            (
+                "messages".to_string(),
+                serde_json::to_string(&self.read.messages).expect("messages serialise"),
+            ),
+        ]);
+        let views = tensors.iter().map(|(name, shape, bytes)| {
+            let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("f32 state");
+            (name.as_str(), view)
+        });
+        Ok(safetensors::serialize(views, Some(metadata)).expect("in-memory serialisation"))
+    }
+
+    /// Continues from session bytes saved with the same weights.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), ChatError> {
+        if self.reply.is_some() {
+            return Err(ChatError::Busy);
+        }
+        let bad = |why: &str| ChatError::Session(why.to_string());
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|_| bad("not a session"))?;
+        let meta = header.metadata().clone().unwrap_or_default();
+        if meta.get("format").map(String::as_str) != Some(SESSION_FORMAT) {
+            return Err(bad("not a Siger session"));
+        }
+        if meta.get("weights_sha256") != Some(&self.weights_id) {
+            return Err(bad("it was saved with a different model"));
+        }
+        let messages: Vec<Message> = meta
+            .get("messages")
+            .and_then(|m| serde_json::from_str(m).ok())
+            .ok_or_else(|| bad("its messages are unreadable"))?;
+        let position = meta
+            .get("position")
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(|| bad("its position is unreadable"))?;
+        let file = SafeTensors::deserialize(bytes).map_err(|_| bad("corrupted"))?;
+        let zero = self.model.zero_state(1, &self.model.device());
+        let device = self.model.device();
+        let mut layers = Vec::with_capacity(zero.layers.len());
+        for (i, layer) in zero.layers.iter().enumerate() {
+            let read = |name: &str, like: &Tensor<B, 3>| -> Result<Tensor<B, 3>, ChatError> {
+                let name = format!("layers.{i}.{name}");
+                let view = file.tensor(&name).map_err(|_| bad("a layer is missing"))?;
+                let data = crate::weights::f32_tensor(name, &view)
+                    .map_err(|_| bad("a state tensor is corrupted"))?;
+                if data.shape.to_vec() != like.dims().to_vec() {
+                    return Err(bad("its state does not fit this model"));
+                }
+                Ok(Tensor::from_data(data, &device))
+            };
+            layers.push(LayerState {
+                conv_state: read("conv_state", &layer.conv_state)?,
+                ssm_state: read("ssm_state", &layer.ssm_state)?,
+            });
+        }
+        if file.len() != 2 * layers.len() {
+            return Err(bad("it has more layers than this model"));
+        }
+        self.read = Read {
+            messages,
+            state: State { layers, position },
+        };
+        self.before_reply = None;
+        self.finish = None;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ModelConfig;
+    use crate::test_util::{TestBackend, block_on, seeded};
+
+    type B = TestBackend;
+
+    fn chat() -> Chat<B> {
+        let corpus = ["Selamat pagi, apa kabar?", "Tabik pun, nyak haga belajagh."];
+        let tokenizer = Tokenizer::train(corpus.iter().cycle().take(40).copied(), 300).unwrap();
+        let config = ModelConfig::tiny().with_init_std(0.3);
+        let model = seeded(5, || config.init::<B>(&Default::default()).unwrap());
+        Chat::new(model, tokenizer, "weights-a")
+    }
+
+    /// Seeded sampling at temperature 1: deterministic, and unlike greedy decoding of a random
+    /// model, it does not end the turn at once.
+    fn seeded_options(max_tokens: usize) -> ReplyOptions {
+        ReplyOptions {
+            temperature: 1.0,
+            top_p: 1.0,
+            seed: 3,
+            max_tokens,
+            ..ReplyOptions::default()
+        }
+    }
+
+    /// The whole reply's text.
+    fn reply(chat: &mut Chat<B>) -> String {
+        let mut text = String::new();
+        while let Some(piece) = block_on(chat.next()) {
+            text.push_str(&piece.unwrap());
+        }
+        text
+    }
+
+    fn user(text: &str) -> Message {
+        Message::new(Role::User, text)
+    }
+
+    #[test]
+    fn a_restored_session_continues_exactly_like_an_uninterrupted_chat() {
+        let mut whole = chat();
+        let first = [user("apa kabar?")];
+        whole.start(&first, &seeded_options(6)).unwrap();
+        let answer = Message::new(Role::Assistant, reply(&mut whole));
+        let second = [first[0].clone(), answer, user("tabik pun")];
+        let started = whole.start(&second, &seeded_options(6)).unwrap();
+        assert_eq!(
+            started.reused_messages, 2,
+            "the earlier turns are not read again"
+        );
+        let expected = reply(&mut whole);
+
+        let mut before = chat();
+        before.start(&first, &seeded_options(6)).unwrap();
+        reply(&mut before);
+        let session = block_on(before.save()).unwrap();
+        let mut after = chat();
+        after.restore(&session).unwrap();
+        assert!(
+            block_on(after.save()).unwrap() == session,
+            "restore keeps every byte"
+        );
+        assert_eq!(
+            after
+                .start(&second, &seeded_options(6))
+                .unwrap()
+                .reused_messages,
+            2
+        );
+        assert_eq!(reply(&mut after), expected);
+        assert!(
+            !expected.is_empty(),
+            "the reply must say something for the check to mean anything"
+        );
+    }
+
+    #[test]
+    fn stop_ends_the_reply_and_regenerate_reuses_the_state_before_it() {
+        let mut chat = chat();
+        let first = [user("selamat pagi")];
+        chat.start(&first, &seeded_options(20)).unwrap();
+        block_on(chat.next()).unwrap().unwrap();
+        assert!(matches!(
+            chat.start(&first, &seeded_options(5)),
+            Err(ChatError::Busy)
+        ));
+        chat.stop();
+        assert_eq!(chat.finish(), Some(Finish::Abort));
+        assert!(block_on(chat.next()).is_none());
+        // Regenerate: the same request again reads only its prompt, from the saved snapshot.
+        let again = chat.start(&first, &seeded_options(3)).unwrap();
+        assert_eq!(again.reused_messages, 0);
+        reply(&mut chat);
+        assert_eq!(chat.finish(), Some(Finish::Length));
+        assert!(matches!(
+            chat.start(&[Message::new(Role::Assistant, "x")], &seeded_options(1)),
+            Err(ChatError::NothingToAnswer)
+        ));
+    }
+
+    #[test]
+    fn sessions_from_other_weights_or_garbage_are_refused() {
+        let mut chat = chat();
+        chat.start(&[user("apa kabar?")], &seeded_options(2))
+            .unwrap();
+        reply(&mut chat);
+        let session = block_on(chat.save()).unwrap();
+        let mut other = Chat::new(chat.model().clone(), chat.tokenizer().clone(), "weights-b");
+        let err = other.restore(&session).unwrap_err();
+        assert!(err.to_string().contains("different model"), "{err}");
+        assert!(other.restore(b"not a session").is_err());
+        let mut cut = session.clone();
+        cut.truncate(session.len() / 2);
+        assert!(chat.restore(&cut).is_err());
+    }
+}
