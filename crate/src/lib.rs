@@ -24,6 +24,8 @@ pub mod state;
 pub mod tokenizer;
 pub mod translate;
 pub mod weights;
+#[cfg(all(target_arch = "wasm32", feature = "web"))]
+pub mod web;
 
 #[cfg(test)]
 pub(crate) mod test_util;

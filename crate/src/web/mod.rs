@@ -1,0 +1,239 @@
+//! The browser bindings (wasm-bindgen): one `Engine` over a [`Chat`], on WebGPU or on the CPU
+//! backend in wasm. Thin by design: the model, sampling, sessions and translation are the
+//! core's; this module only moves bytes and JSON across the JS boundary. `www/siger.js` runs it
+//! in a Web Worker.
+//!
+//! No synchronous device read happens on the WebGPU path: the engine uses dense expert
+//! dispatch there and reads one logits vector per token asynchronously.
+
+use burn::backend::NdArray;
+use burn::backend::wgpu::{Wgpu, WgpuDevice, graphics::WebGpu, init_setup_async};
+use burn::tensor::backend::Backend;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::ExpertDispatch;
+use crate::chat::{Chat, Finish, ReplyOptions};
+use crate::checkpoint::{self, CheckpointFiles, WEIGHTS_FILE};
+use crate::tokenizer::Message;
+use crate::translate::{self, Lang, Options, Resources};
+
+
+/// A chat on one of the two backends.
+enum Runtime {
+    Cpu(Chat<NdArray<f32>>),
+    Gpu(Chat<Wgpu>),
+}
+
+/// What `Engine.info()` returns.
+#[derive(Serialize)]
+struct Info {
+    backend: &'static str,
+    vocab_size: usize,
+    parameters: u64,
+    quantization: String,
+}
+
+/// A loaded model with its conversation, as JavaScript sees it.
+#[wasm_bindgen]
+pub struct Engine {
+    runtime: Runtime,
+    info: Info,
+}
+
+fn js_error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// The model's weights format: `f32`, or the widest quantized scheme in the bundle.
+fn format_of(manifest: &checkpoint::Manifest) -> String {
+    let schemes = manifest.quantization.values().map(|q| q.scheme.as_str());
+    if manifest.quantization.is_empty() {
+        "f32".into()
+    } else if schemes.clone().any(|s| s == "int4") {
+        "int4".into()
+    } else {
+        "int8".into()
+    }
+}
+
+async fn load_chat<B: Backend>(
+    files: &CheckpointFiles,
+    device: &B::Device,
+    dispatch: ExpertDispatch,
+) -> Result<(Chat<B>, checkpoint::Manifest), JsError> {
+    let ckpt = checkpoint::load_files::<B>(files, device).map_err(js_error)?;
+    let weights_id = ckpt
+        .manifest
+        .files
+        .get(WEIGHTS_FILE)
+        .map(|f| f.sha256.clone())
+        .unwrap_or_default();
+    let model = ckpt.model.with_dispatch(dispatch);
+    Ok((Chat::new(model, ckpt.tokenizer, weights_id), ckpt.manifest))
+}
+
+thread_local! {
+    static WEBGPU_READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Verifies and loads a model from its files' bytes on `backend` (`"webgpu"` or `"cpu"`).
+    /// Check that a WebGPU adapter exists before asking for `"webgpu"`.
+    pub async fn load(
+        backend: String,
+        manifest: Vec<u8>,
+        config: Vec<u8>,
+        weights: Vec<u8>,
+        tokenizer: Vec<u8>,
+    ) -> Result<Engine, JsError> {
+        console_error_panic_hook::set_once();
+        let files = CheckpointFiles {
+            manifest,
+            config,
+            weights,
+            tokenizer,
+        };
+        let (runtime, manifest, name) = match backend.as_str() {
+            "cpu" => {
+                let (chat, manifest) =
+                    load_chat(&files, &Default::default(), ExpertDispatch::Gather).await?;
+                (Runtime::Cpu(chat), manifest, "cpu")
+            }
+            "webgpu" => {
+                let device = WgpuDevice::default();
+                if !WEBGPU_READY.get() {
+                    init_setup_async::<WebGpu>(&device, Default::default()).await;
+                    WEBGPU_READY.set(true);
+                }
+                let (chat, manifest) = load_chat(&files, &device, ExpertDispatch::Dense).await?;
+                (Runtime::Gpu(chat), manifest, "webgpu")
+            }
+            other => {
+                return Err(JsError::new(&format!(
+                    "unknown backend `{other}`: use \"webgpu\" or \"cpu\""
+                )));
+            }
+        };
+        let vocab_size = match &runtime {
+            Runtime::Cpu(c) => c.model().vocab_size(),
+            Runtime::Gpu(c) => c.model().vocab_size(),
+        };
+        let info = Info {
+            backend: name,
+            vocab_size,
+            parameters: manifest.parameters.total,
+            quantization: format_of(&manifest),
+        };
+        Ok(Engine { runtime, info })
+    }
+
+    /// `"webgpu"` or `"cpu"`.
+    pub fn backend(&self) -> String {
+        self.info.backend.to_string()
+    }
+
+    /// `{backend, vocab_size, parameters, quantization}`.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        serde_wasm_bindgen::to_value(&self.info).map_err(js_error)
+    }
+
+    /// Starts a reply to `messages` (`[{role, content}]`, the whole conversation) with
+    /// `options` (`{temperature, top_p, top_k, repetition_penalty, seed, max_tokens}`, each
+    /// optional). Returns `{reused_messages, prompt_tokens}`.
+    pub fn start(&mut self, messages: JsValue, options: JsValue) -> Result<JsValue, JsError> {
+        let messages: Vec<Message> = serde_wasm_bindgen::from_value(messages)
+            .map_err(|e| JsError::new(&format!("messages: {e}")))?;
+        let options: ReplyOptions = if options.is_undefined() || options.is_null() {
+            ReplyOptions::default()
+        } else {
+            serde_wasm_bindgen::from_value(options)
+                .map_err(|e| JsError::new(&format!("options: {e}")))?
+        };
+        let started = match &mut self.runtime {
+            Runtime::Cpu(c) => c.start(&messages, &options),
+            Runtime::Gpu(c) => c.start(&messages, &options),
+        }
+        .map_err(js_error)?;
+        serde_wasm_bindgen::to_value(&started).map_err(js_error)
+    }
+
+    /// The next piece of the reply (possibly empty), or `undefined` once it is finished.
+    pub async fn next(&mut self) -> Result<Option<String>, JsError> {
+        let piece = match &mut self.runtime {
+            Runtime::Cpu(c) => c.next().await,
+            Runtime::Gpu(c) => c.next().await,
+        };
+        piece.transpose().map_err(js_error)
+    }
+
+    /// `"stop"`, `"length"` or `"abort"` once the reply has finished.
+    pub fn finish_reason(&self) -> Option<String> {
+        let finish = match &self.runtime {
+            Runtime::Cpu(c) => c.finish(),
+            Runtime::Gpu(c) => c.finish(),
+        };
+        finish.map(|f| {
+            match f {
+                Finish::Stop => "stop",
+                Finish::Length => "length",
+                Finish::Abort => "abort",
+            }
+            .to_string()
+        })
+    }
+
+    /// Ends the reply now; what it said so far becomes its message.
+    pub fn stop(&mut self) {
+        match &mut self.runtime {
+            Runtime::Cpu(c) => c.stop(),
+            Runtime::Gpu(c) => c.stop(),
+        }
+    }
+
+    /// The conversation read so far with its recurrent state, as bytes.
+    pub async fn save_session(&self) -> Result<Vec<u8>, JsError> {
+        match &self.runtime {
+            Runtime::Cpu(c) => c.save().await,
+            Runtime::Gpu(c) => c.save().await,
+        }
+        .map_err(js_error)
+    }
+
+    /// Continues from bytes `save_session` returned for the same model.
+    pub fn restore_session(&mut self, bytes: Vec<u8>) -> Result<(), JsError> {
+        match &mut self.runtime {
+            Runtime::Cpu(c) => c.restore(&bytes),
+            Runtime::Gpu(c) => c.restore(&bytes),
+        }
+        .map_err(js_error)
+    }
+
+    /// Lookup-first translation with every word's source: `from` is a language code (`id`,
+    /// `en`, `lpg`, `lpg-nyo`, `lpg-api`) or undefined to detect it; returns `{text, tokens}`.
+    pub fn translate(&self, text: String, from: Option<String>, to: String) -> Result<JsValue, JsError> {
+        let lang = |code: &str| {
+            Lang::parse(code).ok_or_else(|| {
+                JsError::new(&format!(
+                    "unknown language `{code}`: use id, en, lpg, lpg-nyo or lpg-api"
+                ))
+            })
+        };
+        let from = from.as_deref().map(lang).transpose()?;
+        let to = lang(&to)?;
+        let resources = Resources::builtin();
+        let translation = translate::translate(&text, from, to, &resources, &Options::default());
+        #[derive(Serialize)]
+        struct Out {
+            text: String,
+            #[serde(flatten)]
+            translation: translate::Translation,
+        }
+        let out = Out {
+            text: translation.text(),
+            translation,
+        };
+        serde_wasm_bindgen::to_value(&out).map_err(js_error)
+    }
+}

@@ -1,0 +1,481 @@
+// The Siger engine's home: a module Web Worker that downloads, verifies and caches a model,
+// picks a backend, and runs the wasm engine, so the page's thread never waits on the model.
+//
+// Spoken to only by siger.js. Requests arrive as {type:'call', id, op, args} and run one at a
+// time, in order (the engine is a single conversation); {type:'abort', id} is handled at once.
+// Replies: {type:'result', id, value}, {type:'error', id, error}, and along the way
+// {type:'progress', event}, {type:'started', id, ...} and {type:'token', id, content}.
+
+/** The Cache API bucket for model files; bump the suffix if the key scheme ever changes. */
+const CACHE_NAME = 'siger-models-v1';
+/** The files a Siger checkpoint folder must list in its manifest, smallest first. */
+const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
+/** Room the engine needs beyond the files: the kept copy, the engine's copy, working memory. */
+const MEMORY_FACTOR = 3;
+
+const GiB = 2 ** 30;
+const MB = 1e6;
+
+let glue = null; // the wasm-bindgen module in use: {default: init, Engine}
+let glueInstances = 0;
+let engine = null;
+let backend = null;
+/** The verified file bytes, kept so that a lost GPU can be replaced by the CPU engine. */
+let modelBytes = null;
+
+const jobs = new Map(); // id -> {aborted, tokens, tokensAtAbort}
+let queue = Promise.resolve();
+
+self.onmessage = ({ data }) => {
+  if (data.type === 'abort') return abortJob(data.id);
+  const job = { id: data.id, aborted: false, tokens: 0, tokensAtAbort: 0 };
+  jobs.set(job.id, job);
+  queue = queue.then(() => runJob(job, data.op, data.args));
+};
+
+const OPS = { load: loadModel, chat, translate, saveSession, restoreSession, unload };
+
+async function runJob(job, op, args) {
+  try {
+    if (job.aborted) throw abortError();
+    const { value, transfer } = await OPS[op](job, args);
+    self.postMessage({ type: 'result', id: job.id, value }, transfer ?? []);
+  } catch (err) {
+    self.postMessage({ type: 'error', id: job.id, error: serializeError(err) });
+  } finally {
+    jobs.delete(job.id);
+  }
+}
+
+function abortJob(id) {
+  const job = jobs.get(id);
+  if (job && !job.aborted) {
+    job.aborted = true;
+    job.tokensAtAbort = job.tokens;
+  }
+}
+
+function progress(event) {
+  self.postMessage({ type: 'progress', event });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+async function loadModel(job, { url, backend: requested }) {
+  const base = new URL(url);
+  const cache = await openCache();
+  const manifestBytes = await fetchManifest(base, cache);
+  const manifest = parseManifest(manifestBytes, base);
+  const weights = manifest.files['model.safetensors'].bytes;
+  checkDeviceMemory(manifest);
+  const choice = await chooseBackend(requested, weights);
+  const store = await decideCaching(cache, base, manifest);
+  progress({ phase: 'check', backend: choice.backend, reason: choice.reason, cache: store.reason });
+  const files = await obtainFiles(base, manifest, store);
+  modelBytes = [manifestBytes, files['config.json'], files['model.safetensors'], files['tokenizer.json']];
+  const chosen = await startEngine(choice, requested);
+  progress({ phase: 'ready' });
+  return { value: { backend, backendReason: chosen.reason, info: plain(engine.info()) } };
+}
+
+/** The manifest comes from the network (revalidated), or from the cache when offline. */
+async function fetchManifest(base, cache) {
+  const url = new URL('manifest.json', base).href;
+  let response;
+  try {
+    response = await fetch(url, { cache: 'no-cache' });
+  } catch (err) {
+    const cached = cache && (await cache.match(url));
+    if (!cached) throw new Error(`cannot download ${url} (${err.message}) and no copy is cached: check the network`);
+    const bytes = new Uint8Array(await cached.arrayBuffer());
+    progress({ phase: 'download', file: 'manifest.json', loaded: bytes.length, total: bytes.length, fromCache: true });
+    return bytes;
+  }
+  if (!response.ok) throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  progress({ phase: 'download', file: 'manifest.json', loaded: bytes.length, total: bytes.length, fromCache: false });
+  await cachePut(cache, url, bytes);
+  return bytes;
+}
+
+function parseManifest(bytes, base) {
+  const where = new URL('manifest.json', base).href;
+  let manifest;
+  try {
+    manifest = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new Error(`${where} is not JSON (${err.message}): is the model URL a Siger checkpoint folder?`);
+  }
+  if (manifest?.format !== 'siger-checkpoint') {
+    throw new Error(`${where} is not a Siger checkpoint manifest (format is ${JSON.stringify(manifest?.format)})`);
+  }
+  for (const name of MODEL_FILES) {
+    const entry = manifest.files?.[name];
+    if (!Number.isSafeInteger(entry?.bytes) || !/^[0-9a-f]{64}$/.test(entry?.sha256 ?? '')) {
+      throw new Error(`${where} lists no valid size and sha256 for ${name}`);
+    }
+  }
+  return manifest;
+}
+
+function checkDeviceMemory(manifest) {
+  const deviceGiB = self.navigator.deviceMemory;
+  if (!deviceGiB) return; // not reported (Firefox, Safari): nothing to check
+  const total = MODEL_FILES.reduce((sum, name) => sum + manifest.files[name].bytes, 0);
+  if (MEMORY_FACTOR * total > deviceGiB * GiB) {
+    throw new Error(
+      `this device reports ${deviceGiB} GiB of memory; the model's ${(total / MB).toFixed(1)} MB ` +
+        `needs about ${((MEMORY_FACTOR * total) / GiB).toFixed(1)} GiB: use a smaller (quantized) model`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backend choice
+
+/**
+ * Picks 'webgpu' or 'cpu'. The largest tensor must fit one GPU buffer and one storage binding;
+ * the manifest does not list tensor sizes, so the weights file's size stands in as an upper
+ * bound (the check can refuse a GPU that would in fact have fitted a model of many tensors).
+ */
+async function chooseBackend(requested, weightsBytes) {
+  if (requested === 'cpu') return { backend: 'cpu', reason: 'the CPU backend was requested' };
+  const gpu = await probeWebGpu(weightsBytes);
+  if (requested === 'webgpu') {
+    if (!gpu.ok) throw new Error(`WebGPU was requested but cannot be used: ${gpu.reason}`);
+    return { backend: 'webgpu', reason: `WebGPU was requested: ${gpu.reason}` };
+  }
+  return gpu.ok
+    ? { backend: 'webgpu', reason: gpu.reason }
+    : { backend: 'cpu', reason: `${gpu.reason}; using the CPU` };
+}
+
+async function probeWebGpu(weightsBytes) {
+  if (!self.navigator.gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
+  let adapter = null;
+  try {
+    adapter = await self.navigator.gpu.requestAdapter();
+  } catch (err) {
+    return { ok: false, reason: `requesting a WebGPU adapter failed: ${err.message}` };
+  }
+  if (!adapter) return { ok: false, reason: 'WebGPU is present but offers no adapter (no usable GPU, or it is blocked)' };
+  const name = adapterName(adapter);
+  const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = adapter.limits;
+  const need = `the weights file's ${mib(weightsBytes)}, an upper bound on the largest tensor`;
+  if (binding < weightsBytes || buffer < weightsBytes) {
+    return { ok: false, reason: `the WebGPU adapter ${name} allows buffers of ${mib(Math.min(binding, buffer))}, less than ${need}` };
+  }
+  return { ok: true, reason: `WebGPU adapter ${name} (buffers up to ${mib(Math.min(binding, buffer))}, enough for ${need})` };
+}
+
+function adapterName(adapter) {
+  const info = adapter.info ?? {};
+  const words = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
+  return words ? `'${words}'` : '(unnamed)';
+}
+
+function mib(bytes) {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/** Starts the engine; 'auto' falls back to the CPU when the WebGPU engine will not start. */
+async function startEngine(choice, requested) {
+  progress({ phase: 'init', backend: choice.backend });
+  try {
+    await createEngine(choice.backend, false);
+    return choice;
+  } catch (err) {
+    if (choice.backend !== 'webgpu') throw err;
+    if (requested === 'webgpu') throw new Error(`WebGPU was requested but its engine did not start: ${errorMessage(err)}`);
+    progress({ phase: 'init', backend: 'cpu' });
+    await createEngine('cpu', true);
+    return { backend: 'cpu', reason: `the WebGPU engine did not start (${errorMessage(err)}); using the CPU` };
+  }
+}
+
+/**
+ * Creates an engine from the kept bytes. `fresh` imports a new instance of the wasm module:
+ * after a GPU failure (perhaps a panic inside it) the old instance is not trusted.
+ */
+async function createEngine(name, fresh) {
+  if (!glue || fresh) glue = await importGlue(fresh);
+  engine?.free?.();
+  engine = null;
+  engine = await glue.Engine.load(name, ...modelBytes);
+  backend = engine.backend();
+}
+
+async function importGlue(fresh) {
+  const url = new URL('./pkg/siger.js', import.meta.url);
+  // A distinct URL is a distinct module record, hence a new wasm instance and memory.
+  if (fresh) url.searchParams.set('instance', String(++glueInstances));
+  let module;
+  try {
+    module = await import(url.href);
+  } catch (err) {
+    throw new Error(`cannot load the Siger engine from ${url.href} (${err.message}): run pkg-scripts/build-web`);
+  }
+  await module.default();
+  return module;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files: the Cache API, downloads, verification
+
+async function openCache() {
+  if (!self.caches) return null; // not a secure context, or storage disabled
+  try {
+    return await self.caches.open(CACHE_NAME);
+  } catch {
+    return null; // e.g. storage blocked by the user's settings
+  }
+}
+
+/** Caches only when the Cache API exists and the storage quota has room for what is missing. */
+async function decideCaching(cache, base, manifest) {
+  if (!cache) return { cache: null, reason: 'no Cache API here: files are downloaded every time' };
+  const cached = new Set();
+  for (const name of MODEL_FILES) {
+    if (await cache.match(cacheKey(base, name, manifest))) cached.add(name);
+  }
+  const missing = MODEL_FILES.filter((n) => !cached.has(n)).reduce((s, n) => s + manifest.files[n].bytes, 0);
+  const estimate = await self.navigator.storage?.estimate?.().catch(() => null);
+  if (estimate?.quota !== undefined && estimate.quota - (estimate.usage ?? 0) < missing) {
+    const free = (estimate.quota - (estimate.usage ?? 0)) / MB;
+    return { cache, store: false, reason: `storage quota has ${free.toFixed(1)} MB free, ${(missing / MB).toFixed(1)} MB needed: not caching new files` };
+  }
+  return { cache, store: true, reason: `caching in '${CACHE_NAME}' (${cached.size} of ${MODEL_FILES.length} files already cached)` };
+}
+
+/** The cache key names the content, so a new model at the same URL never reads an old file. */
+function cacheKey(base, name, manifest) {
+  const url = new URL(name, base);
+  url.searchParams.set('sha256', manifest.files[name].sha256);
+  return url.href;
+}
+
+/** Every model file, from the cache or the network, each checked against the manifest. */
+async function obtainFiles(base, manifest, store) {
+  const found = {};
+  for (const name of MODEL_FILES) found[name] = await obtainFile(base, name, manifest, store);
+  progress({ phase: 'verify' });
+  const files = {};
+  for (const name of MODEL_FILES) {
+    let { bytes, fromCache } = found[name];
+    const intact = await matchesManifest(bytes, name, manifest);
+    if (!intact && fromCache) {
+      // A damaged cache entry (disk error, a tampering extension): drop it and fetch anew.
+      await store.cache.delete(cacheKey(base, name, manifest));
+      bytes = await download(base, name, manifest);
+      fromCache = false;
+      if (!(await matchesManifest(bytes, name, manifest))) throw hashError(base, name);
+      progress({ phase: 'recovered', file: name });
+    } else if (!intact) {
+      throw hashError(base, name);
+    }
+    if (!fromCache && store.store) await cachePut(store.cache, cacheKey(base, name, manifest), bytes);
+    files[name] = bytes;
+  }
+  return files;
+}
+
+async function obtainFile(base, name, manifest, store) {
+  const cached = store.cache && (await store.cache.match(cacheKey(base, name, manifest)));
+  if (cached) {
+    const bytes = new Uint8Array(await cached.arrayBuffer());
+    progress({ phase: 'download', file: name, loaded: bytes.length, total: bytes.length, fromCache: true });
+    return { bytes, fromCache: true };
+  }
+  return { bytes: await download(base, name, manifest), fromCache: false };
+}
+
+/** Downloads one file, reporting progress; the manifest's size is the total (and the limit). */
+async function download(base, name, manifest) {
+  const url = new URL(name, base).href;
+  const total = manifest.files[name].bytes;
+  let response;
+  try {
+    // The Cache API copy is the one kept; the HTTP cache would only hold a second copy.
+    response = await fetch(url, { cache: 'no-store' });
+  } catch (err) {
+    throw new Error(`cannot download ${url} (${err.message}): check the network`);
+  }
+  if (!response.ok) throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  const bytes = new Uint8Array(total);
+  let loaded = 0;
+  let reported = -1;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (loaded + value.length > total) {
+      await reader.cancel();
+      throw new Error(`${url} is larger than the ${total} bytes its manifest says: the model folder is inconsistent`);
+    }
+    bytes.set(value, loaded);
+    loaded += value.length;
+    // At most about a hundred events per file.
+    if (Math.floor((100 * loaded) / total) > reported) {
+      reported = Math.floor((100 * loaded) / total);
+      progress({ phase: 'download', file: name, loaded, total, fromCache: false });
+    }
+  }
+  if (loaded !== total) throw new Error(`${url} was truncated at byte ${loaded} of ${total}: download it again`);
+  return bytes;
+}
+
+async function matchesManifest(bytes, name, manifest) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex === manifest.files[name].sha256;
+}
+
+function hashError(base, name) {
+  const url = new URL(name, base).href;
+  return new Error(`${url} does not match the sha256 in its manifest: the server's copy is damaged or mid-update`);
+}
+
+async function cachePut(cache, key, bytes) {
+  if (!cache) return;
+  try {
+    await cache.put(key, new Response(bytes, { headers: { 'content-length': String(bytes.length) } }));
+  } catch (err) {
+    // A full quota must not stop the model from loading; it will be downloaded again next time.
+    console.warn(`siger: could not cache ${key}: ${err.message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat
+
+/**
+ * Generates one reply. When the WebGPU engine fails mid-request (a lost device, a driver
+ * error), the CPU engine is started from the kept bytes and the request runs again: the whole
+ * conversation is in its messages, so nothing is lost.
+ */
+async function chat(job, { messages, options }) {
+  requireEngine();
+  const sent = { text: '', started: false };
+  try {
+    return { value: await reply(job, messages, options, sent) };
+  } catch (err) {
+    if (backend !== 'webgpu' || job.aborted) throw err;
+    const reason = `the WebGPU engine failed during a reply: ${errorMessage(err)}`;
+    await createEngine('cpu', true);
+    progress({ phase: 'fallback', from: 'webgpu', to: 'cpu', reason });
+    return { value: await reply(job, messages, options, sent) };
+  }
+}
+
+async function reply(job, messages, options, sent) {
+  const started = await engine.start(messages, options);
+  if (!sent.started) {
+    sent.started = true;
+    self.postMessage({ type: 'started', id: job.id, prompt_tokens: started.prompt_tokens, reused_messages: started.reused_messages });
+  }
+  job.tokens = 0;
+  let produced = '';
+  for (;;) {
+    if (job.aborted) {
+      engine.stop();
+      break;
+    }
+    const piece = await engine.next();
+    if (piece === undefined) break;
+    job.tokens += 1;
+    produced += piece;
+    forwardText(job, produced, sent);
+    // engine.next() may resolve through microtasks only (the CPU backend); without a real
+    // task boundary here an abort message could not be handled until the reply ended.
+    await yieldToEventLoop();
+  }
+  const aborted = job.aborted ? job.tokens - job.tokensAtAbort : undefined;
+  return { finish_reason: engine.finish_reason(), completion_tokens: job.tokens, tokens_after_abort: aborted };
+}
+
+/**
+ * Posts the text not yet sent. After a fallback the CPU engine writes the reply again from its
+ * start: text the caller already has is not sent twice, and a different reply is an error
+ * rather than a spliced one.
+ */
+function forwardText(job, produced, sent) {
+  const overlap = Math.min(produced.length, sent.text.length);
+  if (produced.slice(0, overlap) !== sent.text.slice(0, overlap)) {
+    throw new Error(
+      'the WebGPU device failed mid-reply and the CPU engine, writing the reply again, wrote a different ' +
+        'one: send the request again (the conversation is in its messages)',
+    );
+  }
+  if (produced.length <= sent.text.length) return;
+  self.postMessage({ type: 'token', id: job.id, content: produced.slice(sent.text.length) });
+  sent.text = produced;
+}
+
+const yieldChannel = new MessageChannel();
+function yieldToEventLoop() {
+  return new Promise((resolve) => {
+    yieldChannel.port1.onmessage = () => resolve();
+    yieldChannel.port2.postMessage(null);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The other requests
+
+async function translate(job, { text, from, to }) {
+  requireEngine();
+  return { value: plain(engine.translate(text, from, to)) };
+}
+
+async function saveSession() {
+  requireEngine();
+  const bytes = await engine.save_session();
+  return { value: bytes, transfer: [bytes.buffer] };
+}
+
+async function restoreSession(job, { bytes }) {
+  requireEngine();
+  await engine.restore_session(bytes);
+  return { value: undefined };
+}
+
+async function unload() {
+  engine?.free();
+  engine = null;
+  modelBytes = null;
+  return { value: undefined };
+}
+
+function requireEngine() {
+  if (!engine) throw new Error('no model is loaded in this engine');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+function abortError() {
+  return new DOMException('The request was aborted.', 'AbortError');
+}
+
+function errorMessage(err) {
+  return err instanceof Error || err instanceof DOMException ? err.message : String(err);
+}
+
+/** Errors cross to the page as plain data; siger.js turns them back into Errors. */
+function serializeError(err) {
+  if (err instanceof Error || err instanceof DOMException) {
+    return { name: err.name, message: err.message, stack: err.stack };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/** wasm-bindgen may hand back Maps for Rust maps; the page wants plain objects. */
+function plain(value) {
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [k, plain(v)]));
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}

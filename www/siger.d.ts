@@ -1,0 +1,217 @@
+// Type declarations for siger.js, Siger's browser runtime.
+//
+// The engine runs in a module Web Worker; every method here returns a promise and never blocks
+// the page's thread. One engine is one conversation on one model: requests to it run one at a
+// time, in the order they were made (a second request waits for the first, it is not refused).
+
+/** Which engine runs the model. */
+export type Backend = 'webgpu' | 'cpu';
+
+/** Where a progress event comes from, in order: check, download…, verify, init, ready. */
+export type ProgressEvent =
+  /** What the worker found before downloading: the backend chosen, and whether files are cached. */
+  | { phase: 'check'; backend: Backend; reason: string; cache: string }
+  /**
+   * A file is arriving; `total` is its size from the manifest. `fromCache` files come from the
+   * Cache API in one event with `loaded === total`; the manifest is always asked of the network
+   * first (the cache serves it only when the network fails).
+   */
+  | { phase: 'download'; file: string; loaded: number; total: number; fromCache: boolean }
+  /** Every file is being checked against the manifest's sha256. */
+  | { phase: 'verify' }
+  /** A cached file did not match its sha256; it was deleted and downloaded again. */
+  | { phase: 'recovered'; file: string }
+  /** The engine is being created (a second `init` with `'cpu'` means WebGPU would not start). */
+  | { phase: 'init'; backend: Backend }
+  /** The engine is ready. */
+  | { phase: 'ready' }
+  /**
+   * The WebGPU engine failed during a reply (a lost device, a driver error): the CPU engine now
+   * runs the model from the bytes the worker kept, and the request was run again. May come at
+   * any time after `ready`.
+   */
+  | { phase: 'fallback'; from: 'webgpu'; to: 'cpu'; reason: string };
+
+export interface LoadOptions {
+  /**
+   * `'auto'` (the default) takes WebGPU when the browser offers an adapter whose
+   * `maxBufferSize` and `maxStorageBufferBindingSize` are at least the weights file's size (an
+   * upper bound on the largest tensor, since the manifest lists no tensor sizes), else the CPU;
+   * if the WebGPU engine then fails to start, the CPU. `'webgpu'` rejects when WebGPU cannot be
+   * used; `'cpu'` never touches the GPU.
+   */
+  backend?: 'auto' | Backend;
+  /** Called with each step of loading, and later with `fallback`. Exceptions it throws are logged. */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/**
+ * Loads a model: fetches `manifest.json` from the checkpoint folder, checks the device (WebGPU
+ * adapter and limits, storage quota, `navigator.deviceMemory` where reported: a model needing
+ * more than a third of it is refused), then takes each file from the Cache API or the network,
+ * verifies its sha256 against the manifest and starts the engine.
+ *
+ * Files are cached in the Cache API bucket `'siger-models-v1'` under their URL plus
+ * `?sha256=<hash>`, so a new model at the same URL never reads an old file, and a second load
+ * makes no request for them. A cached file whose hash is wrong is downloaded again.
+ *
+ * Rejects with an Error saying what is wrong (a missing or damaged file, `'webgpu'` requested
+ * where it cannot run, a worker that cannot start because `pkg/` is not built).
+ *
+ * @param modelUrl the checkpoint folder (or its `manifest.json`), relative to the page
+ */
+export function load(modelUrl: string | URL, options?: LoadOptions): Promise<SigerEngine>;
+
+/** `Siger.load(...)`, the same function as `load`. */
+export const Siger: { readonly load: typeof load };
+export default Siger;
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatCompletionRequest {
+  /**
+   * The whole conversation, ending with a user (or system) message. The engine keeps the state
+   * after the messages it has read: when they are a prefix of these, only the new messages are
+   * read (cheap, whatever the conversation's length); otherwise it reads them all again. Pass
+   * each reply back exactly as it was received to keep that prefix.
+   */
+  messages: ChatMessage[];
+  /** `true`: resolve to a stream of chunks; `false` (default): resolve to the whole reply. */
+  stream?: boolean;
+  /** Sampling temperature; 0 is greedy (deterministic). Engine default 0.7. */
+  temperature?: number;
+  /** Nucleus sampling threshold in (0, 1]. Engine default 0.9. */
+  top_p?: number;
+  /** Sample among the k most likely tokens only. */
+  top_k?: number;
+  /** Most tokens in the reply. Engine default 256. */
+  max_tokens?: number;
+  /** Sampling seed: the same seed, request and model give the same reply. Engine default 0. */
+  seed?: number;
+  /** Penalty for repeating tokens (1 = none). Engine default 1.1. */
+  repetition_penalty?: number;
+  /**
+   * Stops the reply within one token (the worker stops the engine before its next token). As
+   * with fetch, the pending promise, or the stream's next read, rejects with `signal.reason` (an
+   * `AbortError` DOMException unless you gave another reason). The engine counts the partial
+   * reply as the assistant's message; `ChatCompletionStream.finished` then resolves with
+   * `finish_reason: 'abort'`.
+   */
+  signal?: AbortSignal;
+  /** Only 1. `stop`, `tools`, `tool_choice`, `functions`, `logprobs` and `response_format` are refused; other OpenAI fields are ignored. */
+  n?: 1;
+}
+
+/** `'stop'`: the model ended its turn; `'length'`: `max_tokens` reached; `'abort'`: stopped by a signal. */
+export type FinishReason = 'stop' | 'length' | 'abort';
+
+export interface Usage {
+  /** Tokens read for this request: only the new messages when the earlier ones were reused. */
+  prompt_tokens: number;
+  /** Pieces the engine returned: one per token, plus at most one closing piece of held-back text. */
+  completion_tokens: number;
+  total_tokens: number;
+  /** Siger's own: messages not read again, thanks to the kept state. */
+  reused_messages: number;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  /** Unix time in seconds. */
+  created: number;
+  /** The model folder's name, e.g. `'siger-demo'`. */
+  model: string;
+  choices: [{ index: 0; message: { role: 'assistant'; content: string }; finish_reason: 'stop' | 'length' }];
+  usage: Usage;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  /**
+   * Each chunk but the last carries new text (the first also `role: 'assistant'`); the last has
+   * an empty delta and the finish reason. Chunks never carry empty text.
+   */
+  choices: [{ index: 0; delta: { role?: 'assistant'; content?: string }; finish_reason: null | 'stop' | 'length' }];
+  /** On the last chunk only. */
+  usage?: Usage;
+}
+
+/**
+ * A reply as it is written. Chunks are buffered as they arrive, so reading slowly never holds
+ * the engine; leaving a `for await` loop early (`break`) stops the reply.
+ */
+export interface ChatCompletionStream extends AsyncIterable<ChatCompletionChunk> {
+  /** What the engine reported when it began: tokens read and messages reused. */
+  readonly started: { prompt_tokens: number; reused_messages: number };
+  /**
+   * Resolves once the worker has really ended the reply (also after an abort, with
+   * `finish_reason: 'abort'` and `tokens_after_abort`: tokens generated after the worker saw
+   * the abort, at most 1). Rejects if generation failed.
+   */
+  readonly finished: Promise<{ finish_reason: FinishReason; usage: Usage; tokens_after_abort?: number }>;
+}
+
+export interface TranslatedToken {
+  text: string;
+  /** Where the word came from; `'unknown'` words are left as they were. */
+  source: 'phrasebook' | 'lexicon' | 'morphology' | 'model' | 'unknown' | 'punctuation';
+  /** The lexicon or phrasebook entry used, when there is one. */
+  entry?: unknown;
+  /** The entry's origin (which word list), when there is one. */
+  origin?: unknown;
+  /** The Lampung dialect the entry belongs to, when known. */
+  dialect?: unknown;
+}
+
+/** `'id'` Indonesian; `'lpg'` Lampung (any dialect); `'lpg-nyo'` Nyo (O); `'lpg-api'` Api (A). Leave `from` out to have it guessed. */
+export type Language = 'id' | 'lpg' | 'lpg-nyo' | 'lpg-api';
+
+export interface SigerEngine {
+  /** The backend running the model now (it becomes `'cpu'` after a `fallback`). */
+  readonly backend: Backend;
+  /** Why that backend: the adapter and its limits, or what ruled WebGPU out. */
+  readonly backendReason: string;
+  /** What the engine reports about the model. */
+  readonly info: {
+    backend: Backend;
+    vocab_size: number;
+    parameters: number;
+    quantization: 'f32' | 'int8' | 'int4';
+  };
+  /** The model folder's name, used as `model` in completions. */
+  readonly model: string;
+
+  readonly chat: {
+    readonly completions: {
+      /**
+       * Writes the assistant's reply to `messages`, OpenAI-style. Rejects at once (TypeError,
+       * RangeError) on a malformed request; a stream's promise resolves once the prompt is read.
+       */
+      create(request: ChatCompletionRequest & { stream: true }): Promise<ChatCompletionStream>;
+      create(request: ChatCompletionRequest & { stream?: false }): Promise<ChatCompletion>;
+    };
+  };
+
+  /** Lookup-first Lampung ↔ Indonesian translation; each output token names its source. */
+  translate(
+    text: string,
+    languages?: { from?: Language; to?: Language },
+  ): Promise<{ text: string; tokens: TranslatedToken[] }>;
+
+  /** The conversation read so far and the model's state after it (a small file: keep it in IndexedDB). */
+  saveSession(): Promise<Uint8Array>;
+  /**
+   * Continues from `saveSession()` bytes of the same model: the next request whose messages
+   * start with the saved conversation reads only what is new. Rejects on another model's session.
+   */
+  restoreSession(bytes: Uint8Array | ArrayBuffer): Promise<void>;
+  /** Frees the model and ends the worker; later calls reject. */
+  unload(): Promise<void>;
+}
