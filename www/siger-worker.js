@@ -200,7 +200,11 @@ async function startEngine(choice, requested) {
  */
 async function createEngine(name, fresh) {
   if (!glue || fresh) glue = await importGlue(fresh);
-  engine?.free?.();
+  try {
+    engine?.free();
+  } catch {
+    // An instance that failed (perhaps panicked) may not even free cleanly; it is dropped.
+  }
   engine = null;
   engine = await glue.Engine.load(name, ...modelBytes);
   backend = engine.backend();
@@ -430,7 +434,8 @@ async function translate(job, { text, from, to }) {
 
 async function saveSession() {
   requireEngine();
-  const bytes = await engine.save_session();
+  // A copy of its own, so that transferring it can never touch the wasm memory.
+  const bytes = (await engine.save_session()).slice();
   return { value: bytes, transfer: [bytes.buffer] };
 }
 

@@ -15,7 +15,9 @@ export const TEST_PAGE = '/__siger_test__.html';
 
 export async function startServer() {
   const config = JSON.parse(await readFile(resolve(here, 'serve.json'), 'utf8'));
-  config.public = resolve(here, config.public); // relative to serve.json, not to the cwd
+  // SIGER_WWW serves another build of www/ (a folder of symlinks is fine).
+  config.public = process.env.SIGER_WWW ?? resolve(here, config.public); // relative to serve.json, not the cwd
+  config.symlinks = Boolean(process.env.SIGER_WWW);
   const page = await readFile(resolve(here, 'page.html'));
   const isolation = Object.fromEntries(config.headers[0].headers.map(({ key, value }) => [key, value]));
   const requests = new Map(); // path -> count

@@ -5,21 +5,13 @@ use std::path::{Path, PathBuf};
 use siger::model_guesser::ModelGuesser;
 
 use crate::cli::TranslationSources;
-use siger::translate::{Dialect, Lang, Options, Resources, evaluate, translate};
+use siger::translate::{Lang, Options, Resources, evaluate, translate};
 
-/// Parses a language code: `id`, `en`, `lpg` (Lampung, dialect unknown), `lpg-nyo` / `nyo`,
-/// `lpg-api` / `api`.
+/// Parses a language code (see `Lang::from_code`).
 pub fn parse_lang(code: &str) -> Result<Lang, String> {
-    match code.to_ascii_lowercase().as_str() {
-        "id" | "ind" | "indonesian" => Ok(Lang::Indonesian),
-        "en" | "eng" | "english" => Ok(Lang::English),
-        "lpg" | "lampung" => Ok(Lang::Lampung(Dialect::Unknown)),
-        "lpg-nyo" | "nyo" | "lpg-o" => Ok(Lang::Lampung(Dialect::Nyo)),
-        "lpg-api" | "api" | "lpg-a" => Ok(Lang::Lampung(Dialect::Api)),
-        other => Err(format!(
-            "unknown language \"{other}\": use id, en, lpg, lpg-nyo or lpg-api"
-        )),
-    }
+    Lang::from_code(code).ok_or_else(|| {
+        format!("unknown language \"{code}\": use id, en, lpg, lpg-nyo or lpg-api")
+    })
 }
 
 /// The built-in phrasebook plus the user's lexicons (project TSV/JSONL or meizano JSON), and a

@@ -30,6 +30,21 @@ pub enum Lang {
     English,
 }
 
+impl Lang {
+    /// Parses a language code: `id`, `en`, `lpg` (Lampung, dialect unknown), `lpg-nyo` / `nyo`,
+    /// `lpg-api` / `api` (and a few long forms), ignoring case.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code.to_ascii_lowercase().as_str() {
+            "id" | "ind" | "indonesian" => Some(Lang::Indonesian),
+            "en" | "eng" | "english" => Some(Lang::English),
+            "lpg" | "lampung" => Some(Lang::Lampung(Dialect::Unknown)),
+            "lpg-nyo" | "nyo" | "lpg-o" => Some(Lang::Lampung(Dialect::Nyo)),
+            "lpg-api" | "api" | "lpg-a" => Some(Lang::Lampung(Dialect::Api)),
+            _ => None,
+        }
+    }
+}
+
 /// Which column of a lexicon a language reads: the language without its dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Side {

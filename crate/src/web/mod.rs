@@ -214,7 +214,7 @@ impl Engine {
     /// `en`, `lpg`, `lpg-nyo`, `lpg-api`) or undefined to detect it; returns `{text, tokens}`.
     pub fn translate(&self, text: String, from: Option<String>, to: String) -> Result<JsValue, JsError> {
         let lang = |code: &str| {
-            Lang::parse(code).ok_or_else(|| {
+            Lang::from_code(code).ok_or_else(|| {
                 JsError::new(&format!(
                     "unknown language `{code}`: use id, en, lpg, lpg-nyo or lpg-api"
                 ))

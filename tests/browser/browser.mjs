@@ -1,0 +1,46 @@
+// Debian's Chromium driven by playwright-core (no browser download: `npx playwright install`
+// is never needed), and the test page opened in it.
+
+import { chromium } from 'playwright-core';
+import { TEST_PAGE } from './server.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Headless Chromium; `webgpu: true` adds --enable-unsafe-webgpu (SwiftShader's WebGPU here). */
+export function launch({ webgpu }) {
+  const args = ['--headless', '--no-sandbox'];
+  if (webgpu) args.push('--enable-unsafe-webgpu');
+  return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
+}
+
+/**
+ * Opens the test page. Console lines and page errors are kept on `page.logs` (printed when a
+ * test fails); every request the browser makes, from the page or its workers, on `page.requests`.
+ */
+export async function openPage(context, server) {
+  const page = await context.newPage();
+  page.logs = [];
+  page.on('console', (message) => page.logs.push(`console.${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => page.logs.push(`page error: ${error.message}`));
+  await goToTestPage(page, server);
+  return page;
+}
+
+/** (Re)loads the test page: a fresh document and no engines, with the origin's storage kept. */
+export async function goToTestPage(page, server) {
+  await page.goto(server.base + TEST_PAGE);
+  await page.waitForFunction(() => window.sigerReady === true);
+}
+
+/** Paths the browser requested (page and workers) while `action` ran. */
+export async function requestsDuring(context, action) {
+  const paths = [];
+  const record = (request) => paths.push(new URL(request.url()).pathname);
+  context.on('request', record);
+  try {
+    await action();
+  } finally {
+    context.off('request', record);
+  }
+  return paths;
+}

@@ -1,0 +1,280 @@
+// The browser tests of www/siger.js, each against the real demo model (www/models/siger-demo).
+// Each gets a fresh browser context (empty Cache API), the static server, and the test page.
+// SwiftShader's WebGPU is slow: the WebGPU tests keep replies short.
+
+import assert from 'node:assert/strict';
+import { goToTestPage, openPage, requestsDuring } from './browser.mjs';
+
+const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
+const MODEL_DIR = '/models/siger-demo/';
+const GREEDY = { temperature: 0, max_tokens: 8 };
+const ask = (content) => [{ role: 'user', content }];
+
+export const cases = [];
+function test(name, options, body) {
+  cases.push({ name, webgpu: options.webgpu ?? true, timeout: options.timeout ?? 120_000, body });
+}
+
+test('load (cpu): download progress for every file, verify, init, ready', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  const loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  assert.equal(loaded.backend, 'cpu');
+  assert.match(loaded.backendReason, /CPU/);
+  assert.equal(loaded.info.backend, 'cpu');
+  assert.ok(loaded.info.vocab_size > 0, `vocab_size ${loaded.info.vocab_size}`);
+  const phases = loaded.events.map((e) => e.phase);
+  for (const file of MODEL_FILES) {
+    const downloads = loaded.events.filter((e) => e.phase === 'download' && e.file === file);
+    assert.ok(downloads.length >= 1, `no download event for ${file}`);
+    const last = downloads.at(-1);
+    assert.ok(last.total > 0 && last.loaded === last.total, `${file}: last event ${JSON.stringify(last)}`);
+    assert.ok(downloads.every((e) => e.fromCache === false), `${file} came from an empty cache`);
+    assert.ok(downloads.every((e, i) => i === 0 || e.loaded >= downloads[i - 1].loaded), `${file}: loaded went down`);
+  }
+  const big = loaded.events.filter((e) => e.phase === 'download' && e.file === 'model.safetensors');
+  assert.ok(big.length >= 2, `model.safetensors arrived in ${big.length} progress event(s): no progress shown`);
+  const order = ['verify', 'init', 'ready'].map((p) => phases.indexOf(p));
+  assert.ok(order.every((i, k) => i > phases.lastIndexOf('download') && (k === 0 || i > order[k - 1])), `phases: ${phases}`);
+  assert.deepEqual(loaded.events.find((e) => e.phase === 'init'), { phase: 'init', backend: 'cpu' });
+});
+
+test('stream (cpu): the reply grows chunk by chunk, and equals the non-streamed one', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const request = { messages: ask('Apa itu fotosintesis?'), ...GREEDY };
+  const streamed = await page.evaluate((r) => streamReply(0, r), request);
+  const withText = streamed.chunks.filter((c) => c.choices[0].delta.content);
+  assert.ok(withText.length >= 2, `${withText.length} chunk(s) with text`);
+  for (const chunk of streamed.chunks) {
+    assert.equal(chunk.object, 'chat.completion.chunk');
+    assert.equal(chunk.model, 'siger-demo');
+    assert.match(chunk.id, /^chatcmpl-/);
+  }
+  assert.equal(streamed.chunks[0].choices[0].delta.role, 'assistant');
+  assert.ok(['stop', 'length'].includes(streamed.finish_reason), `finish_reason ${streamed.finish_reason}`);
+  assert.ok(streamed.usage.prompt_tokens > 0 && streamed.usage.completion_tokens > 0, JSON.stringify(streamed.usage));
+  // The same request again, whole: the engine starts over from the same prompt, greedily.
+  const whole = await page.evaluate((r) => reply(0, r), request);
+  assert.equal(whole.text, streamed.text);
+  assert.equal(whole.completion.object, 'chat.completion');
+  assert.equal(whole.completion.choices[0].finish_reason, streamed.finish_reason);
+});
+
+test('abort (cpu): aborting after the first chunk stops within one token', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const outcome = await page.evaluate(async () => {
+    const controller = new AbortController();
+    const stream = await engines[0].chat.completions.create({
+      messages: [{ role: 'user', content: 'Ceritakan tentang sejarah Indonesia.' }],
+      stream: true, temperature: 1, seed: 7, max_tokens: 200, signal: controller.signal,
+    });
+    let after = 0;
+    let error = null;
+    try {
+      for await (const chunk of stream) {
+        if (controller.signal.aborted) after += 1;
+        else if (chunk.choices[0].delta.content) controller.abort();
+      }
+    } catch (err) {
+      error = { name: err.name, isDOMException: err instanceof DOMException };
+    }
+    const finished = await stream.finished;
+    // The engine is free again, and its conversation holds the partial reply.
+    const next = await engines[0].chat.completions.create({
+      messages: [{ role: 'user', content: 'Apa kabar?' }], temperature: 0, max_tokens: 4,
+    });
+    return { after, error, finished, next: next.choices[0].finish_reason };
+  });
+  assert.deepEqual(outcome.error, { name: 'AbortError', isDOMException: true }, 'iteration rejects like fetch');
+  assert.ok(outcome.after <= 1, `${outcome.after} chunks after the abort`);
+  assert.equal(outcome.finished.finish_reason, 'abort', `the reply ended by itself first: ${JSON.stringify(outcome.finished)}`);
+  assert.ok(outcome.finished.tokens_after_abort <= 1, `${outcome.finished.tokens_after_abort} tokens after the worker saw the abort`);
+  assert.ok(outcome.finished.usage.completion_tokens < 200, JSON.stringify(outcome.finished.usage));
+  assert.ok(['stop', 'length'].includes(outcome.next));
+});
+
+test('abort (cpu): an aborted whole reply, queued request or already-aborted signal rejects with AbortError', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const names = await page.evaluate(async () => {
+    const { completions } = engines[0].chat;
+    const outcome = (promise) => promise.then((c) => `resolved (${c.choices[0].finish_reason})`, (e) => e.name);
+    const messages = [{ role: 'user', content: 'Apa itu hujan?' }];
+    const early = await outcome(completions.create({ messages, signal: AbortSignal.abort() }));
+    // A request aborted while it waits behind another never runs; the one ahead is unharmed.
+    const ahead = completions.create({ messages, max_tokens: 20, temperature: 1 });
+    const waiting = new AbortController();
+    const queued = outcome(completions.create({ messages, signal: waiting.signal }));
+    waiting.abort();
+    const [queuedName, aheadName] = await Promise.all([queued, outcome(ahead)]);
+    const running = new AbortController();
+    const pending = completions.create({ messages, max_tokens: 200, temperature: 1, signal: running.signal });
+    setTimeout(() => running.abort(), 5);
+    return { early, queuedName, aheadName, late: await outcome(pending) };
+  });
+  assert.equal(names.early, 'AbortError');
+  assert.equal(names.queuedName, 'AbortError');
+  assert.match(names.aheadName, /^resolved/);
+  assert.equal(names.late, 'AbortError', 'the reply ended before the abort 5 ms in');
+});
+
+test('session (cpu): restored after a page reload, turn 2 equals the uninterrupted run', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const turn1 = ask('Apa itu gravitasi?');
+  const reply1 = (await page.evaluate((m) => reply(0, m), { messages: turn1, ...GREEDY })).text;
+  assert.ok(reply1.length > 0, 'reply 1 is empty');
+  const session = await page.evaluate(() => saveSession(0));
+  const turn2 = [...turn1, { role: 'assistant', content: reply1 }, { role: 'user', content: 'Mengapa benda jatuh?' }];
+  const uninterrupted = await page.evaluate((r) => reply(0, r), { messages: turn2, ...GREEDY });
+  assert.equal(uninterrupted.completion.usage.reused_messages, 2, 'the uninterrupted run reread turn 1');
+
+  await goToTestPage(page, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  await page.evaluate((bytes) => restoreSession(0, bytes), session);
+  const restored = await page.evaluate((r) => reply(0, r), { messages: turn2, ...GREEDY });
+  assert.equal(restored.completion.usage.reused_messages, 2, 'the restored engine reread turn 1');
+  assert.ok(uninterrupted.text.length > 0, 'reply 2 is empty: the comparison would mean nothing');
+  assert.equal(restored.text, uninterrupted.text);
+  // Without the session the same request reads everything: the check above can fail.
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const cold = await page.evaluate((r) => reply(1, r), { messages: turn2, ...GREEDY });
+  assert.equal(cold.completion.usage.reused_messages, 0);
+  const garbage = await page.evaluate(() => engines[1].restoreSession(new Uint8Array([1, 2, 3])).then(() => null, (e) => e.message));
+  assert.ok(garbage, 'restoring garbage bytes succeeded');
+});
+
+test('cache: a reload loads with no request for model files, all fromCache', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const keys = await page.evaluate(() => cachedKeys());
+  for (const file of MODEL_FILES) assert.ok(keys.some((k) => k.includes(`${MODEL_DIR}${file}?sha256=`)), `${file} not cached: ${keys}`);
+  const before = MODEL_FILES.map((f) => server.count(MODEL_DIR + f));
+  await goToTestPage(page, server);
+  let loaded;
+  const paths = await requestsDuring(context, async () => {
+    loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  });
+  const modelRequests = paths.filter((p) => MODEL_FILES.some((f) => p === MODEL_DIR + f));
+  assert.deepEqual(modelRequests, [], 'the browser asked for model files');
+  assert.deepEqual(MODEL_FILES.map((f) => server.count(MODEL_DIR + f)), before, 'the server was asked for model files');
+  assert.ok(paths.includes(`${MODEL_DIR}manifest.json`), `the manifest was not revalidated: ${paths}`);
+  const downloads = loaded.events.filter((e) => e.phase === 'download' && e.file !== 'manifest.json');
+  assert.equal(downloads.length, MODEL_FILES.length);
+  assert.ok(downloads.every((e) => e.fromCache && e.loaded === e.total), JSON.stringify(downloads));
+  assert.ok(loaded.events.some((e) => e.phase === 'ready'));
+});
+
+test('cache: a corrupted cached file is recovered', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  for (const file of ['model.safetensors', 'tokenizer.json']) {
+    assert.ok(await page.evaluate((f) => corruptCached(f), file), `${file} was not cached`);
+  }
+  const before = server.count(`${MODEL_DIR}model.safetensors`);
+  await goToTestPage(page, server);
+  const loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const recovered = loaded.events.filter((e) => e.phase === 'recovered').map((e) => e.file).sort();
+  assert.deepEqual(recovered, ['model.safetensors', 'tokenizer.json']);
+  assert.equal(server.count(`${MODEL_DIR}model.safetensors`), before + 1, 'model.safetensors was not fetched once more');
+  const answer = await page.evaluate(() => reply(0, { messages: [{ role: 'user', content: 'Halo' }], temperature: 0, max_tokens: 4 }));
+  assert.ok(answer.completion.usage.completion_tokens > 0);
+  // The repaired entries serve the next load.
+  await goToTestPage(page, server);
+  const again = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  assert.ok(!again.events.some((e) => e.phase === 'recovered'), 'the repaired entry was bad again');
+  assert.equal(server.count(`${MODEL_DIR}model.safetensors`), before + 1);
+});
+
+test('errors: a missing model, a bad request and a bad backend say what is wrong', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  const missing = await page.evaluate(() => loadError({ url: '/models/no-such-model/' }));
+  assert.ok(missing?.isError, 'loading a missing model did not reject with an Error');
+  assert.match(missing.message, /manifest\.json.*HTTP 404/);
+  const backend = await page.evaluate(() => loadError({ backend: 'gpu' }));
+  assert.match(backend.message, /backend must be one of/);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const bad = await page.evaluate(() => engines[0].chat.completions
+    .create({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] })
+    .then(() => null, (e) => `${e.name}: ${e.message}`));
+  assert.match(bad ?? '', /TypeError: .*nothing to answer/);
+  const unloaded = await page.evaluate(async () => {
+    await engines[0].unload();
+    return engines[0].translate('nyak').then(() => null, (e) => e.message);
+  });
+  assert.match(unloaded ?? '', /unloaded/);
+});
+
+test('queue (cpu): two requests at once both complete, in order', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const texts = await page.evaluate(async () => {
+    const request = { messages: [{ role: 'user', content: 'Apa itu air?' }], temperature: 0, max_tokens: 6 };
+    const [a, b] = await Promise.all([reply(0, request), reply(0, request)]);
+    return [a.text, b.text];
+  });
+  assert.ok(texts[0].length > 0);
+  assert.equal(texts[0], texts[1]);
+});
+
+test('translate (cpu): text and tokens with their sources', {}, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const result = await page.evaluate(() => engines[0].translate('nyak haga mengan', { to: 'id' }));
+  assert.equal(typeof result.text, 'string');
+  assert.ok(result.text.length > 0, 'empty translation');
+  assert.ok(result.tokens.length > 0, 'no tokens');
+  const sources = ['phrasebook', 'lexicon', 'morphology', 'model', 'unknown', 'punctuation'];
+  for (const token of result.tokens) {
+    assert.equal(typeof token.text, 'string');
+    assert.ok(sources.includes(token.source), `source ${token.source}`);
+  }
+  assert.ok(result.tokens.some((t) => t.source !== 'unknown'), `nothing was found: ${JSON.stringify(result)}`);
+});
+
+test('backend: auto picks WebGPU under --enable-unsafe-webgpu, and it answers like the CPU', { timeout: 400_000 }, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  const gpu = await page.evaluate(() => loadEngine({ backend: 'auto' }));
+  assert.equal(gpu.backend, 'webgpu', gpu.backendReason);
+  assert.match(gpu.backendReason, /WebGPU adapter/);
+  assert.equal(gpu.info.backend, 'webgpu');
+  const request = { messages: ask('Apa itu fotosintesis?'), temperature: 0, max_tokens: 6 };
+  const onGpu = await page.evaluate((r) => streamReply(0, r), request);
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const onCpu = await page.evaluate((r) => streamReply(1, r), request);
+  assert.ok(onCpu.text.length > 0);
+  assert.equal(onGpu.text, onCpu.text, 'greedy decoding differs between WebGPU and the CPU');
+});
+
+test('backend: a lost GPU mid-chat falls back to the CPU and the reply still comes', { timeout: 400_000 }, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  const gpu = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
+  assert.equal(gpu.backend, 'webgpu');
+  const worker = page.workers().find((w) => w.url().endsWith('/siger-worker.js'));
+  assert.ok(worker, 'the engine worker was not found');
+  // Every read back from the GPU now fails, as it does once the device is lost.
+  await worker.evaluate(() => {
+    GPUBuffer.prototype.mapAsync = () => Promise.reject(new DOMException('simulated device loss', 'OperationError'));
+  });
+  const request = { messages: ask('Apa itu fotosintesis?'), temperature: 0, max_tokens: 6 };
+  const answer = await page.evaluate((r) => streamReply(0, r), request);
+  const after = await page.evaluate(() => ({ backend: engines[0].backend, reason: engines[0].backendReason, events: engines[0].events }));
+  const fallback = after.events.find((e) => e.phase === 'fallback');
+  assert.ok(fallback, 'no fallback event');
+  assert.deepEqual([fallback.from, fallback.to], ['webgpu', 'cpu']);
+  assert.equal(after.backend, 'cpu');
+  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+  const onCpu = await page.evaluate((r) => streamReply(1, r), request);
+  assert.equal(answer.text, onCpu.text);
+});
+
+test('backend: without --enable-unsafe-webgpu, auto picks the CPU and says why', { webgpu: false }, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  const loaded = await page.evaluate(() => loadEngine({ backend: 'auto' }));
+  assert.equal(loaded.backend, 'cpu');
+  assert.match(loaded.backendReason, /WebGPU/);
+  assert.match(loaded.backendReason, /CPU/);
+  const refused = await page.evaluate(() => loadError({ backend: 'webgpu' }));
+  assert.match(refused?.message ?? '', /WebGPU was requested but cannot be used/);
+});
