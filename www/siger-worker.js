@@ -30,17 +30,20 @@ self.onmessage = ({ data }) => {
   if (data.type === 'abort') return abortJob(data.id);
   const job = { id: data.id, aborted: false, tokens: 0, tokensAtAbort: 0 };
   jobs.set(job.id, job);
-  queue = queue.then(() => runJob(job, data.op, data.args));
+  // runJob answers every failure itself; the catch only keeps one broken answer from stalling the queue.
+  queue = queue.then(() => runJob(job, data.op, data.args)).catch((err) => consoleError('siger worker:', err));
 };
 
 const OPS = { load: loadModel, chat, translate, saveSession, restoreSession, unload };
 
 async function runJob(job, op, args) {
+  lastPanic = null; // a panic from an earlier request must not explain this one's failure
   try {
     if (job.aborted) throw abortError();
     const { value, transfer } = await OPS[op](job, args);
     self.postMessage({ type: 'result', id: job.id, value }, transfer ?? []);
   } catch (err) {
+    if (op !== 'load' && op !== 'chat' && modelBytes && isCrash(err)) await replaceEngine(err).catch(() => {});
     self.postMessage({ type: 'error', id: job.id, error: serializeError(err) });
   } finally {
     jobs.delete(job.id);
@@ -214,14 +217,20 @@ async function importGlue(fresh) {
   const url = new URL('./pkg/siger.js', import.meta.url);
   // A distinct URL is a distinct module record, hence a new wasm instance and memory.
   if (fresh) url.searchParams.set('instance', String(++glueInstances));
-  let module;
   try {
-    module = await import(url.href);
+    const module = await import(url.href);
+    await module.default({ module_or_path: await compiledWasm() });
+    return module;
   } catch (err) {
-    throw new Error(`cannot load the Siger engine from ${url.href} (${err.message}): run pkg-scripts/build-web`);
+    throw new Error(`cannot start the Siger engine from ${url.href} (${errorMessage(err)}): is pkg/ built (pkg-scripts/build-web)?`);
   }
-  await module.default();
-  return module;
+}
+
+/** The wasm is compiled once; a fresh instance only instantiates it again. */
+let wasmModule = null;
+async function compiledWasm() {
+  wasmModule ??= WebAssembly.compileStreaming(fetch(new URL('./pkg/siger_bg.wasm', import.meta.url)));
+  return wasmModule;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,11 +373,13 @@ async function chat(job, { messages, options }) {
   try {
     return { value: await reply(job, messages, options, sent) };
   } catch (err) {
-    if (backend !== 'webgpu' || job.aborted) throw err;
-    const reason = `the WebGPU engine failed during a reply: ${errorMessage(err)}`;
-    await createEngine('cpu', true);
-    progress({ phase: 'fallback', from: 'webgpu', to: 'cpu', reason });
-    return { value: await reply(job, messages, options, sent) };
+    if (job.aborted) throw err;
+    if (backend === 'webgpu') {
+      await replaceEngine(err);
+      return { value: await reply(job, messages, options, sent) };
+    }
+    if (isCrash(err)) await replaceEngine(err);
+    throw err;
   }
 }
 
@@ -457,20 +468,51 @@ function requireEngine() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors
+// Errors and crashes
+
+/**
+ * A Rust panic traps the wasm instance (WebAssembly.RuntimeError: unreachable) and leaves it
+ * unusable. The engine is rebuilt from the kept bytes in a fresh instance, on the CPU: a
+ * failing WebGPU engine falls back (reported as `fallback`); a crashed CPU engine starts over.
+ */
+async function replaceEngine(err) {
+  const from = backend;
+  await createEngine('cpu', true);
+  if (from === 'webgpu') {
+    progress({ phase: 'fallback', from: 'webgpu', to: 'cpu', reason: `the WebGPU engine failed: ${errorMessage(err)}` });
+  }
+}
+
+function isCrash(err) {
+  return err instanceof WebAssembly.RuntimeError;
+}
+
+/**
+ * The panic hook writes the panic's message to console.error, while the error thrown says only
+ * "unreachable": the last panic is kept so that errors can say what happened.
+ */
+let lastPanic = null;
+const consoleError = console.error.bind(console);
+console.error = (...args) => {
+  if (typeof args[0] === 'string' && args[0].startsWith('panicked at')) {
+    lastPanic = args[0].split('\n').slice(0, 2).join(' ');
+  }
+  consoleError(...args);
+};
 
 function abortError() {
   return new DOMException('The request was aborted.', 'AbortError');
 }
 
 function errorMessage(err) {
-  return err instanceof Error || err instanceof DOMException ? err.message : String(err);
+  const message = err instanceof Error || err instanceof DOMException ? err.message : String(err);
+  return isCrash(err) && lastPanic ? `${message} (the engine ${lastPanic})` : message;
 }
 
 /** Errors cross to the page as plain data; siger.js turns them back into Errors. */
 function serializeError(err) {
   if (err instanceof Error || err instanceof DOMException) {
-    return { name: err.name, message: err.message, stack: err.stack };
+    return { name: err.name, message: errorMessage(err), stack: err.stack };
   }
   return { name: 'Error', message: String(err) };
 }

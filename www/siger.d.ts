@@ -170,8 +170,8 @@ export interface TranslatedToken {
   dialect?: unknown;
 }
 
-/** `'id'` Indonesian; `'lpg'` Lampung (any dialect); `'lpg-nyo'` Nyo (O); `'lpg-api'` Api (A). Leave `from` out to have it guessed. */
-export type Language = 'id' | 'lpg' | 'lpg-nyo' | 'lpg-api';
+/** `'id'` Indonesian; `'en'` English; `'lpg'` Lampung (any dialect); `'lpg-nyo'` Nyo (O); `'lpg-api'` Api (A). */
+export type Language = 'id' | 'en' | 'lpg' | 'lpg-nyo' | 'lpg-api';
 
 export interface SigerEngine {
   /** The backend running the model now (it becomes `'cpu'` after a `fallback`). */
@@ -199,11 +199,11 @@ export interface SigerEngine {
     };
   };
 
-  /** Lookup-first Lampung ↔ Indonesian translation; each output token names its source. */
-  translate(
-    text: string,
-    languages?: { from?: Language; to?: Language },
-  ): Promise<{ text: string; tokens: TranslatedToken[] }>;
+  /**
+   * Lookup-first Lampung ↔ Indonesian translation; each output token names its source. `to` is
+   * required; leave `from` out to have it detected. Rejects on an unknown language code.
+   */
+  translate(text: string, languages: { from?: Language; to: Language }): Promise<{ text: string; tokens: TranslatedToken[] }>;
 
   /** The conversation read so far and the model's state after it (a small file: keep it in IndexedDB). */
   saveSession(): Promise<Uint8Array>;
@@ -212,6 +212,6 @@ export interface SigerEngine {
    * start with the saved conversation reads only what is new. Rejects on another model's session.
    */
   restoreSession(bytes: Uint8Array | ArrayBuffer): Promise<void>;
-  /** Frees the model and ends the worker; later calls reject. */
+  /** Frees the model and ends the worker. Requests still pending, and later calls, reject with an Error. */
   unload(): Promise<void>;
 }

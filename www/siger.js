@@ -70,6 +70,7 @@ class SigerEngine {
   /** Lookup-first translation; every output token says where it came from. */
   translate(text, { from, to } = {}) {
     if (typeof text !== 'string') return Promise.reject(new TypeError('translate: text must be a string'));
+    if (typeof to !== 'string') return Promise.reject(new TypeError("translate: say which language to translate to, e.g. { to: 'id' }"));
     return this.#link.call('translate', { text, from, to });
   }
 
@@ -88,6 +89,8 @@ class SigerEngine {
   /** Frees the model and ends the worker; the engine cannot be used afterwards. */
   async unload() {
     if (this.#link.closed) return;
+    // Requests still waiting or running end now rather than delay the unload.
+    this.#link.failPending(new Error('this Siger engine was unloaded'));
     try {
       await this.#link.call('unload');
     } finally {
@@ -364,6 +367,15 @@ class WorkerLink {
 
   abort(id) {
     if (!this.closed) this.#worker.postMessage({ type: 'abort', id });
+  }
+
+  /** Rejects every pending request with `error` and tells the worker to stop them. */
+  failPending(error) {
+    for (const [id, { reject }] of this.#pending) {
+      this.abort(id);
+      reject(error);
+    }
+    this.#pending.clear();
   }
 
   close(error) {

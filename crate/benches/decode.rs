@@ -7,7 +7,8 @@
 //! kernel shows up there).
 //!
 //! Run: `pkg-scripts/bench-quant` (model folder: `SIGER_BENCH_MODEL`, default
-//! `models/siger-demo`; tokens per run: `SIGER_BENCH_TOKENS`, default 64).
+//! `models/siger-demo`; tokens per run: `SIGER_BENCH_TOKENS`, default 64; formats:
+//! `SIGER_BENCH_FORMATS`, default `f32,int8,int4`; the "÷ f32" column is relative to the first).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -63,7 +64,7 @@ fn same_prefix(a: &[i64], b: &[i64]) -> String {
 /// run's) are compared with this backend's, format by format.
 fn run<B: Backend>(
     backend: &str,
-    files: &[CheckpointFiles],
+    files: &[(&str, CheckpointFiles)],
     dispatch: ExpertDispatch,
     tokens: usize,
     device: &B::Device,
@@ -71,7 +72,7 @@ fn run<B: Backend>(
 ) -> Vec<Vec<i64>> {
     let mut base = None;
     let mut all_ids = Vec::new();
-    for ((name, _), files) in FORMATS.iter().zip(files) {
+    for (name, files) in files {
         let model = checkpoint::load_files::<B>(files, device)
             .expect("bundle loads")
             .model
@@ -111,12 +112,16 @@ fn main() {
     type Cpu = burn::backend::NdArray<f32>;
     let ckpt = checkpoint::load::<Cpu>(&dir, &Default::default())
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let files: Vec<CheckpointFiles> = FORMATS
+    let wanted = std::env::var("SIGER_BENCH_FORMATS").unwrap_or_else(|_| "f32,int8,int4".into());
+    let files: Vec<(&str, CheckpointFiles)> = FORMATS
         .iter()
-        .map(|(_, scheme)| {
+        .filter(|(name, _)| wanted.split(',').any(|w| w.trim() == *name))
+        .map(|(name, scheme)| {
             let options = scheme.map(QuantOptions::new);
-            checkpoint::checkpoint_files(&ckpt.config, &ckpt.model, &ckpt.tokenizer, options)
-                .expect("bundle builds")
+            let files =
+                checkpoint::checkpoint_files(&ckpt.config, &ckpt.model, &ckpt.tokenizer, options)
+                    .expect("bundle builds");
+            (*name, files)
         })
         .collect();
     println!(

@@ -87,6 +87,22 @@ pub struct Moe<B: Backend> {
     dispatch: ExpertDispatch,
 }
 
+/// Indices of the `k` largest scores of each row, largest first, `[N, k]`, by repeated argmax
+/// (ties go to the lower index). burn 0.21 has no GPU sort: its `topk` reads the tensor back
+/// synchronously, which WebGPU forbids; argmax is a GPU reduction on every backend.
+fn top_k_indices<B: Backend>(mut scores: Tensor<B, 2>, k: usize) -> Tensor<B, 2, Int> {
+    let [n, _] = scores.dims();
+    let device = scores.device();
+    let mut picks = Vec::with_capacity(k);
+    for _ in 0..k {
+        let pick = scores.clone().argmax(1);
+        let drop = Tensor::full([n, 1], f32::NEG_INFINITY, &device);
+        scores = scores.scatter(1, pick.clone(), drop, IndexingUpdateOp::Add);
+        picks.push(pick);
+    }
+    Tensor::cat(picks, 1)
+}
+
 impl ModelConfig {
     /// Builds one layer's MoE feed-forward.
     pub(crate) fn init_moe<B: Backend>(&self, device: &B::Device) -> Moe<B> {
@@ -139,10 +155,7 @@ impl<B: Backend> Moe<B> {
             x
         };
         let probs = softmax(self.router.forward(x), 1);
-        let (_, top_experts) = probs
-            .clone()
-            .detach()
-            .topk_with_indices(self.experts_per_token, 1);
+        let top_experts = top_k_indices(probs.clone().detach(), self.experts_per_token);
         let chosen = probs.clone().gather(1, top_experts.clone());
         let gates = chosen.clone() / chosen.sum_dim(1);
         let combine = probs.zeros_like().scatter(

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { goToTestPage, openPage, requestsDuring } from './browser.mjs';
+import { goldenReplies } from './golden.mjs';
 
 const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
 const MODEL_DIR = '/models/siger-demo/';
@@ -58,6 +59,24 @@ test('stream (cpu): the reply grows chunk by chunk, and equals the non-streamed 
   assert.equal(whole.text, streamed.text);
   assert.equal(whole.completion.object, 'chat.completion');
   assert.equal(whole.completion.choices[0].finish_reason, streamed.finish_reason);
+});
+
+/** Greedy replies to the golden prompts through siger.js; they must equal the native decode. */
+async function checkGolden(page, server, backend) {
+  const golden = goldenReplies(`${server.root}/`);
+  const loaded = await page.evaluate((b) => loadEngine({ backend: b }), backend);
+  assert.equal(loaded.backend, backend);
+  for (const { prompt, text } of golden.cases) {
+    // Sampler::greedy(): no repetition penalty, no nucleus.
+    const request = { messages: ask(prompt), temperature: 0, top_p: 1, repetition_penalty: 1, max_tokens: golden.maxTokens };
+    const streamed = await page.evaluate(([i, r]) => streamReply(i, r), [loaded.index, request]);
+    assert.equal(streamed.text, text, `prompt ${JSON.stringify(prompt)}`);
+    assert.equal(streamed.usage.completion_tokens, golden.maxTokens);
+  }
+}
+
+test('golden (cpu): greedy replies equal the native decode of tests/reference/golden-demo.json', {}, async ({ context, server }) => {
+  await checkGolden(await openPage(context, server), server, 'cpu');
 });
 
 test('abort (cpu): aborting after the first chunk stops within one token', {}, async ({ context, server }) => {
@@ -200,10 +219,13 @@ test('errors: a missing model, a bad request and a bad backend say what is wrong
     .then(() => null, (e) => `${e.name}: ${e.message}`));
   assert.match(bad ?? '', /TypeError: .*nothing to answer/);
   const unloaded = await page.evaluate(async () => {
+    const running = engines[0].chat.completions.create({ messages: [{ role: 'user', content: 'Halo' }], max_tokens: 200 });
     await engines[0].unload();
-    return engines[0].translate('nyak').then(() => null, (e) => e.message);
+    const after = await engines[0].translate('nyak', { to: 'id' }).then(() => null, (e) => e.message);
+    return { running: await running.then(() => null, (e) => e.message), after };
   });
-  assert.match(unloaded ?? '', /unloaded/);
+  assert.match(unloaded.running ?? '', /unloaded/);
+  assert.match(unloaded.after ?? '', /unloaded/);
 });
 
 test('queue (cpu): two requests at once both complete, in order', {}, async ({ context, server }) => {
@@ -233,6 +255,14 @@ test('translate (cpu): text and tokens with their sources', {}, async ({ context
   assert.ok(result.tokens.some((t) => t.source !== 'unknown'), `nothing was found: ${JSON.stringify(result)}`);
 });
 
+/** The engine's backend now and any fallback so far: a WebGPU test must not pass on the CPU. */
+async function assertStillOnWebGpu(page, index) {
+  const state = await page.evaluate((i) => ({ backend: engines[i].backend, events: engines[i].events }), index);
+  const fallback = state.events.find((e) => e.phase === 'fallback');
+  assert.ok(!fallback, `the WebGPU engine failed and fell back to the CPU: ${fallback?.reason}`);
+  assert.equal(state.backend, 'webgpu');
+}
+
 test('backend: auto picks WebGPU under --enable-unsafe-webgpu, and it answers like the CPU', { timeout: 400_000 }, async ({ context, server }) => {
   const page = await openPage(context, server);
   const gpu = await page.evaluate(() => loadEngine({ backend: 'auto' }));
@@ -241,31 +271,46 @@ test('backend: auto picks WebGPU under --enable-unsafe-webgpu, and it answers li
   assert.equal(gpu.info.backend, 'webgpu');
   const request = { messages: ask('Apa itu fotosintesis?'), temperature: 0, max_tokens: 6 };
   const onGpu = await page.evaluate((r) => streamReply(0, r), request);
+  await assertStillOnWebGpu(page, 0);
   await page.evaluate(() => loadEngine({ backend: 'cpu' }));
   const onCpu = await page.evaluate((r) => streamReply(1, r), request);
   assert.ok(onCpu.text.length > 0);
   assert.equal(onGpu.text, onCpu.text, 'greedy decoding differs between WebGPU and the CPU');
 });
 
+test('golden (webgpu): greedy replies equal the native decode', { timeout: 400_000 }, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await checkGolden(page, server, 'webgpu');
+  await assertStillOnWebGpu(page, 0);
+});
+
 test('backend: a lost GPU mid-chat falls back to the CPU and the reply still comes', { timeout: 400_000 }, async ({ context, server }) => {
   const page = await openPage(context, server);
   const gpu = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
   assert.equal(gpu.backend, 'webgpu');
+  const first = ask('Apa itu fotosintesis?');
+  const reply1 = await page.evaluate((r) => reply(0, r), { messages: first, temperature: 0, max_tokens: 4 });
+  await assertStillOnWebGpu(page, 0);
   const worker = page.workers().find((w) => w.url().endsWith('/siger-worker.js'));
   assert.ok(worker, 'the engine worker was not found');
   // Every read back from the GPU now fails, as it does once the device is lost.
   await worker.evaluate(() => {
     GPUBuffer.prototype.mapAsync = () => Promise.reject(new DOMException('simulated device loss', 'OperationError'));
   });
-  const request = { messages: ask('Apa itu fotosintesis?'), temperature: 0, max_tokens: 6 };
+  const second = [...first, { role: 'assistant', content: reply1.text }, { role: 'user', content: 'Lalu?' }];
+  const request = { messages: second, temperature: 0, max_tokens: 6 };
   const answer = await page.evaluate((r) => streamReply(0, r), request);
   const after = await page.evaluate(() => ({ backend: engines[0].backend, reason: engines[0].backendReason, events: engines[0].events }));
   const fallback = after.events.find((e) => e.phase === 'fallback');
   assert.ok(fallback, 'no fallback event');
   assert.deepEqual([fallback.from, fallback.to], ['webgpu', 'cpu']);
   assert.equal(after.backend, 'cpu');
+  assert.equal(after.reason, fallback.reason);
+  // The retried request reread the whole conversation on the CPU; a fresh CPU engine agrees.
+  assert.equal(answer.usage.reused_messages, 0);
   await page.evaluate(() => loadEngine({ backend: 'cpu' }));
   const onCpu = await page.evaluate((r) => streamReply(1, r), request);
+  assert.ok(onCpu.text.length > 0);
   assert.equal(answer.text, onCpu.text);
 });
 

@@ -37,7 +37,7 @@ for (const testCase of selected) {
   } catch (err) {
     failed += 1;
     console.log(`FAIL  ${testCase.name} (${seconds(started)})\n      ${String(err.message).split('\n').join('\n      ')}`);
-    for (const page of context.pages()) for (const line of page.logs ?? []) console.log(`      | ${line}`);
+    for (const page of context.pages()) for (const line of page.logs ?? []) console.log(`      | ${brief(line)}`);
   } finally {
     await context.close().catch(() => {});
   }
@@ -54,6 +54,12 @@ function withTimeout(promise, ms) {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms / 1000} s`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A console line's first lines only: a panic's wasm stack says nothing here. */
+function brief(line) {
+  const head = line.split('\n').filter(Boolean).slice(0, 2).join(' ⏎ ');
+  return head.length > 400 ? `${head.slice(0, 400)}…` : head;
 }
 
 function seconds(since) {

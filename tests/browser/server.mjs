@@ -39,6 +39,8 @@ export async function startServer() {
   const { port } = server.address();
   return {
     base: `http://127.0.0.1:${port}`,
+    /** The folder served (www/). */
+    root: config.public,
     /** How many requests reached the server for `path` so far. */
     count: (path) => requests.get(path) ?? 0,
     close: () => new Promise((ok) => server.close(ok)),
