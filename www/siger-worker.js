@@ -209,7 +209,7 @@ async function createEngine(name, fresh) {
     // An instance that failed (perhaps panicked) may not even free cleanly; it is dropped.
   }
   engine = null;
-  engine = await glue.Engine.load(name, ...modelBytes);
+  engine = await watched(glue.Engine.load(name, ...modelBytes));
   backend = engine.backend();
 }
 
@@ -396,7 +396,7 @@ async function reply(job, messages, options, sent) {
       engine.stop();
       break;
     }
-    const piece = await engine.next();
+    const piece = await watched(engine.next());
     if (piece === undefined) break;
     job.tokens += 1;
     produced += piece;
@@ -446,7 +446,7 @@ async function translate(job, { text, from, to }) {
 async function saveSession() {
   requireEngine();
   // A copy of its own, so that transferring it can never touch the wasm memory.
-  const bytes = (await engine.save_session()).slice();
+  const bytes = (await watched(engine.save_session())).slice();
   return { value: bytes, transfer: [bytes.buffer] };
 }
 
@@ -482,6 +482,27 @@ async function replaceEngine(err) {
     progress({ phase: 'fallback', from: 'webgpu', to: 'cpu', reason: `the WebGPU engine failed: ${errorMessage(err)}` });
   }
 }
+
+/**
+ * A panic inside a callback (wgpu's buffer-mapping callback after a lost device, say) fails no
+ * call: it surfaces as the worker's uncaught error, and the engine call awaiting that callback
+ * never settles. `watched` makes that call fail with the panic, so the usual recovery runs.
+ */
+let awaitingEngine = null; // {reject} of the engine call being awaited
+function watched(promise) {
+  return new Promise((resolve, reject) => {
+    awaitingEngine = { reject };
+    promise.then(resolve, reject).finally(() => (awaitingEngine = null));
+  });
+}
+
+function onUncaught(event, error) {
+  if (!isCrash(error)) return;
+  event.preventDefault(); // handled here: the page is not told the worker failed
+  awaitingEngine?.reject(error);
+}
+self.addEventListener('error', (event) => onUncaught(event, event.error));
+self.addEventListener('unhandledrejection', (event) => onUncaught(event, event.reason));
 
 function isCrash(err) {
   return err instanceof WebAssembly.RuntimeError;
