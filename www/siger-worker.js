@@ -369,7 +369,7 @@ async function cachePut(cache, key, bytes) {
  */
 async function chat(job, { messages, options }) {
   requireEngine();
-  const sent = { text: '', started: false };
+  const sent = { text: '' }; // the reply's text already posted to the page
   try {
     return { value: await reply(job, messages, options, sent) };
   } catch (err) {
@@ -385,10 +385,8 @@ async function chat(job, { messages, options }) {
 
 async function reply(job, messages, options, sent) {
   const started = await engine.start(messages, options);
-  if (!sent.started) {
-    sent.started = true;
-    self.postMessage({ type: 'started', id: job.id, prompt_tokens: started.prompt_tokens, reused_messages: started.reused_messages });
-  }
+  // Sent again by a retry after a fallback: usage then describes the reply's actual reading.
+  self.postMessage({ type: 'started', id: job.id, prompt_tokens: started.prompt_tokens, reused_messages: started.reused_messages });
   job.tokens = 0;
   let produced = '';
   for (;;) {

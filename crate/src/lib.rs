@@ -23,9 +23,9 @@ pub mod ssm;
 pub mod state;
 pub mod tokenizer;
 pub mod translate;
-pub mod weights;
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
 pub mod web;
+pub mod weights;
 
 #[cfg(test)]
 pub(crate) mod test_util;

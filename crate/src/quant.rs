@@ -420,7 +420,11 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// Value `c` of a packed int4 row, sign-extended.
 fn nibble(row: &[u8], c: usize) -> i8 {
     let byte = row[c / 2];
-    let raw = if c % 2 == 0 { byte & 0x0f } else { byte >> 4 };
+    let raw = if c.is_multiple_of(2) {
+        byte & 0x0f
+    } else {
+        byte >> 4
+    };
     ((raw << 4) as i8) >> 4
 }
 

@@ -46,7 +46,11 @@ async fn check<B: Backend>(device: &B::Device, dispatch: siger::ExpertDispatch) 
         while let Some(id) = generator.next_token_async().await {
             out.push(serde_json::Value::from(id.unwrap()));
         }
-        assert_eq!(&serde_json::Value::Array(out), &case["ids"], "prompt {prompt:?}");
+        assert_eq!(
+            &serde_json::Value::Array(out),
+            &case["ids"],
+            "prompt {prompt:?}"
+        );
     }
 }
 

@@ -59,6 +59,15 @@ fn the_demo_int4_bundle_decodes_the_golden_ids() {
     }
     let expected: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert_eq!(golden, expected, "native decode differs from {}", path.display());
-    assert!(cases.iter().all(|c| !c["ids"].as_array().unwrap().is_empty()));
+    assert_eq!(
+        golden,
+        expected,
+        "native decode differs from {}",
+        path.display()
+    );
+    assert!(
+        cases
+            .iter()
+            .all(|c| !c["ids"].as_array().unwrap().is_empty())
+    );
 }

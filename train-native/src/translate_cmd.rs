@@ -9,9 +9,8 @@ use siger::translate::{Lang, Options, Resources, evaluate, translate};
 
 /// Parses a language code (see `Lang::from_code`).
 pub fn parse_lang(code: &str) -> Result<Lang, String> {
-    Lang::from_code(code).ok_or_else(|| {
-        format!("unknown language \"{code}\": use id, en, lpg, lpg-nyo or lpg-api")
-    })
+    Lang::from_code(code)
+        .ok_or_else(|| format!("unknown language \"{code}\": use id, en, lpg, lpg-nyo or lpg-api"))
 }
 
 /// The built-in phrasebook plus the user's lexicons (project TSV/JSONL or meizano JSON), and a

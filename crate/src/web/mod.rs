@@ -18,7 +18,6 @@ use crate::checkpoint::{self, CheckpointFiles, WEIGHTS_FILE};
 use crate::tokenizer::Message;
 use crate::translate::{self, Lang, Options, Resources};
 
-
 /// A chat on one of the two backends.
 enum Runtime {
     Cpu(Chat<NdArray<f32>>),
@@ -212,7 +211,12 @@ impl Engine {
 
     /// Lookup-first translation with every word's source: `from` is a language code (`id`,
     /// `en`, `lpg`, `lpg-nyo`, `lpg-api`) or undefined to detect it; returns `{text, tokens}`.
-    pub fn translate(&self, text: String, from: Option<String>, to: String) -> Result<JsValue, JsError> {
+    pub fn translate(
+        &self,
+        text: String,
+        from: Option<String>,
+        to: String,
+    ) -> Result<JsValue, JsError> {
         let lang = |code: &str| {
             Lang::from_code(code).ok_or_else(|| {
                 JsError::new(&format!(
