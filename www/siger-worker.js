@@ -373,12 +373,9 @@ async function chat(job, { messages, options }) {
   try {
     return { value: await reply(job, messages, options, sent) };
   } catch (err) {
-    if (job.aborted) throw err;
-    if (backend === 'webgpu') {
-      await replaceEngine(err);
-      return { value: await reply(job, messages, options, sent) };
-    }
-    if (isCrash(err)) await replaceEngine(err);
+    const gpuFailed = backend === 'webgpu';
+    if (gpuFailed || isCrash(err)) await replaceEngine(err);
+    if (gpuFailed && !job.aborted) return { value: await reply(job, messages, options, sent) };
     throw err;
   }
 }
@@ -398,7 +395,13 @@ async function reply(job, messages, options, sent) {
     if (piece === undefined) break;
     job.tokens += 1;
     produced += piece;
-    forwardText(job, produced, sent);
+    if (!forwardText(job, produced, sent)) {
+      engine.stop();
+      throw new Error(
+        'the WebGPU device failed mid-reply and the CPU engine, writing the reply again, wrote a ' +
+          'different one: send the request again (the conversation is in its messages)',
+      );
+    }
     // engine.next() may resolve through microtasks only (the CPU backend); without a real
     // task boundary here an abort message could not be handled until the reply ended.
     await yieldToEventLoop();
@@ -409,20 +412,17 @@ async function reply(job, messages, options, sent) {
 
 /**
  * Posts the text not yet sent. After a fallback the CPU engine writes the reply again from its
- * start: text the caller already has is not sent twice, and a different reply is an error
- * rather than a spliced one.
+ * start: text the caller already has is not sent twice. Returns false when the new reply
+ * differs from the text already sent (which is never spliced onto).
  */
 function forwardText(job, produced, sent) {
   const overlap = Math.min(produced.length, sent.text.length);
-  if (produced.slice(0, overlap) !== sent.text.slice(0, overlap)) {
-    throw new Error(
-      'the WebGPU device failed mid-reply and the CPU engine, writing the reply again, wrote a different ' +
-        'one: send the request again (the conversation is in its messages)',
-    );
+  if (produced.slice(0, overlap) !== sent.text.slice(0, overlap)) return false;
+  if (produced.length > sent.text.length) {
+    self.postMessage({ type: 'token', id: job.id, content: produced.slice(sent.text.length) });
+    sent.text = produced;
   }
-  if (produced.length <= sent.text.length) return;
-  self.postMessage({ type: 'token', id: job.id, content: produced.slice(sent.text.length) });
-  sent.text = produced;
+  return true;
 }
 
 const yieldChannel = new MessageChannel();

@@ -26,9 +26,10 @@ export type ProgressEvent =
   /** The engine is ready. */
   | { phase: 'ready' }
   /**
-   * The WebGPU engine failed during a reply (a lost device, a driver error): the CPU engine now
-   * runs the model from the bytes the worker kept, and the request was run again. May come at
-   * any time after `ready`.
+   * The WebGPU engine failed (a lost device, a driver error, a panic): the CPU engine now runs
+   * the model from the bytes the worker kept, and a reply in progress is run again from its
+   * messages. Text already streamed is not sent twice; should the CPU's reply differ from it,
+   * the request rejects with an Error (send it again). May come at any time after `ready`.
    */
   | { phase: 'fallback'; from: 'webgpu'; to: 'cpu'; reason: string };
 

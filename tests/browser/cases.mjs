@@ -284,6 +284,32 @@ test('golden (webgpu): greedy replies equal the native decode', { timeout: 400_0
   await assertStillOnWebGpu(page, 0);
 });
 
+test('webgpu: abort stops within one token; the session saves and restores', { timeout: 400_000 }, async ({ context, server }) => {
+  const page = await openPage(context, server);
+  await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
+  const outcome = await page.evaluate(async () => {
+    const controller = new AbortController();
+    const stream = await engines[0].chat.completions.create({
+      messages: [{ role: 'user', content: 'Ceritakan tentang sejarah Indonesia.' }],
+      stream: true, temperature: 1, seed: 7, max_tokens: 40, signal: controller.signal,
+    });
+    let error = null;
+    try {
+      for await (const chunk of stream) if (chunk.choices[0].delta.content) controller.abort();
+    } catch (err) {
+      error = err.name;
+    }
+    const session = await engines[0].saveSession();
+    await engines[0].restoreSession(session);
+    return { error, finished: await stream.finished, sessionBytes: session.length };
+  });
+  assert.equal(outcome.error, 'AbortError');
+  assert.equal(outcome.finished.finish_reason, 'abort', JSON.stringify(outcome.finished));
+  assert.ok(outcome.finished.tokens_after_abort <= 1, `${outcome.finished.tokens_after_abort} tokens after the abort`);
+  assert.ok(outcome.sessionBytes > 0);
+  await assertStillOnWebGpu(page, 0);
+});
+
 test('backend: a lost GPU mid-chat falls back to the CPU and the reply still comes', { timeout: 400_000 }, async ({ context, server }) => {
   const page = await openPage(context, server);
   const gpu = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
@@ -293,12 +319,19 @@ test('backend: a lost GPU mid-chat falls back to the CPU and the reply still com
   await assertStillOnWebGpu(page, 0);
   const worker = page.workers().find((w) => w.url().endsWith('/siger-worker.js'));
   assert.ok(worker, 'the engine worker was not found');
-  // Every read back from the GPU now fails, as it does once the device is lost.
+  // After three more reads back from the GPU, every read fails, as it does once the device
+  // is lost: the loss comes mid-reply, after some text was sent.
   await worker.evaluate(() => {
-    GPUBuffer.prototype.mapAsync = () => Promise.reject(new DOMException('simulated device loss', 'OperationError'));
+    const map = GPUBuffer.prototype.mapAsync;
+    self.readsBeforeLoss = 0;
+    GPUBuffer.prototype.mapAsync = function (...args) {
+      if (self.readsBeforeLoss >= 3) return Promise.reject(new DOMException('simulated device loss', 'OperationError'));
+      self.readsBeforeLoss += 1;
+      return map.apply(this, args);
+    };
   });
   const second = [...first, { role: 'assistant', content: reply1.text }, { role: 'user', content: 'Lalu?' }];
-  const request = { messages: second, temperature: 0, max_tokens: 6 };
+  const request = { messages: second, temperature: 0, max_tokens: 8 };
   const answer = await page.evaluate((r) => streamReply(0, r), request);
   const after = await page.evaluate(() => ({ backend: engines[0].backend, reason: engines[0].backendReason, events: engines[0].events }));
   const fallback = after.events.find((e) => e.phase === 'fallback');
@@ -306,6 +339,7 @@ test('backend: a lost GPU mid-chat falls back to the CPU and the reply still com
   assert.deepEqual([fallback.from, fallback.to], ['webgpu', 'cpu']);
   assert.equal(after.backend, 'cpu');
   assert.equal(after.reason, fallback.reason);
+  assert.equal(await worker.evaluate(() => self.readsBeforeLoss), 3, 'the device was not lost mid-reply');
   // The retried request reread the whole conversation on the CPU; a fresh CPU engine agrees.
   assert.equal(answer.usage.reused_messages, 0);
   await page.evaluate(() => loadEngine({ backend: 'cpu' }));
