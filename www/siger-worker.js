@@ -1,15 +1,14 @@
-// The Siger engine's home: a module Web Worker that downloads, verifies and caches a model,
-// picks a backend, and runs the wasm engine, so the page's thread never waits on the model.
+// The Siger engine's home: a module Web Worker that downloads, verifies and caches a model
+// (siger-files.js), picks a backend, and runs the wasm engine, so the page's thread never waits
+// on the model.
 //
 // Spoken to only by siger.js. Requests arrive as {type:'call', id, op, args} and run one at a
 // time, in order (the engine is a single conversation); {type:'abort', id} is handled at once.
 // Replies: {type:'result', id, value}, {type:'error', id, error}, and along the way
 // {type:'progress', event}, {type:'started', id, ...} and {type:'token', id, content}.
 
-/** The Cache API bucket for model files; bump the suffix if the key scheme ever changes. */
-const CACHE_NAME = 'siger-models-v1';
-/** The files a Siger checkpoint folder must list in its manifest, smallest first. */
-const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
+import { MODEL_FILES, decideCaching, fetchManifest, obtainFiles, openCache, parseManifest } from './siger-files.js';
+
 /** Room the engine needs beyond the files: the kept copy, the engine's copy, working memory. */
 const MEMORY_FACTOR = 3;
 
@@ -68,58 +67,18 @@ function progress(event) {
 async function loadModel(job, { url, backend: requested }) {
   const base = new URL(url);
   const cache = await openCache();
-  const manifestBytes = await fetchManifest(base, cache);
+  const manifestBytes = await fetchManifest(base, cache, progress);
   const manifest = parseManifest(manifestBytes, base);
   const weights = manifest.files['model.safetensors'].bytes;
   checkDeviceMemory(manifest);
   const choice = await chooseBackend(requested, weights);
   const store = await decideCaching(cache, base, manifest);
   progress({ phase: 'check', backend: choice.backend, reason: choice.reason, cache: store.reason });
-  const files = await obtainFiles(base, manifest, store);
+  const files = await obtainFiles(base, manifest, store, progress);
   modelBytes = [manifestBytes, files['config.json'], files['model.safetensors'], files['tokenizer.json']];
   const chosen = await startEngine(choice, requested);
   progress({ phase: 'ready' });
   return { value: { backend, backendReason: chosen.reason, info: plain(engine.info()) } };
-}
-
-/** The manifest comes from the network (revalidated), or from the cache when offline. */
-async function fetchManifest(base, cache) {
-  const url = new URL('manifest.json', base).href;
-  let response;
-  try {
-    response = await fetch(url, { cache: 'no-cache' });
-  } catch (err) {
-    const cached = cache && (await cache.match(url));
-    if (!cached) throw new Error(`cannot download ${url} (${err.message}) and no copy is cached: check the network`);
-    const bytes = new Uint8Array(await cached.arrayBuffer());
-    progress({ phase: 'download', file: 'manifest.json', loaded: bytes.length, total: bytes.length, fromCache: true });
-    return bytes;
-  }
-  if (!response.ok) throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  progress({ phase: 'download', file: 'manifest.json', loaded: bytes.length, total: bytes.length, fromCache: false });
-  await cachePut(cache, url, bytes);
-  return bytes;
-}
-
-function parseManifest(bytes, base) {
-  const where = new URL('manifest.json', base).href;
-  let manifest;
-  try {
-    manifest = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new Error(`${where} is not JSON (${err.message}): is the model URL a Siger checkpoint folder?`);
-  }
-  if (manifest?.format !== 'siger-checkpoint') {
-    throw new Error(`${where} is not a Siger checkpoint manifest (format is ${JSON.stringify(manifest?.format)})`);
-  }
-  for (const name of MODEL_FILES) {
-    const entry = manifest.files?.[name];
-    if (!Number.isSafeInteger(entry?.bytes) || !/^[0-9a-f]{64}$/.test(entry?.sha256 ?? '')) {
-      throw new Error(`${where} lists no valid size and sha256 for ${name}`);
-    }
-  }
-  return manifest;
 }
 
 function checkDeviceMemory(manifest) {
@@ -231,132 +190,6 @@ let wasmModule = null;
 async function compiledWasm() {
   wasmModule ??= WebAssembly.compileStreaming(fetch(new URL('./pkg/siger_bg.wasm', import.meta.url)));
   return wasmModule;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files: the Cache API, downloads, verification
-
-async function openCache() {
-  if (!self.caches) return null; // not a secure context, or storage disabled
-  try {
-    return await self.caches.open(CACHE_NAME);
-  } catch {
-    return null; // e.g. storage blocked by the user's settings
-  }
-}
-
-/** Caches only when the Cache API exists and the storage quota has room for what is missing. */
-async function decideCaching(cache, base, manifest) {
-  if (!cache) return { cache: null, reason: 'no Cache API here: files are downloaded every time' };
-  const cached = new Set();
-  for (const name of MODEL_FILES) {
-    if (await cache.match(cacheKey(base, name, manifest))) cached.add(name);
-  }
-  const missing = MODEL_FILES.filter((n) => !cached.has(n)).reduce((s, n) => s + manifest.files[n].bytes, 0);
-  const estimate = await self.navigator.storage?.estimate?.().catch(() => null);
-  if (estimate?.quota !== undefined && estimate.quota - (estimate.usage ?? 0) < missing) {
-    const free = (estimate.quota - (estimate.usage ?? 0)) / MB;
-    return { cache, store: false, reason: `storage quota has ${free.toFixed(1)} MB free, ${(missing / MB).toFixed(1)} MB needed: not caching new files` };
-  }
-  return { cache, store: true, reason: `caching in '${CACHE_NAME}' (${cached.size} of ${MODEL_FILES.length} files already cached)` };
-}
-
-/** The cache key names the content, so a new model at the same URL never reads an old file. */
-function cacheKey(base, name, manifest) {
-  const url = new URL(name, base);
-  url.searchParams.set('sha256', manifest.files[name].sha256);
-  return url.href;
-}
-
-/** Every model file, from the cache or the network, each checked against the manifest. */
-async function obtainFiles(base, manifest, store) {
-  const found = {};
-  for (const name of MODEL_FILES) found[name] = await obtainFile(base, name, manifest, store);
-  progress({ phase: 'verify' });
-  const files = {};
-  for (const name of MODEL_FILES) {
-    let { bytes, fromCache } = found[name];
-    const intact = await matchesManifest(bytes, name, manifest);
-    if (!intact && fromCache) {
-      // A damaged cache entry (disk error, a tampering extension): drop it and fetch anew.
-      await store.cache.delete(cacheKey(base, name, manifest));
-      bytes = await download(base, name, manifest);
-      fromCache = false;
-      if (!(await matchesManifest(bytes, name, manifest))) throw hashError(base, name);
-      progress({ phase: 'recovered', file: name });
-    } else if (!intact) {
-      throw hashError(base, name);
-    }
-    if (!fromCache && store.store) await cachePut(store.cache, cacheKey(base, name, manifest), bytes);
-    files[name] = bytes;
-  }
-  return files;
-}
-
-async function obtainFile(base, name, manifest, store) {
-  const cached = store.cache && (await store.cache.match(cacheKey(base, name, manifest)));
-  if (cached) {
-    const bytes = new Uint8Array(await cached.arrayBuffer());
-    progress({ phase: 'download', file: name, loaded: bytes.length, total: bytes.length, fromCache: true });
-    return { bytes, fromCache: true };
-  }
-  return { bytes: await download(base, name, manifest), fromCache: false };
-}
-
-/** Downloads one file, reporting progress; the manifest's size is the total (and the limit). */
-async function download(base, name, manifest) {
-  const url = new URL(name, base).href;
-  const total = manifest.files[name].bytes;
-  let response;
-  try {
-    // The Cache API copy is the one kept; the HTTP cache would only hold a second copy.
-    response = await fetch(url, { cache: 'no-store' });
-  } catch (err) {
-    throw new Error(`cannot download ${url} (${err.message}): check the network`);
-  }
-  if (!response.ok) throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
-  const bytes = new Uint8Array(total);
-  let loaded = 0;
-  let reported = -1;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (loaded + value.length > total) {
-      await reader.cancel();
-      throw new Error(`${url} is larger than the ${total} bytes its manifest says: the model folder is inconsistent`);
-    }
-    bytes.set(value, loaded);
-    loaded += value.length;
-    // At most about a hundred events per file.
-    if (Math.floor((100 * loaded) / total) > reported) {
-      reported = Math.floor((100 * loaded) / total);
-      progress({ phase: 'download', file: name, loaded, total, fromCache: false });
-    }
-  }
-  if (loaded !== total) throw new Error(`${url} was truncated at byte ${loaded} of ${total}: download it again`);
-  return bytes;
-}
-
-async function matchesManifest(bytes, name, manifest) {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  return hex === manifest.files[name].sha256;
-}
-
-function hashError(base, name) {
-  const url = new URL(name, base).href;
-  return new Error(`${url} does not match the sha256 in its manifest: the server's copy is damaged or mid-update`);
-}
-
-async function cachePut(cache, key, bytes) {
-  if (!cache) return;
-  try {
-    await cache.put(key, new Response(bytes, { headers: { 'content-length': String(bytes.length) } }));
-  } catch (err) {
-    // A full quota must not stop the model from loading; it will be downloaded again next time.
-    console.warn(`siger: could not cache ${key}: ${err.message}`);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
