@@ -54,32 +54,27 @@ pub enum ChatError {
     Read(String),
 }
 
-/// Options of one reply.
+/// Options of one reply: sampling (fields at the top level, as in OpenAI's API) and a length.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReplyOptions {
-    /// Sampling temperature; 0 = greedy.
-    pub temperature: f32,
-    /// Nucleus threshold in (0, 1].
-    pub top_p: f32,
-    /// Keep only the k most likely tokens.
-    pub top_k: Option<usize>,
-    /// Penalty for repeated tokens (1 = off).
-    pub repetition_penalty: f32,
-    /// Sampling seed.
-    pub seed: u64,
+    /// Temperature, top-k, top-p, repetition penalty, seed.
+    #[serde(flatten)]
+    pub sampling: SamplingConfig,
     /// Most tokens in the reply.
     pub max_tokens: usize,
 }
 
 impl Default for ReplyOptions {
+    /// Chat defaults: temperature 0.7, top-p 0.9, repetition penalty 1.1, 256 tokens.
     fn default() -> Self {
         Self {
-            temperature: 0.7,
-            top_p: 0.9,
-            top_k: None,
-            repetition_penalty: 1.1,
-            seed: 0,
+            sampling: SamplingConfig {
+                temperature: 0.7,
+                top_p: 0.9,
+                repetition_penalty: 1.1,
+                ..SamplingConfig::default()
+            },
             max_tokens: 256,
         }
     }
@@ -176,13 +171,7 @@ impl<B: Backend> Chat<B> {
         if messages.last().is_none_or(|m| m.role == Role::Assistant) {
             return Err(ChatError::NothingToAnswer);
         }
-        let sampler = Sampler::new(SamplingConfig {
-            temperature: options.temperature,
-            top_p: options.top_p,
-            top_k: options.top_k,
-            repetition_penalty: options.repetition_penalty,
-            seed: options.seed,
-        })?;
+        let sampler = Sampler::new(options.sampling.clone())?;
         let base = [Some(&self.read), self.before_reply.as_ref()]
             .into_iter()
             .flatten()
@@ -404,11 +393,13 @@ mod tests {
     /// model, it does not end the turn at once.
     fn seeded_options(max_tokens: usize) -> ReplyOptions {
         ReplyOptions {
-            temperature: 1.0,
-            top_p: 1.0,
-            seed: 3,
+            sampling: SamplingConfig {
+                temperature: 1.0,
+                repetition_penalty: 1.1,
+                seed: 3,
+                ..SamplingConfig::default()
+            },
             max_tokens,
-            ..ReplyOptions::default()
         }
     }
 
