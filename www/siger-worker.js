@@ -240,7 +240,8 @@ async function reply(job, messages, options, sent) {
     await yieldToEventLoop();
   }
   const aborted = job.aborted ? job.tokens - job.tokensAtAbort : undefined;
-  return { finish_reason: engine.finish_reason(), completion_tokens: job.tokens, tokens_after_abort: aborted };
+  // The engine counts tokens; job.tokens counts pieces (a final piece may flush held-back text).
+  return { finish_reason: engine.finish_reason(), completion_tokens: engine.reply_tokens(), tokens_after_abort: aborted };
 }
 
 /**

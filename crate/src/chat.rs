@@ -129,6 +129,8 @@ pub struct Chat<B: Backend> {
     before_reply: Option<Read<B>>,
     reply: Option<Reply<B>>,
     finish: Option<Finish>,
+    /// Tokens of the last finished reply.
+    last_reply_tokens: usize,
 }
 
 impl<B: Backend> Chat<B> {
@@ -146,6 +148,7 @@ impl<B: Backend> Chat<B> {
             before_reply: None,
             reply: None,
             finish: None,
+            last_reply_tokens: 0,
         }
     }
 
@@ -247,9 +250,12 @@ impl<B: Backend> Chat<B> {
         self.finish
     }
 
-    /// Tokens generated in the reply so far.
+    /// Tokens generated in the reply so far, or in the last reply once it has finished (the
+    /// stop token not counted).
     pub fn reply_tokens(&self) -> usize {
-        self.reply.as_ref().map_or(0, |r| r.tokens)
+        self.reply
+            .as_ref()
+            .map_or(self.last_reply_tokens, |r| r.tokens)
     }
 
     /// Closes the reply: reads whatever the template still needs (`<|end_turn|>` unless the
@@ -269,6 +275,7 @@ impl<B: Backend> Chat<B> {
         }
         tail.extend(self.tokenizer.encode("\n"));
         self.read_ids(&tail, &mut state);
+        self.last_reply_tokens = reply.tokens;
         let mut messages = reply.messages;
         messages.push(Message::new(Role::Assistant, reply.text));
         self.read = Read { messages, state };
@@ -489,6 +496,7 @@ mod tests {
         ));
         chat.stop();
         assert_eq!(chat.finish(), Some(Finish::Abort));
+        assert_eq!(chat.reply_tokens(), 1);
         assert!(block_on(chat.next()).is_none());
         // Regenerate: the same request again reads only its prompt, from the saved snapshot.
         let again = chat.start(&first, &seeded_options(3)).unwrap();

@@ -183,6 +183,14 @@ impl Engine {
         })
     }
 
+    /// Tokens generated in the reply so far, or in the last one once it has finished.
+    pub fn reply_tokens(&self) -> usize {
+        match &self.runtime {
+            Runtime::Cpu(c) => c.reply_tokens(),
+            Runtime::Gpu(c) => c.reply_tokens(),
+        }
+    }
+
     /// Ends the reply now; what it said so far becomes its message.
     pub fn stop(&mut self) {
         match &mut self.runtime {
