@@ -126,8 +126,12 @@ impl Job for QuantReport {
             let (inputs, targets, mask) = batch_tensors::<B::InnerBackend>(&data, batch, device);
             let reference = variants[0].model.forward(inputs.clone()).logits;
             let reference_top = reference.clone().argmax(2);
-            for v in &mut variants {
-                let logits = v.model.forward(inputs.clone()).logits;
+            for (i, v) in variants.iter_mut().enumerate() {
+                // variants[0] is f32: its logits are the reference, computed once.
+                let logits = match i {
+                    0 => reference.clone(),
+                    _ => v.model.forward(inputs.clone()).logits,
+                };
                 v.nll += scalar(masked_nll_sum(
                     logits.clone(),
                     targets.clone(),

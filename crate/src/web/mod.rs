@@ -24,6 +24,16 @@ enum Runtime {
     Gpu(Chat<Wgpu>),
 }
 
+/// Runs `$body` with `$chat` bound to the runtime's chat, whichever backend it is on.
+macro_rules! with_chat {
+    ($runtime:expr, $chat:ident => $body:expr) => {
+        match $runtime {
+            Runtime::Cpu($chat) => $body,
+            Runtime::Gpu($chat) => $body,
+        }
+    };
+}
+
 /// What `Engine.info()` returns.
 #[derive(Serialize)]
 struct Info {
@@ -56,7 +66,7 @@ fn format_of(manifest: &checkpoint::Manifest) -> String {
     }
 }
 
-async fn load_chat<B: Backend>(
+fn load_chat<B: Backend>(
     files: &CheckpointFiles,
     device: &B::Device,
     dispatch: ExpertDispatch,
@@ -97,7 +107,7 @@ impl Engine {
         let (runtime, manifest, name) = match backend.as_str() {
             "cpu" => {
                 let (chat, manifest) =
-                    load_chat(&files, &Default::default(), ExpertDispatch::Gather).await?;
+                    load_chat(&files, &Default::default(), ExpertDispatch::Gather)?;
                 (Runtime::Cpu(chat), manifest, "cpu")
             }
             "webgpu" => {
@@ -106,7 +116,7 @@ impl Engine {
                     init_setup_async::<WebGpu>(&device, Default::default()).await;
                     WEBGPU_READY.set(true);
                 }
-                let (chat, manifest) = load_chat(&files, &device, ExpertDispatch::Dense).await?;
+                let (chat, manifest) = load_chat(&files, &device, ExpertDispatch::Dense)?;
                 (Runtime::Gpu(chat), manifest, "webgpu")
             }
             other => {
@@ -115,10 +125,7 @@ impl Engine {
                 )));
             }
         };
-        let vocab_size = match &runtime {
-            Runtime::Cpu(c) => c.model().vocab_size(),
-            Runtime::Gpu(c) => c.model().vocab_size(),
-        };
+        let vocab_size = with_chat!(&runtime, c => c.model().vocab_size());
         let info = Info {
             backend: name,
             vocab_size,
@@ -150,29 +157,20 @@ impl Engine {
             serde_wasm_bindgen::from_value(options)
                 .map_err(|e| JsError::new(&format!("options: {e}")))?
         };
-        let started = match &mut self.runtime {
-            Runtime::Cpu(c) => c.start(&messages, &options),
-            Runtime::Gpu(c) => c.start(&messages, &options),
-        }
-        .map_err(js_error)?;
+        let started =
+            with_chat!(&mut self.runtime, c => c.start(&messages, &options)).map_err(js_error)?;
         serde_wasm_bindgen::to_value(&started).map_err(js_error)
     }
 
     /// The next piece of the reply (possibly empty), or `undefined` once it is finished.
     pub async fn next(&mut self) -> Result<Option<String>, JsError> {
-        let piece = match &mut self.runtime {
-            Runtime::Cpu(c) => c.next().await,
-            Runtime::Gpu(c) => c.next().await,
-        };
+        let piece = with_chat!(&mut self.runtime, c => c.next().await);
         piece.transpose().map_err(js_error)
     }
 
     /// `"stop"`, `"length"` or `"abort"` once the reply has finished.
     pub fn finish_reason(&self) -> Option<String> {
-        let finish = match &self.runtime {
-            Runtime::Cpu(c) => c.finish(),
-            Runtime::Gpu(c) => c.finish(),
-        };
+        let finish = with_chat!(&self.runtime, c => c.finish());
         finish.map(|f| {
             match f {
                 Finish::Stop => "stop",
@@ -185,36 +183,22 @@ impl Engine {
 
     /// Tokens generated in the reply so far, or in the last one once it has finished.
     pub fn reply_tokens(&self) -> usize {
-        match &self.runtime {
-            Runtime::Cpu(c) => c.reply_tokens(),
-            Runtime::Gpu(c) => c.reply_tokens(),
-        }
+        with_chat!(&self.runtime, c => c.reply_tokens())
     }
 
     /// Ends the reply now; what it said so far becomes its message.
     pub fn stop(&mut self) {
-        match &mut self.runtime {
-            Runtime::Cpu(c) => c.stop(),
-            Runtime::Gpu(c) => c.stop(),
-        }
+        with_chat!(&mut self.runtime, c => c.stop())
     }
 
     /// The conversation read so far with its recurrent state, as bytes.
     pub async fn save_session(&self) -> Result<Vec<u8>, JsError> {
-        match &self.runtime {
-            Runtime::Cpu(c) => c.save().await,
-            Runtime::Gpu(c) => c.save().await,
-        }
-        .map_err(js_error)
+        with_chat!(&self.runtime, c => c.save().await).map_err(js_error)
     }
 
     /// Continues from bytes `save_session` returned for the same model.
     pub fn restore_session(&mut self, bytes: Vec<u8>) -> Result<(), JsError> {
-        match &mut self.runtime {
-            Runtime::Cpu(c) => c.restore(&bytes),
-            Runtime::Gpu(c) => c.restore(&bytes),
-        }
-        .map_err(js_error)
+        with_chat!(&mut self.runtime, c => c.restore(&bytes)).map_err(js_error)
     }
 
     /// Lookup-first translation with every word's source: `from` is a language code (`id`,
