@@ -73,7 +73,7 @@ async function loadModel(job, { url, backend: requested }) {
   checkDeviceMemory(manifest);
   const choice = await chooseBackend(requested, weights);
   const store = await decideCaching(cache, base, manifest);
-  progress({ phase: 'check', backend: choice.backend, reason: choice.reason, cache: store.reason });
+  progress({ phase: 'check', backend: choice.backend, reason: choice.reason, cache: store.reason, caching: store.store === true });
   const files = await obtainFiles(base, manifest, store, progress);
   modelBytes = [manifestBytes, files['config.json'], files['model.safetensors'], files['tokenizer.json']];
   const chosen = await startEngine(choice, requested);

@@ -9,8 +9,12 @@ export type Backend = 'webgpu' | 'cpu';
 
 /** Where a progress event comes from, in order: check, download…, verify, init, ready. */
 export type ProgressEvent =
-  /** What the worker found before downloading: the backend chosen, and whether files are cached. */
-  | { phase: 'check'; backend: Backend; reason: string; cache: string }
+  /**
+   * What the worker found before downloading: the backend chosen and why; whether new files
+   * will be kept in the Cache API (`caching`), and why or why not (`cache`: no Cache API, or
+   * too little storage quota).
+   */
+  | { phase: 'check'; backend: Backend; reason: string; cache: string; caching: boolean }
   /**
    * A file is arriving; `total` is its size from the manifest. `fromCache` files come from the
    * Cache API in one event with `loaded === total`; the manifest is always asked of the network
@@ -160,15 +164,22 @@ export interface ChatCompletionStream extends AsyncIterable<ChatCompletionChunk>
 }
 
 export interface TranslatedToken {
+  /** The output text: one or more words, or one punctuation mark. */
   text: string;
   /** Where the word came from; `'unknown'` words are left as they were. */
   source: 'phrasebook' | 'lexicon' | 'morphology' | 'model' | 'unknown' | 'punctuation';
-  /** The lexicon or phrasebook entry used, when there is one. */
-  entry?: unknown;
-  /** The entry's origin (which word list), when there is one. */
-  origin?: unknown;
-  /** The Lampung dialect the entry belongs to, when known. */
-  dialect?: unknown;
+  /** The source-language entry matched (none for punctuation, unknown words and guesses). */
+  entry: string | null;
+  /** The resource holding the entry, e.g. `'siger-phrasebook'`. */
+  source_name: string | null;
+  /** The Lampung dialect of the entry, when it belongs to exactly one (`'Api'` or `'Nyo'`). */
+  dialect: string | null;
+  /** The normalised input this token translates. */
+  input: string;
+  /** The spelling or morphological rule applied, e.g. `'nasal prefix ng- + lulih'`. */
+  rule: string | null;
+  /** Written directly after the previous token, without a space (clitics such as `-nya`). */
+  joined: boolean;
 }
 
 /** `'id'` Indonesian; `'en'` English; `'lpg'` Lampung (any dialect); `'lpg-nyo'` Nyo (O); `'lpg-api'` Api (A). */

@@ -24,8 +24,8 @@ export async function load(modelUrl, { backend = 'auto', onProgress } = {}) {
     throw new TypeError(`backend must be one of ${BACKENDS.join(', ')}, not ${JSON.stringify(backend)}`);
   }
   const url = folderUrl(modelUrl);
-  const worker = new Worker(new URL('./siger-worker.js', import.meta.url), { type: 'module', name: 'siger' });
-  const link = new WorkerLink(worker, onProgress);
+  const { worker, release } = startWorker();
+  const link = new WorkerLink(worker, onProgress, release);
   try {
     const loaded = await link.call('load', { url, backend });
     return new SigerEngine(link, url, loaded);
@@ -38,6 +38,21 @@ export async function load(modelUrl, { backend = 'auto', onProgress } = {}) {
 /** The namespace form: `Siger.load(...)`. */
 export const Siger = Object.freeze({ load });
 export default Siger;
+
+/**
+ * The worker, from siger-worker.js next to this file. A worker's script must have the page's
+ * origin: on another site (the widget on a school's page) or in a sandboxed iframe (an opaque
+ * origin), a blob module of the page's origin imports the real worker instead, which the Siger
+ * host serves with CORS (`Access-Control-Allow-Origin`). A host page's CSP must then allow
+ * `worker-src blob:`.
+ */
+function startWorker() {
+  const script = new URL('./siger-worker.js', import.meta.url);
+  const options = { type: 'module', name: 'siger' };
+  if (script.origin === globalThis.location.origin) return { worker: new Worker(script, options), release() {} };
+  const blob = URL.createObjectURL(new Blob([`import ${JSON.stringify(script.href)};\n`], { type: 'text/javascript' }));
+  return { worker: new Worker(blob, options), release: () => URL.revokeObjectURL(blob) };
+}
 
 function folderUrl(modelUrl) {
   const url = new URL(String(modelUrl), globalThis.document?.baseURI ?? globalThis.location.href);
@@ -332,14 +347,16 @@ class ChunkStream {
 class WorkerLink {
   #worker;
   #onProgress;
+  #release;
   #pending = new Map(); // id -> {resolve, reject, onEvent}
   #nextId = 1;
   closed = false;
   onFallback = null;
 
-  constructor(worker, onProgress) {
+  constructor(worker, onProgress, release) {
     this.#worker = worker;
     this.#onProgress = onProgress;
+    this.#release = release;
     worker.onmessage = ({ data }) => this.#receive(data);
     worker.onerror = (event) => {
       event.preventDefault?.();
@@ -383,6 +400,7 @@ class WorkerLink {
     this.closed = true;
     this.closedError = error;
     this.#worker.terminate();
+    this.#release();
     for (const { reject } of this.#pending.values()) reject(error);
     this.#pending.clear();
   }

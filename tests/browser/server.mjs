@@ -1,5 +1,6 @@
 // A static server for the browser tests: www/ through serve-handler (the core of vercel's
-// `serve`) with serve.json's headers, plus the test page, on 127.0.0.1 and a free port.
+// `serve`, which pkg-scripts/run uses) with pkg-scripts/serve.json's headers, plus the test
+// page, on 127.0.0.1 and a free port.
 // It counts requests per path, so a test can check what the browser really asked for.
 
 import { createServer } from 'node:http';
@@ -14,9 +15,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const TEST_PAGE = '/__siger_test__.html';
 
 export async function startServer() {
-  const config = JSON.parse(await readFile(resolve(here, 'serve.json'), 'utf8'));
+  const config = JSON.parse(await readFile(resolve(here, '../../pkg-scripts/serve.json'), 'utf8'));
   // SIGER_WWW serves another build of www/ (a folder of symlinks is fine).
-  config.public = process.env.SIGER_WWW ?? resolve(here, config.public); // relative to serve.json, not the cwd
+  config.public = process.env.SIGER_WWW ?? resolve(here, '../../www');
   config.symlinks = Boolean(process.env.SIGER_WWW);
   const page = await readFile(resolve(here, 'page.html'));
   const isolation = Object.fromEntries(config.headers[0].headers.map(({ key, value }) => [key, value]));

@@ -1,0 +1,153 @@
+// Where the chat keeps its threads and settings: IndexedDB (database `siger-chat`), or memory
+// when the browser gives no storage (a sandboxed iframe, private modes, blocked storage). A
+// thread is a plain object:
+//   { id, title, created, updated, messages: [{ role, content, mode, ... }],
+//     session?: Uint8Array, sessionMessages?: number }
+// `session` is the engine's saved state after the first `sessionMessages` chat messages, so a
+// thread continued after a reload is not read again.
+
+const DATABASE = 'siger-chat';
+const VERSION = 1;
+
+/** Opens the store; never rejects: without IndexedDB it returns a memory store (`persistent: false`). */
+export async function openStore() {
+  try {
+    const db = await openDatabase();
+    return new IndexedDbStore(db);
+  } catch (err) {
+    return new MemoryStore(err);
+  }
+}
+
+function openDatabase() {
+  return new Promise((resolve, reject) => {
+    const request = globalThis.indexedDB.open(DATABASE, VERSION); // throws in opaque origins
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      db.createObjectStore('threads', { keyPath: 'id' });
+      db.createObjectStore('settings');
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => reject(new Error('the database is held by another tab'));
+  });
+}
+
+function done(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+class IndexedDbStore {
+  persistent = true;
+  #db;
+
+  constructor(db) {
+    this.#db = db;
+    // Another tab deleting the database (clear all data) closes this connection.
+    db.onversionchange = () => db.close();
+  }
+
+  #store(name, mode = 'readonly') {
+    return this.#db.transaction(name, mode).objectStore(name);
+  }
+
+  async #write(name, action) {
+    const tx = this.#db.transaction(name, 'readwrite');
+    action(tx.objectStore(name));
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error ?? new Error('the write was cancelled'));
+    });
+  }
+
+  /** Every thread without its messages or session, newest first. */
+  async listThreads() {
+    const all = await done(this.#store('threads').getAll());
+    return all.map(summary).sort((a, b) => b.updated - a.updated);
+  }
+
+  getThread(id) {
+    return done(this.#store('threads').get(id));
+  }
+
+  putThread(thread) {
+    return this.#write('threads', (store) => store.put(thread));
+  }
+
+  deleteThread(id) {
+    return this.#write('threads', (store) => store.delete(id));
+  }
+
+  async getSettings() {
+    return (await done(this.#store('settings').get('settings'))) ?? {};
+  }
+
+  putSettings(settings) {
+    return this.#write('settings', (store) => store.put(settings, 'settings'));
+  }
+
+  /** Deletes the whole database. */
+  async clear() {
+    this.#db.close();
+    await done(globalThis.indexedDB.deleteDatabase(DATABASE));
+    this.#db = await openDatabase();
+  }
+}
+
+class MemoryStore {
+  persistent = false;
+  #threads = new Map();
+  #settings = {};
+
+  constructor(reason) {
+    this.reason = reason;
+  }
+
+  async listThreads() {
+    return [...this.#threads.values()].map(summary).sort((a, b) => b.updated - a.updated);
+  }
+
+  async getThread(id) {
+    return structuredClone(this.#threads.get(id));
+  }
+
+  async putThread(thread) {
+    this.#threads.set(thread.id, structuredClone(thread));
+  }
+
+  async deleteThread(id) {
+    this.#threads.delete(id);
+  }
+
+  async getSettings() {
+    return { ...this.#settings };
+  }
+
+  async putSettings(settings) {
+    this.#settings = { ...settings };
+  }
+
+  async clear() {
+    this.#threads.clear();
+    this.#settings = {};
+  }
+}
+
+function summary({ id, title, created, updated }) {
+  return { id, title, created, updated };
+}
+
+/** A new, empty thread. */
+export function newThread() {
+  const now = Date.now();
+  return { id: crypto.randomUUID?.() ?? `${now}-${Math.random().toString(36).slice(2)}`, title: '', created: now, updated: now, messages: [] };
+}
+
+/** A store that keeps nothing beyond the page's life (the widget without `threads`). */
+export function memoryStore() {
+  return new MemoryStore(null);
+}

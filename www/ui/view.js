@@ -1,0 +1,116 @@
+// Building the chat's DOM. Nothing here parses HTML: elements are created one by one and every
+// text, model output included, is set as a text node, so a reply containing `<img onerror=…>`
+// is shown as those characters and never runs.
+
+import { format } from './strings.js';
+
+/** The modes, in chip order, with their label and input placeholder keys. */
+export const MODES = [
+  { mode: 'chat', key: 'modeChat', placeholder: 'placeholderChat' },
+  { mode: 'lpg-id', key: 'modeLpgId', placeholder: 'placeholderLpgId' },
+  { mode: 'id-lpg', key: 'modeIdLpg', placeholder: 'placeholderIdLpg' },
+];
+
+/** The mode an attribute names: `translate` is Lampung → Indonesian; anything unknown is chat. */
+export function modeOf(attribute) {
+  if (attribute === 'translate') return 'lpg-id';
+  return MODES.some((m) => m.mode === attribute) ? attribute : 'chat';
+}
+
+/**
+ * `h('button', { class: 'x', onclick: f, 'aria-label': 'y' }, 'text', child)`: an element with
+ * attributes (`true` = present, `false`/null = absent), `on*` listeners, and children (strings
+ * become text nodes).
+ */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  el.append(...children.flat().filter((c) => c != null && c !== false));
+  return el;
+}
+
+const SOURCE_KEYS = {
+  phrasebook: 'sourcePhrasebook',
+  lexicon: 'sourceLexicon',
+  morphology: 'sourceMorphology',
+  model: 'sourceModel',
+  unknown: 'sourceUnknown',
+  punctuation: 'sourcePunctuation',
+};
+
+/** One message of a thread, with its actions. */
+export function renderMessage(message, index, t, { canEdit, canRegenerate, onEdit, onRegenerate }) {
+  const who = { user: t.you, assistant: t.assistant, translation: t.translation }[message.role] ?? message.role;
+  const view = h('article', { class: 'message', 'data-part': 'message', 'data-role': message.role, 'data-index': index, 'data-mode': message.mode });
+  const text = message.role === 'translation' ? translationText(message.tokens, t) : h('div', { class: 'text', 'data-part': 'text' }, message.content);
+  view.append(h('div', { class: 'who' }, who), text);
+  if (message.role === 'translation') view.append(sourceList(message.tokens, t));
+  if (message.finish === 'abort') view.append(h('div', { class: 'note' }, t.stopped));
+  if (message.finish === 'length') view.append(h('div', { class: 'note' }, t.cutShort));
+  if (message.usage) {
+    view.dataset.promptTokens = message.usage.prompt_tokens;
+    view.dataset.reusedMessages = message.usage.reused_messages;
+  }
+
+  const actions = h('div', { class: 'actions' });
+  if (canEdit) {
+    actions.append(
+      h('button', { type: 'button', 'data-action': 'edit', onclick: () => editInPlace(view, message, index, t, onEdit) }, t.edit),
+    );
+  }
+  if (canRegenerate) actions.append(h('button', { type: 'button', 'data-action': 'regenerate', onclick: onRegenerate }, t.regenerate));
+  if (message.role !== 'user' && message.content && navigator.clipboard) {
+    actions.append(h('button', { type: 'button', 'data-action': 'copy', onclick: () => navigator.clipboard.writeText(message.content).catch(() => {}) }, t.copy));
+  }
+  if (actions.childElementCount) view.append(actions);
+  return view;
+}
+
+/** Replaces a sent message's text with an editor; Resend truncates the thread there. */
+function editInPlace(view, message, index, t, onEdit) {
+  const editor = h('textarea', { 'data-part': 'edit-input', 'aria-label': t.edit }, message.content);
+  const resend = h('button', { type: 'button', 'data-action': 'resend', onclick: () => onEdit(index, editor.value) }, t.saveEdit);
+  const cancel = h('button', { type: 'button', 'data-action': 'cancel-edit', onclick: () => view.replaceWith(renderMessage(message, index, t, { canEdit: true, canRegenerate: false, onEdit })) }, t.cancelEdit);
+  editor.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) resend.click();
+    if (event.key === 'Escape') cancel.click();
+  });
+  view.replaceChildren(h('div', { class: 'who' }, t.you), editor, h('div', { class: 'actions' }, resend, cancel));
+  editor.focus();
+}
+
+/** The translated sentence, each token underlined by where it came from. */
+function translationText(tokens, t) {
+  const line = h('div', { class: 'text', 'data-part': 'text' });
+  tokens.forEach((token, i) => {
+    if (i > 0 && !token.joined && !(token.source === 'punctuation' && /^[.,!?;:)\]]/.test(token.text))) line.append(' ');
+    line.append(h('span', { class: 'token', 'data-part': 'token', 'data-source': token.source, title: describe(token, t) }, token.text));
+  });
+  return line;
+}
+
+/** Where each word came from, in words: the cited entry and resource, or why there is none. */
+function sourceList(tokens, t) {
+  const words = tokens.filter((token) => token.source !== 'punctuation');
+  const list = h('ol', {}, ...words.map((token) => h('li', { 'data-part': 'source', 'data-source': token.source }, `${token.input || token.text} → ${token.text}: `, h('span', { class: 'src', 'data-source': token.source }, t[SOURCE_KEYS[token.source]] ?? token.source), details(token, t))));
+  const note = words.some((w) => w.source === 'model' || w.source === 'unknown') ? h('p', { class: 'note' }, t.sourceNote) : null;
+  return h('details', { class: 'sources', 'data-part': 'sources', open: true }, h('summary', {}, t.sources), list, note);
+}
+
+function details(token, t) {
+  const parts = [];
+  if (token.entry) parts.push(format(t.entry, { entry: token.entry }));
+  if (token.rule) parts.push(token.rule);
+  if (token.source_name) parts.push(format(t.origin, { origin: token.source_name }));
+  if (token.dialect) parts.push(token.dialect);
+  return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
+function describe(token, t) {
+  return `${t[SOURCE_KEYS[token.source]] ?? token.source}${details(token, t)}`;
+}
