@@ -268,7 +268,8 @@ class SigerChat extends HTMLElement {
         return true;
       }
       this.#thread.messages.pop();
-      this.#notice('error', format(this.#t.replyFailed, { reason: message(err) }));
+      // A model that failed to load has its own notice (with Retry) already.
+      if (this.#engine) this.#notice('error', format(this.#t.replyFailed, { reason: message(err) }));
       return false;
     } finally {
       this.#generation = null;
@@ -286,7 +287,7 @@ class SigerChat extends HTMLElement {
       this.#thread.messages.push({ role: 'translation', mode, content: result.text, tokens: result.tokens });
       return true;
     } catch (err) {
-      this.#notice('error', format(this.#t.translateFailed, { reason: message(err) }));
+      if (this.#engine) this.#notice('error', format(this.#t.translateFailed, { reason: message(err) }));
       return false;
     } finally {
       this.#setGenerating(false);
