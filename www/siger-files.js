@@ -14,9 +14,9 @@ const MB = 1e6;
 
 /** The model cache, or null where the Cache API cannot be used. */
 export async function openCache() {
-  if (!self.caches) return null; // not a secure context, or storage disabled
   try {
-    return await self.caches.open(CACHE_NAME);
+    // Absent outside a secure context; reading it throws in an opaque origin (a data: worker).
+    return self.caches ? await self.caches.open(CACHE_NAME) : null;
   } catch {
     return null; // e.g. storage blocked by the user's settings
   }

@@ -89,7 +89,8 @@ class SigerChat extends HTMLElement {
     if (this.hasAttribute('threads') && !this.#store.persistent) this.#notice('warn', this.#t.noStorage);
     const saved = await this.#store.getSettings().catch(() => ({}));
     this.#settings = { ...DEFAULT_SETTINGS, backend: this.#attributeBackend(), ...saved };
-    if (!this.hasAttribute('lang') && LANGUAGES.includes(saved.lang)) this.#setLanguage(saved.lang);
+    // The student's own choice wins over the page's `lang` (which #build has always set by now).
+    if (LANGUAGES.includes(saved.lang)) this.#setLanguage(saved.lang);
     this.#fillSettings();
     if (this.hasAttribute('threads')) {
       this.#threadList = await this.#store.listThreads().catch(() => []);

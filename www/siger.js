@@ -41,16 +41,19 @@ export default Siger;
 
 /**
  * The worker, from siger-worker.js next to this file. A worker's script must have the page's
- * origin: on another site (the widget on a school's page) or in a sandboxed iframe (an opaque
- * origin), a blob module of the page's origin imports the real worker instead, which the Siger
- * host serves with CORS (`Access-Control-Allow-Origin`). A host page's CSP must then allow
- * `worker-src blob:`.
+ * origin: on another site (the widget on a school's page) a blob module of the page's origin
+ * imports the real worker instead, which the Siger host serves with CORS
+ * (`Access-Control-Allow-Origin`); a host page's CSP must then allow `worker-src blob:`. In a
+ * sandboxed iframe (an opaque origin) a data: module does it (`worker-src data:`).
  */
 function startWorker() {
   const script = new URL('./siger-worker.js', import.meta.url);
   const options = { type: 'module', name: 'siger' };
   if (script.origin === globalThis.location.origin) return { worker: new Worker(script, options), release() {} };
-  const blob = URL.createObjectURL(new Blob([`import ${JSON.stringify(script.href)};\n`], { type: 'text/javascript' }));
+  const source = `import ${JSON.stringify(script.href)};\n`;
+  // Chromium will not start a module worker from a blob: URL made in an opaque origin.
+  if (globalThis.origin === 'null') return { worker: new Worker(`data:text/javascript,${encodeURIComponent(source)}`, options), release() {} };
+  const blob = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   return { worker: new Worker(blob, options), release: () => URL.revokeObjectURL(blob) };
 }
 

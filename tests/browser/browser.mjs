@@ -13,15 +13,18 @@ export function launch({ webgpu }) {
   return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
 
-/**
- * Opens the test page. Console lines and page errors are kept on `page.logs` (printed when a
- * test fails); every request the browser makes, from the page or its workers, on `page.requests`.
- */
-export async function openPage(context, server) {
+/** A new tab whose console lines and page errors are kept on `page.logs` (printed when a test fails). */
+export async function newPage(context) {
   const page = await context.newPage();
   page.logs = [];
   page.on('console', (message) => page.logs.push(`console.${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) => page.logs.push(`page error: ${error.message}`));
+  return page;
+}
+
+/** Opens the test page in a new tab. */
+export async function openPage(context, server) {
+  const page = await newPage(context);
   await goToTestPage(page, server);
   return page;
 }

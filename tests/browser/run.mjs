@@ -4,8 +4,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, launch } from './browser.mjs';
-import { cases } from './cases.mjs';
-import { startServer } from './server.mjs';
+import { cases as runtimeCases } from './cases.mjs';
+import { startHostServer, startServer } from './server.mjs';
+import { cases as uiCases } from './ui-cases.mjs';
 
 const www = process.env.SIGER_WWW ? `${process.env.SIGER_WWW}/` : fileURLToPath(new URL('../../www/', import.meta.url));
 for (const needed of ['pkg/siger_bg.wasm', 'models/siger-demo/manifest.json']) {
@@ -20,8 +21,9 @@ if (!existsSync(CHROMIUM)) {
 }
 
 const filters = process.argv.slice(2);
-const selected = cases.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
+const selected = [...runtimeCases, ...uiCases].filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
 const server = await startServer();
+const host = await startHostServer(server.base); // a teacher's site, for the widget tests
 const browsers = new Map(); // webgpu flag -> browser, launched when first needed
 let passed = 0;
 let failed = 0;
@@ -31,7 +33,7 @@ for (const testCase of selected) {
   const context = await browsers.get(testCase.webgpu).newContext();
   const started = performance.now();
   try {
-    await withTimeout(testCase.body({ context, server }), testCase.timeout);
+    await withTimeout(testCase.body({ context, server, host }), testCase.timeout);
     passed += 1;
     console.log(`ok    ${testCase.name} (${seconds(started)})`);
   } catch (err) {
@@ -45,6 +47,7 @@ for (const testCase of selected) {
 
 for (const browser of browsers.values()) await browser.close();
 await server.close();
+await host.close();
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
 

@@ -47,3 +47,60 @@ export async function startServer() {
     close: () => new Promise((ok) => server.close(ok)),
   };
 }
+
+/**
+ * A teacher's site on another origin (`localhost`, another port: another site, too), whose
+ * pages load the widget from the Siger server at `sigerBase`:
+ *   /host.html      the translate widget under CSS that would break it if it could reach in,
+ *                   beside a host button; it records window's keys before the widget loads
+ *   /launcher.html  only `<siger-chat launcher>`
+ *   /sandbox.html   the widget inside `<iframe sandbox="allow-scripts">` (an opaque origin)
+ */
+export async function startHostServer(sigerBase) {
+  const pages = hostPages(`${sigerBase}/siger-widget.js`);
+  const server = createServer((request, response) => {
+    const page = pages[new URL(request.url, 'http://host').pathname];
+    response.writeHead(page ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
+    response.end(page ?? 'not found');
+  });
+  await new Promise((ok, fail) => server.listen(0, '127.0.0.1', ok).on('error', fail));
+  return {
+    base: `http://localhost:${server.address().port}`,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+/** Host CSS aimed at everything a widget is made of. */
+const HOSTILE_CSS = `
+  body { color: red; font: 22px/3 serif; }
+  button, div, textarea, span, p, form, article, progress {
+    color: red !important; background: yellow !important; display: inline !important;
+    border: 4px dashed red !important; font-size: 30px !important; margin: 9px !important;
+  }`;
+
+function hostPages(widget) {
+  const page = (title, body) => `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,">${body}</html>`;
+  const load = `<script type="module" src="${widget}"></script>`;
+  const sandboxed = page('Siger in a sandboxed frame', `<siger-chat mode="translate" lang="id"></siger-chat>${load}`);
+  return {
+    '/host.html': page(
+      'A school page',
+      `<style>${HOSTILE_CSS}</style>
+      <p>Our class page.</p>
+      <button id="host-button">A host button</button>
+      <siger-chat mode="translate" lang="id"></siger-chat>
+      <script>
+        // Runs before the module (modules are deferred); a const adds no property to window.
+        const hostButton = document.getElementById('host-button');
+        const style = getComputedStyle(hostButton);
+        window.hostBefore = { keys: Object.keys(window), button: Object.fromEntries([...style].map((p) => [p, style.getPropertyValue(p)])) };
+      </script>
+      ${load}`,
+    ),
+    '/launcher.html': page('A school page with the launcher', `<p>Our class page.</p><siger-chat launcher mode="chat" lang="id"></siger-chat>${load}`),
+    '/sandbox.html': page(
+      'A school page with a sandboxed frame',
+      `<iframe sandbox="allow-scripts" style="width: 100%; height: 640px" srcdoc="${sandboxed.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}"></iframe>`,
+    ),
+  };
+}

@@ -63,7 +63,8 @@ button { cursor: pointer; }
 .notice.error { background: var(--error-bg); color: var(--error-fg); }
 .notice p { margin: 0; flex: 1; }
 
-.modes { display: flex; gap: 6px; padding: 8px 12px; flex-wrap: wrap; }
+.modes { display: flex; gap: 6px; padding: 8px 12px; overflow-x: auto; scrollbar-width: none; }
+.chip { flex: none; }
 .chip { border: 1px solid var(--line); background: var(--panel); border-radius: 999px; padding: 4px 14px; min-height: 36px; font-size: 0.9rem; }
 .chip[aria-pressed="true"] { background: var(--accent); color: var(--accent-fg); border-color: var(--accent); }
 
