@@ -24,10 +24,13 @@ function test(name, options, body) {
 
 const chatPage = (server) => `${server.base}/`;
 
-test('page: loads the model with download progress, then says the backend', {}, async ({ context, server }) => {
+test('page: loads the model with download progress under its strict CSP, then says the backend', {}, async ({ context, server }) => {
   const page = await newPage(context);
-  // Every text the progress label shows, from the shadow root's creation on (kept on the host).
+  // Every text the progress label shows, from the shadow root's creation on (kept on the host),
+  // and every CSP violation (the page's meta policy allows no inline script or style).
   await page.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
     const attachShadow = Element.prototype.attachShadow;
     Element.prototype.attachShadow = function (init) {
       const root = attachShadow.call(this, init);
@@ -49,6 +52,9 @@ test('page: loads the model with download progress, then says the backend', {}, 
   assert.equal(await status.getAttribute('data-backend'), 'cpu');
   assert.match(await status.textContent(), /^CPU · /);
   assert.equal(await page.locator('[data-part=notice][data-kind=error]').count(), 0, 'an error notice is shown');
+  assert.match(await page.locator('meta[http-equiv=Content-Security-Policy]').getAttribute('content'), /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'the page broke its own CSP');
+  assert.deepEqual(page.logs.filter((l) => /error/i.test(l)), [], 'errors in the console');
 });
 
 test('page: a reply streams in, piece by piece, and the header shows the speed', {}, async ({ context, server }) => {
@@ -247,6 +253,35 @@ test('page: the interface language switches to English and stays after a reload'
   await waitForState(page, 'ready');
   assert.equal(await sendButton.textContent(), 'Send', 'the language went back after a reload');
   assert.equal(await page.locator('siger-chat').getAttribute('lang'), 'en');
+});
+
+test('page: works from the keyboard, and every control has a name a screen reader can say', {}, async ({ context, server }) => {
+  const page = await openChat(context, chatPage(server));
+  await configure(page, SHORT);
+  const unnamed = await page.locator('siger-chat').evaluate((host) =>
+    [...host.shadowRoot.querySelectorAll('button, textarea, input, select, [role=log], [role=dialog], [role=group]')]
+      .filter((el) => !el.closest('[hidden]'))
+      .filter((el) => !(el.getAttribute('aria-label') || el.textContent.trim() || el.closest('label') || el.getAttribute('aria-labelledby')))
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, [], 'controls without an accessible name');
+  // Tab from the page's start reaches the input box; Enter sends; the reply arrives.
+  await page.locator('body').focus();
+  let focused = '';
+  for (let i = 0; i < 30 && focused !== 'input'; i += 1) {
+    await page.keyboard.press('Tab');
+    focused = await page.locator('siger-chat').evaluate((host) => host.shadowRoot.activeElement?.dataset.part ?? '');
+  }
+  assert.equal(focused, 'input', 'Tab never reached the input box');
+  await page.keyboard.type('Halo');
+  await page.keyboard.press('Enter');
+  await until(() => messages(page, 'assistant').count(), (n) => n === 1, 'a reply after Enter');
+  await waitForState(page, 'ready');
+  assert.ok((await texts(page, 'assistant'))[0].length > 0, 'the reply is empty');
+  // Escape closes the settings drawer and gives focus back to its button.
+  await page.locator('button[data-action=settings]').click();
+  await page.keyboard.press('Escape');
+  assert.ok(await page.locator('[data-part=settings]').isHidden(), 'Escape left the settings open');
 });
 
 test('widget: on another site, the host CSS cannot reach in, nothing leaks out, and it translates', {}, async ({ context, host }) => {

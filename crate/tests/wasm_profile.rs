@@ -1,0 +1,98 @@
+//! TEMPORARY: where the CPU-wasm decode time goes.
+#![cfg(all(target_arch = "wasm32", feature = "web"))]
+
+use burn::tensor::{Int, Tensor, TensorData};
+use siger::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
+use siger::quant::{QuantOptions, QuantScheme};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance)]
+    fn now() -> f64;
+}
+
+#[wasm_bindgen_test]
+async fn profile_decode() {
+    type B = burn::backend::NdArray<f32>;
+    let f32_files = CheckpointFiles {
+        manifest: include_bytes!("../../models/siger-demo/manifest.json").to_vec(),
+        config: include_bytes!("../../models/siger-demo/config.json").to_vec(),
+        weights: include_bytes!("../../models/siger-demo/model.safetensors").to_vec(),
+        tokenizer: include_bytes!("../../models/siger-demo/tokenizer.json").to_vec(),
+    };
+    let device = Default::default();
+    let ckpt = load_files::<B>(&f32_files, &device).unwrap();
+    for (name, q) in [("f32", None), ("int4", Some(QuantScheme::Int4))] {
+        let files = checkpoint_files(&ckpt.config, &ckpt.model, &ckpt.tokenizer, q.map(QuantOptions::new)).unwrap();
+        let model = load_files::<B>(&files, &device).unwrap().model;
+        let prompt: Vec<i64> = (0..16).map(|i| 10 + i * 37).collect();
+        let prompt = Tensor::<B, 2, Int>::from_data(TensorData::new(prompt, [1, 16]), &device);
+        let mut state = model.zero_state(1, &device);
+        let logits = model.prefill(prompt, &mut state);
+        let mut next = logits.argmax(1).into_data();
+        let n = 64;
+        let t0 = now();
+        for _ in 0..n {
+            let token = Tensor::<B, 2, Int>::from_data(next, &device).reshape([1]);
+            let logits = model.step(token, &mut state);
+            next = logits.argmax(1).into_data();
+        }
+        let ms = (now() - t0) / n as f64;
+        console_log!("{name}: {ms:.2} ms/token = {:.0} tokens/s", 1000.0 / ms);
+        let tok = load_files::<B>(&files, &device).unwrap().tokenizer;
+        for (label, rep, top_p) in [("greedy plain", 1.0, 1.0), ("greedy rep1.1 top_p0.9", 1.1, 0.9)] {
+            let mut chat = siger::chat::Chat::new(model.clone(), tok.clone(), "x");
+            let mut options = siger::chat::ReplyOptions::default();
+            options.sampling.temperature = 0.0;
+            options.sampling.repetition_penalty = rep;
+            options.sampling.top_p = top_p;
+            options.max_tokens = 64;
+            let msgs = [siger::tokenizer::Message::new(siger::tokenizer::Role::User, "Apa itu fotosintesis?")];
+            let t0 = now();
+            chat.start(&msgs, &options).unwrap();
+            let t1 = now();
+            let mut n = 0;
+            while let Some(piece) = chat.next().await {
+                piece.unwrap();
+                n += 1;
+            }
+            let ms = (now() - t1) / n as f64;
+            console_log!("{name} chat {label}: start {:.1} ms, {n} pieces, {ms:.2} ms/piece", t1 - t0);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn profile_quant_matmul() {
+    use siger::quant::{QuantMatrix, QuantOptions, QuantScheme};
+    // (rows, cols, scheme, calls per token) for the demo model's int4 bundle.
+    let shapes = [
+        (768, 192, QuantScheme::Int8, 6),  // in_proj
+        (44, 384, QuantScheme::Int8, 6),   // x_proj
+        (384, 12, QuantScheme::Int8, 6),   // dt_proj
+        (192, 384, QuantScheme::Int4, 6),  // out_proj
+        (128, 192, QuantScheme::Int4, 18), // experts up/gate (3 experts x 2) x 3 layers
+        (192, 128, QuantScheme::Int4, 9),  // experts down
+        (4096, 192, QuantScheme::Int8, 1), // lm head
+    ];
+    let mut total = 0.0;
+    for (rows, cols, scheme, calls) in shapes {
+        let w: Vec<f32> = (0..rows * cols).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+        let m = QuantMatrix::quantize(&w, rows, cols, QuantOptions::new(scheme)).unwrap();
+        let x: Vec<f32> = (0..cols).map(|i| (i as f32).sin()).collect();
+        let reps = 200;
+        let t0 = now();
+        let mut s = 0.0;
+        for _ in 0..reps {
+            s += m.matmul(&x, 1)[0];
+        }
+        let ms = (now() - t0) / reps as f64;
+        total += ms * calls as f64;
+        console_log!("{rows}x{cols} {}: {:.4} ms x {calls} ({s})", scheme.name(), ms);
+    }
+    console_log!("quant matmul per token: {total:.3} ms");
+}
