@@ -1,4 +1,8 @@
-//! TEMPORARY: where the CPU-wasm decode time goes.
+//! Where the CPU-wasm decode time goes: the demo model's step in wasm (f32 and int4, bare and
+//! through `Chat`), and Siger's quantized kernel alone on the demo's matrix shapes. Prints
+//! figures (a benchmark, not a test); compare with `cargo bench -p siger --bench decode`.
+//! Run: `CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_DIR=target/web cargo test -p siger
+//! --release --target wasm32-unknown-unknown --features web --test wasm_profile -- --nocapture`.
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
 use burn::tensor::{Int, Tensor, TensorData};
@@ -27,7 +31,13 @@ async fn profile_decode() {
     let device = Default::default();
     let ckpt = load_files::<B>(&f32_files, &device).unwrap();
     for (name, q) in [("f32", None), ("int4", Some(QuantScheme::Int4))] {
-        let files = checkpoint_files(&ckpt.config, &ckpt.model, &ckpt.tokenizer, q.map(QuantOptions::new)).unwrap();
+        let files = checkpoint_files(
+            &ckpt.config,
+            &ckpt.model,
+            &ckpt.tokenizer,
+            q.map(QuantOptions::new),
+        )
+        .unwrap();
         let model = load_files::<B>(&files, &device).unwrap().model;
         let prompt: Vec<i64> = (0..16).map(|i| 10 + i * 37).collect();
         let prompt = Tensor::<B, 2, Int>::from_data(TensorData::new(prompt, [1, 16]), &device);
@@ -44,14 +54,20 @@ async fn profile_decode() {
         let ms = (now() - t0) / n as f64;
         console_log!("{name}: {ms:.2} ms/token = {:.0} tokens/s", 1000.0 / ms);
         let tok = load_files::<B>(&files, &device).unwrap().tokenizer;
-        for (label, rep, top_p) in [("greedy plain", 1.0, 1.0), ("greedy rep1.1 top_p0.9", 1.1, 0.9)] {
+        for (label, rep, top_p) in [
+            ("greedy plain", 1.0, 1.0),
+            ("greedy rep1.1 top_p0.9", 1.1, 0.9),
+        ] {
             let mut chat = siger::chat::Chat::new(model.clone(), tok.clone(), "x");
             let mut options = siger::chat::ReplyOptions::default();
             options.sampling.temperature = 0.0;
             options.sampling.repetition_penalty = rep;
             options.sampling.top_p = top_p;
             options.max_tokens = 64;
-            let msgs = [siger::tokenizer::Message::new(siger::tokenizer::Role::User, "Apa itu fotosintesis?")];
+            let msgs = [siger::tokenizer::Message::new(
+                siger::tokenizer::Role::User,
+                "Apa itu fotosintesis?",
+            )];
             let t0 = now();
             chat.start(&msgs, &options).unwrap();
             let t1 = now();
@@ -61,7 +77,10 @@ async fn profile_decode() {
                 n += 1;
             }
             let ms = (now() - t1) / n as f64;
-            console_log!("{name} chat {label}: start {:.1} ms, {n} pieces, {ms:.2} ms/piece", t1 - t0);
+            console_log!(
+                "{name} chat {label}: start {:.1} ms, {n} pieces, {ms:.2} ms/piece",
+                t1 - t0
+            );
         }
     }
 }
@@ -81,7 +100,9 @@ fn profile_quant_matmul() {
     ];
     let mut total = 0.0;
     for (rows, cols, scheme, calls) in shapes {
-        let w: Vec<f32> = (0..rows * cols).map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5).collect();
+        let w: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
         let m = QuantMatrix::quantize(&w, rows, cols, QuantOptions::new(scheme)).unwrap();
         let x: Vec<f32> = (0..cols).map(|i| (i as f32).sin()).collect();
         let reps = 200;
@@ -92,7 +113,11 @@ fn profile_quant_matmul() {
         }
         let ms = (now() - t0) / reps as f64;
         total += ms * calls as f64;
-        console_log!("{rows}x{cols} {}: {:.4} ms x {calls} ({s})", scheme.name(), ms);
+        console_log!(
+            "{rows}x{cols} {}: {:.4} ms x {calls} ({s})",
+            scheme.name(),
+            ms
+        );
     }
     console_log!("quant matmul per token: {total:.3} ms");
 }

@@ -48,10 +48,10 @@ fn a_tiny_model_runs_forward_and_prefill_on_the_cpu_backend_in_the_browser() {
 
 #[wasm_bindgen_test]
 fn an_int4_bundle_loads_and_runs_on_the_cpu_backend_in_the_browser() {
+    use burn::tensor::backend::Backend;
     use burn::tensor::{Int, Tensor, TensorData};
     use siger::checkpoint::{checkpoint_files, load_files};
     use siger::quant::{QuantOptions, QuantScheme};
-    use burn::tensor::backend::Backend;
     type B = burn::backend::NdArray<f32>;
     let device = Default::default();
     // A fixed draw: the bound below holds for this model (measured 0.021 of the scale), not for
