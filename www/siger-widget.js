@@ -19,7 +19,7 @@
 //   page      fill the page (the chat page's layout)
 
 import { Siger } from './siger.js';
-import { CSS } from './ui/style.js';
+import { STYLES } from './ui/style.js';
 import { openStore, memoryStore, newThread } from './ui/store.js';
 import { strings, format, LANGUAGES } from './ui/strings.js';
 import { h, renderMessage, modeOf, MODES } from './ui/view.js';
@@ -34,7 +34,7 @@ let sheet = null;
 function styleSheet() {
   if (!sheet && 'adoptedStyleSheets' in Document.prototype) {
     sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
+    sheet.replaceSync(STYLES);
   }
   return sheet;
 }
@@ -51,7 +51,11 @@ class SigerChat extends HTMLElement {
   #threadList = [];
   #engine = null;
   #loading = null; // Promise<engine> while loading
-  #generation = null; // { controller } while a reply is being written
+  #generation = null; // { controller } while a reply or translation is being written
+  #busy = null; // Promise: the request running now, until it has ended and been saved
+  #backendChosen = false; // the student picked the engine in settings
+  #views = new WeakMap(); // message -> { key, el }: its element, while nothing it shows changed
+  #intro = null; // { text, el }: the greeting's element
   #restored = null; // the thread id whose session the engine holds
   #started = false;
 
@@ -60,7 +64,7 @@ class SigerChat extends HTMLElement {
     this.#root = this.attachShadow({ mode: 'open' });
     const adopted = styleSheet();
     if (adopted) this.#root.adoptedStyleSheets = [adopted];
-    else this.#root.append(h('style', {}, CSS)); // older browsers; a strict CSP may block it
+    else this.#root.append(h('style', {}, STYLES)); // older browsers; a strict CSP may block it
   }
 
   connectedCallback() {
@@ -89,6 +93,7 @@ class SigerChat extends HTMLElement {
     if (this.hasAttribute('threads') && !this.#store.persistent) this.#notice('warn', this.#t.noStorage);
     const saved = await this.#store.getSettings().catch(() => ({}));
     this.#settings = { ...DEFAULT_SETTINGS, backend: this.#attributeBackend(), ...saved };
+    this.#backendChosen = BACKENDS.includes(saved.backend);
     // The student's own choice wins over the page's `lang` (which #build has always set by now).
     if (LANGUAGES.includes(saved.lang)) this.#setLanguage(saved.lang);
     this.#fillSettings();
@@ -136,7 +141,7 @@ class SigerChat extends HTMLElement {
       this.#restored = null;
       ui.progress.hidden = true;
       this.#showStatus();
-      this.#setState('ready');
+      if (!this.#generation) this.#setState('ready');
       await this.#restoreSession();
       return engine;
     } catch (err) {
@@ -154,7 +159,7 @@ class SigerChat extends HTMLElement {
     const ui = this.#ui;
     const t = this.#t;
     if (event.phase === 'check') {
-      if (!event.caching) this.#notice('warn', format(t.notCaching, { reason: event.cache }), { tag: 'load' });
+      if (!event.caching) this.#notice('warn', t.notCaching, { tag: 'load', detail: event.cache });
     } else if (event.phase === 'download') {
       files.set(event.file, event);
       const all = [...files.values()];
@@ -185,16 +190,14 @@ class SigerChat extends HTMLElement {
     await engine?.unload().catch(() => {});
   }
 
-  /** Hands the engine the current thread's saved state, so continuing it reads only what is new. */
-  async #restoreSession() {
-    const thread = this.#thread;
+  /** Hands the engine `thread`'s saved state, so continuing it reads only what is new. */
+  async #restoreSession(thread = this.#thread) {
     if (!this.#engine || this.#restored === thread.id || !thread.session) return;
     try {
       await this.#engine.restoreSession(thread.session);
       this.#restored = thread.id;
     } catch {
       delete thread.session; // another model's state: the next reply reads the thread again
-      delete thread.sessionMessages;
     }
   }
 
@@ -207,92 +210,109 @@ class SigerChat extends HTMLElement {
     if (!text) return;
     this.#ui.input.value = '';
     this.#autosize();
+    const thread = this.#thread;
     const mode = this.#mode();
-    this.#thread.messages.push({ role: 'user', content: text, mode });
-    await this.#run(mode, text);
+    const before = [...thread.messages];
+    thread.messages.push({ role: 'user', content: text, mode });
+    await this.#run(thread, mode, before, text);
   }
 
-  /** Answers the thread's last user message, in `mode`; on failure gives `text` back to the input box. */
-  async #run(mode, text) {
-    this.#titleFromFirstMessage();
+  /**
+   * Answers `thread`'s last user message in `mode`. On failure the thread goes back to
+   * `before` and `typed` (what the student wrote, if anything) back into the input box: nothing
+   * typed is lost. `#busy` is this work until it has ended, saving included.
+   */
+  #run(thread, mode, before, typed) {
+    this.#busy = this.#answer(thread, mode, before, typed);
+    return this.#busy;
+  }
+
+  async #answer(thread, mode, before, typed) {
+    const controller = new AbortController();
+    this.#generation = { controller };
+    this.#setGenerating(true, { stoppable: mode === 'chat' });
+    if (!thread.title) thread.title = titleOf(thread);
     this.#renderMessages();
-    const ok = mode === 'chat' ? await this.#reply() : await this.#translate(mode, text);
-    if (!ok) {
-      // Nothing typed is lost: the message goes back to the input box.
-      const last = this.#thread.messages.at(-1);
-      if (last?.role === 'user' && last.content === text) this.#thread.messages.pop();
-      if (!this.#ui.input.value.trim()) this.#ui.input.value = text;
-      this.#autosize();
-      this.#renderMessages();
+    let ok = false;
+    try {
+      ok = mode === 'chat' ? await this.#reply(thread, controller.signal) : await this.#translate(thread, mode);
+    } finally {
+      this.#generation = null;
+      this.#setGenerating(false);
     }
-    await this.#saveThread();
+    if (!ok) {
+      thread.messages = before;
+      if (typed) {
+        const box = this.#ui.input;
+        box.value = box.value.trim() ? `${typed}\n${box.value}` : typed;
+        this.#autosize();
+      }
+    }
+    this.#renderMessages();
+    await this.#saveThread(thread);
     this.#ui.input.focus();
   }
 
-  /** Streams the assistant's reply to the thread's chat messages. Returns false on failure. */
-  async #reply() {
-    const controller = new AbortController();
-    this.#generation = { controller };
-    this.#setGenerating(true);
-    const history = chatMessages(this.#thread.messages);
+  /** Streams the assistant's reply to `thread`'s chat messages. Returns false on failure. */
+  async #reply(thread, signal) {
+    const history = chatMessages(thread.messages);
     const reply = { role: 'assistant', content: '', mode: 'chat' };
-    this.#thread.messages.push(reply);
-    const view = this.#renderMessages().at(-1);
-    view.setAttribute('aria-busy', 'true');
+    thread.messages.push(reply);
+    const index = thread.messages.length - 1;
+    this.#renderMessages();
+    // The message's element now: a redraw (language, mode) replaces it mid-reply.
+    const view = () => (thread === this.#thread ? this.#ui.messages.querySelector(`[data-part=message][data-index="${index}"]`) : null);
+    view()?.setAttribute('aria-busy', 'true');
     let firstAt = 0;
     let pieces = 0;
     try {
       const engine = await this.#ensureEngine();
-      await this.#restoreSession();
-      const stream = await engine.chat.completions.create({ messages: history, stream: true, signal: controller.signal, ...this.#sampling() });
-      const textNode = view.querySelector('.text');
+      await this.#restoreSession(thread);
+      const stream = await engine.chat.completions.create({ messages: history, stream: true, signal, ...this.#sampling() });
       for await (const chunk of stream) {
         const piece = chunk.choices[0].delta.content;
         if (piece) {
           pieces += 1;
-          if (!firstAt) firstAt = performance.now();
+          firstAt ||= performance.now();
           reply.content += piece;
-          textNode.textContent = reply.content; // text, never HTML
+          const live = view();
+          live?.setAttribute('aria-busy', 'true');
+          const text = live?.querySelector('[data-part=text]');
+          if (text) text.textContent = reply.content; // text, never HTML
           this.#scrollToEnd();
         }
         if (chunk.choices[0].finish_reason) reply.finish = chunk.choices[0].finish_reason;
         if (chunk.usage) reply.usage = chunk.usage;
       }
-      this.#showSpeed(pieces, firstAt);
-      await this.#keepSession();
+      this.#showSpeed(reply.usage?.completion_tokens ?? pieces, firstAt);
+      await this.#keepSession(thread);
       return true;
     } catch (err) {
       if (err?.name === 'AbortError') {
-        reply.finish = 'abort'; // the engine kept the partial reply as the assistant's message
+        reply.finish = 'abort';
         this.#showSpeed(pieces, firstAt);
-        await this.#keepSession();
+        // The engine may have written a token the page never showed, so a saved state would
+        // not match this text after a reload: the thread is read again then. (Right now the
+        // engine still holds the state from before this reply, so the next one is cheap.)
+        delete thread.session;
         return true;
       }
-      this.#thread.messages.pop();
       // A model that failed to load has its own notice (with Retry) already.
       if (this.#engine) this.#notice('error', format(this.#t.replyFailed, { reason: message(err) }));
       return false;
-    } finally {
-      this.#generation = null;
-      this.#setGenerating(false);
-      this.#renderMessages();
     }
   }
 
-  async #translate(mode, text) {
+  async #translate(thread, mode) {
     const [from, to] = mode === 'lpg-id' ? ['lpg', 'id'] : ['id', 'lpg'];
-    this.#setGenerating(true, { stoppable: false });
     try {
       const engine = await this.#ensureEngine();
-      const result = await engine.translate(text, { from, to });
-      this.#thread.messages.push({ role: 'translation', mode, content: result.text, tokens: result.tokens });
+      const result = await engine.translate(thread.messages.at(-1).content, { from, to });
+      thread.messages.push({ role: 'translation', mode, content: result.text, tokens: result.tokens });
       return true;
     } catch (err) {
       if (this.#engine) this.#notice('error', format(this.#t.translateFailed, { reason: message(err) }));
       return false;
-    } finally {
-      this.#setGenerating(false);
-      this.#renderMessages();
     }
   }
 
@@ -303,13 +323,12 @@ class SigerChat extends HTMLElement {
   }
 
   /** The engine's state after this reply, kept with the thread (small: see saveSession). */
-  async #keepSession() {
+  async #keepSession(thread) {
     try {
-      this.#thread.session = await this.#engine.saveSession();
-      this.#thread.sessionMessages = chatMessages(this.#thread.messages).length;
-      this.#restored = this.#thread.id;
+      thread.session = await this.#engine.saveSession();
+      this.#restored = thread.id;
     } catch {
-      delete this.#thread.session;
+      delete thread.session;
     }
   }
 
@@ -317,30 +336,35 @@ class SigerChat extends HTMLElement {
     this.#generation?.controller.abort();
   }
 
+  /** Stops the reply being written, and waits until it and its saving have ended. */
+  async #settle() {
+    this.#stop();
+    await this.#busy;
+  }
+
   async #regenerate() {
-    if (this.#generation) return;
-    const last = this.#thread.messages.at(-1);
-    if (last?.role !== 'assistant') return;
-    this.#thread.messages.pop();
-    const user = this.#thread.messages.at(-1);
-    await this.#run('chat', user?.content ?? '');
+    const thread = this.#thread;
+    if (this.#generation || thread.messages.at(-1)?.role !== 'assistant') return;
+    const before = [...thread.messages];
+    thread.messages.pop();
+    await this.#run(thread, 'chat', before, '');
   }
 
   async #resend(index, text) {
-    if (this.#generation) return;
-    const original = this.#thread.messages[index];
+    const thread = this.#thread;
+    const original = thread.messages[index];
     const content = text.trim();
-    if (!original || original.role !== 'user' || !content) return;
-    this.#thread.messages.splice(index);
-    this.#thread.messages.push({ role: 'user', content, mode: original.mode });
-    await this.#run(original.mode, content);
+    if (this.#generation || original?.role !== 'user' || !content) return;
+    const before = [...thread.messages];
+    thread.messages.splice(index);
+    thread.messages.push({ role: 'user', content, mode: original.mode });
+    await this.#run(thread, original.mode, before, content);
   }
 
   // -------------------------------------------------------------------------------------------
   // Threads
 
-  async #saveThread() {
-    const thread = this.#thread;
+  async #saveThread(thread = this.#thread) {
     if (thread.messages.length === 0 && !thread.title) return; // an empty thread is not kept
     thread.updated = Date.now();
     try {
@@ -353,34 +377,18 @@ class SigerChat extends HTMLElement {
     this.#renderThreads();
   }
 
-  #titleFromFirstMessage() {
-    if (this.#thread.title) return;
-    const first = this.#thread.messages.find((m) => m.role === 'user');
-    if (first) this.#thread.title = first.content.replace(/\s+/g, ' ').slice(0, 48);
-  }
-
   async #openThread(id) {
     if (id === this.#thread.id) return;
-    this.#stop();
-    await this.#saveThread();
+    await this.#settle();
     const thread = await this.#store.getThread(id).catch(() => null);
     if (!thread) return;
-    this.#thread = thread;
-    this.#restored = null;
-    this.#renderThreads();
-    this.#renderMessages();
-    this.#ui.threads.classList.remove('open');
+    this.#showThread(thread);
     await this.#restoreSession();
   }
 
   async #newThread() {
-    this.#stop();
-    await this.#saveThread();
-    this.#thread = newThread();
-    this.#restored = null;
-    this.#renderThreads();
-    this.#renderMessages();
-    this.#ui.threads.classList.remove('open');
+    await this.#settle();
+    this.#showThread(newThread());
     this.#ui.input.focus();
   }
 
@@ -388,24 +396,38 @@ class SigerChat extends HTMLElement {
     const thread = id === this.#thread.id ? this.#thread : await this.#store.getThread(id).catch(() => null);
     if (!thread) return;
     thread.title = title.trim().slice(0, 80);
-    thread.updated = Date.now();
-    await this.#store.putThread(thread).catch((err) => this.#notice('error', format(this.#t.storageFailed, { reason: message(err) })));
-    this.#threadList = await this.#store.listThreads().catch(() => this.#threadList);
-    this.#renderThreads();
+    await this.#saveThread(thread);
+    this.#focusThread(id);
   }
 
   async #deleteThread(id) {
+    const current = id === this.#thread.id;
+    if (current) await this.#settle();
     await this.#store.deleteThread(id).catch(() => {});
     this.#threadList = await this.#store.listThreads().catch(() => []);
-    if (id === this.#thread.id) {
-      this.#stop();
+    if (current) {
       const next = this.#threadList[0] && (await this.#store.getThread(this.#threadList[0].id).catch(() => null));
-      this.#thread = next ?? newThread();
-      this.#restored = null;
-      this.#renderMessages();
+      this.#showThread(next ?? newThread());
       await this.#restoreSession();
+    } else {
+      this.#renderThreads();
     }
+    this.#focusThread(this.#thread.id);
+  }
+
+  /** Makes `thread` the one shown (the engine's state is handed over on the next restore). */
+  #showThread(thread) {
+    this.#thread = thread;
+    this.#restored = null;
     this.#renderThreads();
+    this.#renderMessages();
+    this.#ui.threads.classList.remove('open');
+    this.#ui.threadsButton.setAttribute('aria-expanded', 'false');
+  }
+
+  /** Puts focus back on a thread's button after the list was drawn again. */
+  #focusThread(id) {
+    this.#ui.threadList.querySelector(`[data-id="${CSS.escape(id)}"] [data-action=open-thread]`)?.focus();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -431,6 +453,7 @@ class SigerChat extends HTMLElement {
     } else if (name === 'backend') {
       if (!BACKENDS.includes(target.value)) return;
       this.#settings.backend = target.value;
+      this.#backendChosen = true;
     } else {
       this.#settings[name] = Number(target.value);
     }
@@ -438,28 +461,39 @@ class SigerChat extends HTMLElement {
     this.#ui.topPValue.textContent = Number(this.#settings.top_p).toFixed(2);
     await this.#saveSettings();
     if (name === 'backend' && (this.#engine || this.#loading)) {
-      this.#stop();
+      await this.#settle();
       await this.#loading?.catch(() => {});
       await this.#unloadEngine();
       this.#ensureEngine().catch(() => {});
     }
   }
 
+  /** Keeps the settings; the engine only when the student picked one (not the page's `backend`). */
   #saveSettings() {
-    return this.#store?.putSettings({ ...this.#settings, lang: this.#t === strings('en') ? 'en' : 'id' }).catch(() => {});
+    const { backend, ...rest } = this.#settings;
+    const settings = { ...rest, lang: this.#t === strings('en') ? 'en' : 'id', ...(this.#backendChosen ? { backend } : {}) };
+    return this.#store?.putSettings(settings).catch(() => {});
   }
 
+  /** Deletes every thread, the settings and the cached model, and frees the engine. */
   async #clearAll() {
-    this.#stop();
+    await this.#settle();
     await this.#store.clear().catch(() => {});
-    await globalThis.caches?.delete(MODEL_CACHE).catch(() => {});
+    try {
+      await globalThis.caches?.delete(MODEL_CACHE); // reading `caches` throws in opaque origins
+    } catch {
+      // no Cache API here: nothing was cached
+    }
+    await this.#loading?.catch(() => {});
+    await this.#unloadEngine(); // it held the conversation; the next message loads the model again
     this.#settings = { ...DEFAULT_SETTINGS, backend: this.#attributeBackend() };
+    this.#backendChosen = false;
+    this.#lastRate = null;
     this.#fillSettings();
-    this.#thread = newThread();
     this.#threadList = [];
-    this.#restored = null;
-    this.#renderThreads();
-    this.#renderMessages();
+    this.#showThread(newThread());
+    this.#showStatus();
+    this.#setState('idle');
     this.#ui.confirmClear.hidden = true;
     this.#notice('warn', this.#t.cleared);
   }
@@ -486,7 +520,10 @@ class SigerChat extends HTMLElement {
     const top = h(
       'header',
       { class: 'top' },
-      button({ class: 'icon toggle-threads', 'data-action': 'toggle-threads', 'data-t-label': 'showThreads', hidden: !this.hasAttribute('threads'), onclick: () => ui.threads.classList.toggle('open') }, '☰'),
+      (ui.threadsButton = button(
+        { class: 'icon toggle-threads', 'data-action': 'toggle-threads', 'data-t-label': 'showThreads', 'aria-expanded': 'false', hidden: !this.hasAttribute('threads'), onclick: () => ui.threadsButton.setAttribute('aria-expanded', String(ui.threads.classList.toggle('open'))) },
+        '☰',
+      )),
       h(this.hasAttribute('page') ? 'h1' : 'h2', { class: 'title' }, 'Siger'),
       ui.status,
       ui.langButton,
@@ -502,7 +539,7 @@ class SigerChat extends HTMLElement {
     ui.chips = MODES.map(({ mode, key }) => button({ class: 'chip', 'data-mode': mode, 'data-t': key, 'aria-pressed': 'false', onclick: () => this.#setMode(mode) }));
     const modes = h('div', { class: 'modes', role: 'group', 'data-t-label': 'modes' }, ...ui.chips);
 
-    ui.messages = h('div', { class: 'messages', 'data-part': 'messages', role: 'log', 'aria-live': 'polite', tabindex: '0' });
+    ui.messages = h('div', { class: 'messages', 'data-part': 'messages', role: 'log', 'aria-live': 'polite', tabindex: '0', 'data-t-label': 'messagesLabel' });
 
     ui.input = h('textarea', { 'data-part': 'input', rows: '1', 'data-t-label': 'inputLabel', 'data-t-placeholder': 'placeholderChat', maxlength: '4000' });
     ui.input.addEventListener('input', () => this.#autosize());
@@ -619,6 +656,7 @@ class SigerChat extends HTMLElement {
       if (el.tagName === 'BUTTON' && !el.dataset.t) el.title = t[el.dataset.tLabel];
     }
     for (const el of this.#root.querySelectorAll('[data-t-placeholder]')) el.placeholder = t[el.dataset.tPlaceholder];
+    this.#ui.langButton.lang = t === strings('en') ? 'id' : 'en'; // the language it names
     const mode = this.#mode();
     this.#ui.input.placeholder = t[MODES.find((m) => m.mode === mode).placeholder];
     this.#ui.send.textContent = mode === 'chat' ? t.send : t.translate;
@@ -667,10 +705,10 @@ class SigerChat extends HTMLElement {
 
   #lastRate = null;
 
-  /** Decode speed: the pieces after the first, over the time since the first arrived. */
-  #showSpeed(pieces, firstAt) {
-    if (pieces < 2 || !firstAt) return;
-    this.#lastRate = (pieces - 1) / ((performance.now() - firstAt) / 1000);
+  /** Decode speed: the tokens after the first, over the time since the first arrived. */
+  #showSpeed(tokens, firstAt) {
+    if (tokens < 2 || !firstAt) return;
+    this.#lastRate = (tokens - 1) / ((performance.now() - firstAt) / 1000);
     this.#ui.status.dataset.tokensPerSecond = this.#lastRate.toFixed(2);
     this.#showStatus();
   }
@@ -686,11 +724,11 @@ class SigerChat extends HTMLElement {
     if (log.scrollHeight - log.scrollTop - log.clientHeight < 120) log.scrollTop = log.scrollHeight;
   }
 
-  /** Shows a notice; `tag` groups notices to clear together; `action` adds a button. */
-  #notice(kind, text, { tag = '', action = null } = {}) {
+  /** Shows a notice; `tag` groups notices to clear together; `action` adds a button; `detail` (the technical reason) is its tooltip. */
+  #notice(kind, text, { tag = '', action = null, detail = '' } = {}) {
     const box = h(
       'div',
-      { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-part': 'notice', 'data-kind': kind, 'data-tag': tag },
+      { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-part': 'notice', 'data-kind': kind, 'data-tag': tag, title: detail || null },
       h('p', {}, text),
     );
     if (action) box.append(h('button', { type: 'button', class: 'text-button', 'data-action': 'notice-action', onclick: () => (box.remove(), action.run()) }, action.label));
@@ -702,7 +740,11 @@ class SigerChat extends HTMLElement {
     for (const box of this.#ui.notices.querySelectorAll(`[data-tag="${tag}"]`)) box.remove();
   }
 
-  /** Draws the thread's messages again; returns their elements. */
+  /**
+   * Draws the thread's messages, reusing each element whose message and actions are unchanged
+   * and touching the DOM only from the first difference on: the list is a live region, and a
+   * screen reader would otherwise read the whole conversation again after every reply.
+   */
   #renderMessages() {
     const ui = this.#ui;
     const t = this.#t;
@@ -710,18 +752,32 @@ class SigerChat extends HTMLElement {
     const messages = this.#thread.messages;
     const lastAssistant = messages.findLastIndex((m) => m.role === 'assistant');
     const greeting = this.getAttribute('greeting') || (this.#mode() === 'chat' ? t.greetingChat : t.greetingTranslate);
-    const views = messages.map((m, index) =>
-      renderMessage(m, index, t, {
+    if (this.#intro?.text !== greeting) {
+      this.#intro = { text: greeting, el: h('div', { class: 'message', 'data-role': 'greeting', 'data-part': 'greeting' }, h('div', { class: 'text' }, greeting)) };
+    }
+    const views = messages.map((m, index) => {
+      const actions = {
         canEdit: !generating && m.role === 'user',
         canRegenerate: !generating && index === lastAssistant && index === messages.length - 1,
         onEdit: (i, text) => this.#resend(i, text),
         onRegenerate: () => this.#regenerate(),
-      }),
-    );
-    const intro = h('div', { class: 'message', 'data-role': 'greeting', 'data-part': 'greeting' }, h('div', { class: 'text' }, greeting));
-    ui.messages.replaceChildren(intro, ...views);
-    ui.messages.scrollTop = ui.messages.scrollHeight;
-    return views;
+      };
+      const key = JSON.stringify([t.you, index, m.content, m.finish, m.usage, actions.canEdit, actions.canRegenerate]);
+      const cached = this.#views.get(m);
+      if (cached?.key === key) return cached.el;
+      const el = renderMessage(m, index, t, actions);
+      this.#views.set(m, { key, el });
+      return el;
+    });
+    const wanted = [this.#intro.el, ...views];
+    const shown = [...ui.messages.children];
+    let same = 0;
+    while (same < wanted.length && shown[same] === wanted[same]) same += 1;
+    for (const el of shown.slice(same)) el.remove();
+    if (same < wanted.length) {
+      ui.messages.append(...wanted.slice(same));
+      ui.messages.scrollTop = ui.messages.scrollHeight;
+    }
   }
 
   #renderThreads() {
@@ -770,6 +826,12 @@ class SigerChat extends HTMLElement {
 /** The user and assistant messages of chat mode, as the engine reads them. */
 function chatMessages(messages) {
   return messages.filter((m) => m.mode === 'chat' && (m.role === 'user' || m.role === 'assistant')).map(({ role, content }) => ({ role, content }));
+}
+
+/** A thread's title from its first message. */
+function titleOf(thread) {
+  const first = thread.messages.find((m) => m.role === 'user');
+  return first ? first.content.replace(/\s+/g, ' ').slice(0, 48) : '';
 }
 
 function message(err) {

@@ -54,9 +54,9 @@ export async function sendAndWait(scope, text, timeout) {
   return scope.locator('article[data-part=message]').last();
 }
 
-/** The messages of `role` (user, assistant, translation). */
+/** The messages of `role` (user, assistant, translation), or all of them. */
 export function messages(scope, role) {
-  return scope.locator(`article[data-part=message][data-role=${role}]`);
+  return scope.locator(role ? `article[data-part=message][data-role=${role}]` : 'article[data-part=message]');
 }
 
 /** The texts of the messages of `role`, in order. */

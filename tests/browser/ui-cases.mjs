@@ -258,13 +258,17 @@ test('page: the interface language switches to English and stays after a reload'
 test('page: works from the keyboard, and every control has a name a screen reader can say', {}, async ({ context, server }) => {
   const page = await openChat(context, chatPage(server));
   await configure(page, SHORT);
+  // With the settings drawer open, so its fields are checked too. A name is an aria-label, a
+  // label element, or text with a letter in it: a lone symbol (⚙, ✕, ☰) is no name.
+  await page.locator('button[data-action=settings]').click();
   const unnamed = await page.locator('siger-chat').evaluate((host) =>
     [...host.shadowRoot.querySelectorAll('button, textarea, input, select, [role=log], [role=dialog], [role=group]')]
       .filter((el) => !el.closest('[hidden]'))
-      .filter((el) => !(el.getAttribute('aria-label') || el.textContent.trim() || el.closest('label') || el.getAttribute('aria-labelledby')))
+      .filter((el) => !(el.getAttribute('aria-label') || el.closest('label') || (el.matches('button') && /\p{L}/u.test(el.textContent))))
       .map((el) => el.outerHTML.slice(0, 80)),
   );
   assert.deepEqual(unnamed, [], 'controls without an accessible name');
+  await page.locator('button[data-action=close-settings]').click();
   // Tab from the page's start reaches the input box; Enter sends; the reply arrives.
   await page.locator('body').focus();
   let focused = '';
@@ -282,6 +286,46 @@ test('page: works from the keyboard, and every control has a name a screen reade
   await page.locator('button[data-action=settings]').click();
   await page.keyboard.press('Escape');
   assert.ok(await page.locator('[data-part=settings]').isHidden(), 'Escape left the settings open');
+  const back = await page.locator('siger-chat').evaluate((host) => host.shadowRoot.activeElement?.dataset.action ?? '');
+  assert.equal(back, 'settings', 'focus did not return to the settings button');
+});
+
+test('page: when the model cannot load, the notice says so with Retry, and the typed message is kept', {}, async ({ context, server }) => {
+  const page = await newPage(context);
+  let broken = true;
+  await context.route('**/models/siger-demo/model.safetensors', (route) => (broken ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
+  await page.goto(chatPage(server));
+  await waitForState(page, 'error');
+  const notice = page.locator('[data-part=notice][data-kind=error]');
+  assert.match(await notice.textContent(), /Model gagal dimuat: .*503.*Periksa koneksi internet/s);
+  await page.locator('[data-part=input]').fill('Apa itu hujan?');
+  await page.locator('button[data-action=send]').click();
+  await until(() => page.locator('[data-part=input]').inputValue(), (v) => v === 'Apa itu hujan?', 'the message back in the input box');
+  assert.equal(await messages(page).count(), 0, 'the failed message stayed in the thread');
+  broken = false;
+  await notice.first().locator('button[data-action=notice-action]').click();
+  await waitForState(page, 'ready');
+  await configure(page, SHORT);
+  const reply = await sendAndWait(page, await page.locator('[data-part=input]').inputValue());
+  assert.ok((await reply.locator('[data-part=text]').textContent()).length > 0);
+});
+
+test('page: Clear all data deletes the threads, the settings and the cached model', {}, async ({ context, server }) => {
+  const page = await openChat(context, chatPage(server));
+  await configure(page, { ...SHORT, seed: 5 });
+  await sendAndWait(page, 'Halo');
+  assert.equal((await savedSettings(page)).seed, 5);
+  await page.locator('button[data-action=settings]').click();
+  await page.locator('button[data-action=clear-data]').click();
+  await page.locator('button[data-action=confirm-clear]').click();
+  await until(() => page.locator('[data-part=notice][data-kind=warn]').allTextContents(), (t) => t.some((x) => /Semua data dihapus/.test(x)), 'the cleared notice');
+  assert.equal(await messages(page).count(), 0, 'messages are still shown');
+  assert.equal(await page.locator('[name=seed]').inputValue(), '', 'the seed setting survived');
+  const cached = await page.evaluate(async () => (await caches.keys()).includes('siger-models-v1'));
+  assert.equal(cached, false, 'the model cache survived');
+  await page.reload();
+  await waitForState(page, 'ready');
+  assert.deepEqual(await threadTitles(page), ['Percakapan tanpa judul'], 'a thread came back after the reload');
 });
 
 test('widget: on another site, the host CSS cannot reach in, nothing leaks out, and it translates', {}, async ({ context, host }) => {

@@ -2,8 +2,8 @@
 // when the browser gives no storage (a sandboxed iframe, private modes, blocked storage). A
 // thread is a plain object:
 //   { id, title, created, updated, messages: [{ role, content, mode, ... }],
-//     session?: Uint8Array, sessionMessages?: number }
-// `session` is the engine's saved state after the first `sessionMessages` chat messages, so a
+//     session?: Uint8Array }
+// `session` is the engine's saved state after the thread's last reply (saveSession), so a
 // thread continued after a reload is not read again.
 
 const DATABASE = 'siger-chat';
@@ -45,17 +45,29 @@ class IndexedDbStore {
   #db;
 
   constructor(db) {
-    this.#db = db;
-    // Another tab deleting the database (clear all data) closes this connection.
-    db.onversionchange = () => db.close();
+    this.#use(db);
   }
 
-  #store(name, mode = 'readonly') {
-    return this.#db.transaction(name, mode).objectStore(name);
+  /** Another tab deleting the database (clear all data) closes this connection; the next call opens a new one. */
+  #use(db) {
+    this.#db = db;
+    db.onversionchange = () => {
+      db.close();
+      if (this.#db === db) this.#db = null;
+    };
+  }
+
+  async #connection() {
+    if (!this.#db) this.#use(await openDatabase());
+    return this.#db;
+  }
+
+  async #read(name, action) {
+    return done(action((await this.#connection()).transaction(name, 'readonly').objectStore(name)));
   }
 
   async #write(name, action) {
-    const tx = this.#db.transaction(name, 'readwrite');
+    const tx = (await this.#connection()).transaction(name, 'readwrite');
     action(tx.objectStore(name));
     await new Promise((resolve, reject) => {
       tx.oncomplete = resolve;
@@ -66,12 +78,12 @@ class IndexedDbStore {
 
   /** Every thread without its messages or session, newest first. */
   async listThreads() {
-    const all = await done(this.#store('threads').getAll());
+    const all = await this.#read('threads', (store) => store.getAll());
     return all.map(summary).sort((a, b) => b.updated - a.updated);
   }
 
   getThread(id) {
-    return done(this.#store('threads').get(id));
+    return this.#read('threads', (store) => store.get(id));
   }
 
   putThread(thread) {
@@ -83,18 +95,23 @@ class IndexedDbStore {
   }
 
   async getSettings() {
-    return (await done(this.#store('settings').get('settings'))) ?? {};
+    return (await this.#read('settings', (store) => store.get('settings'))) ?? {};
   }
 
   putSettings(settings) {
     return this.#write('settings', (store) => store.put(settings, 'settings'));
   }
 
-  /** Deletes the whole database. */
+  /** Deletes the whole database; other tabs close their connections when asked (#use). */
   async clear() {
-    this.#db.close();
-    await done(globalThis.indexedDB.deleteDatabase(DATABASE));
-    this.#db = await openDatabase();
+    this.#db?.close();
+    this.#db = null;
+    await new Promise((resolve, reject) => {
+      const request = globalThis.indexedDB.deleteDatabase(DATABASE);
+      request.onsuccess = resolve;
+      request.onerror = () => reject(request.error);
+      request.onblocked = () => reject(new Error('another tab holds the database: close it and try again'));
+    });
   }
 }
 

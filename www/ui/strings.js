@@ -4,8 +4,6 @@
 export const LANGUAGES = ['id', 'en'];
 
 const id = {
-  title: 'Siger',
-  subtitle: 'Teman belajar yang berjalan di perangkatmu',
   switchLanguage: 'English',
   switchLanguageLabel: 'Switch the interface to English',
   settings: 'Pengaturan',
@@ -18,6 +16,7 @@ const id = {
   delete: 'Hapus',
   deleteConfirm: 'Hapus percakapan "{title}"? Ini tidak bisa dibatalkan.',
   showThreads: 'Daftar percakapan',
+  messagesLabel: 'Isi percakapan',
   modes: 'Mode',
   modeChat: 'Obrolan',
   modeLpgId: 'Lampung → Indonesia',
@@ -41,7 +40,6 @@ const id = {
   cutShort: '(terpotong: batas panjang jawaban tercapai)',
   greetingChat: 'Halo! Tanya apa saja. Model ini kecil dan sering keliru: periksa lagi jawabannya.',
   greetingTranslate: 'Tulis kalimat, dan Siger menerjemahkannya kata demi kata sambil menunjukkan asal setiap kata.',
-  loading: 'Memuat model…',
   checking: 'Memeriksa perangkat…',
   downloading: 'Mengunduh model: {loaded} dari {total} ({percent}%)',
   fromCache: 'Memuat model dari penyimpanan perangkat…',
@@ -52,7 +50,7 @@ const id = {
   backendCpu: 'CPU',
   speed: '{rate} token/detik',
   statusLine: '{backend} · {speed}',
-  notCaching: 'Model tidak disimpan di perangkat ({reason}); kunjungan berikutnya akan mengunduhnya lagi.',
+  notCaching: 'Model tidak bisa disimpan di perangkat ini (penyimpanan tidak tersedia atau hampir penuh); kunjungan berikutnya akan mengunduhnya lagi.',
   fellBack: 'Kartu grafis berhenti bekerja; Siger melanjutkan di CPU (lebih lambat).',
   loadFailed: 'Model gagal dimuat: {reason}',
   loadFailedHelp: 'Periksa koneksi internet, lalu coba lagi. Jika terus gagal, pilih "CPU" di Pengaturan.',
@@ -89,12 +87,9 @@ const id = {
   origin: 'dari {origin}',
   openChat: 'Buka Siger',
   closeChat: 'Tutup Siger',
-  model: 'Model: {name} · {params} parameter · {quant}',
 };
 
 const en = {
-  title: 'Siger',
-  subtitle: 'A study companion that runs on your device',
   switchLanguage: 'Bahasa Indonesia',
   switchLanguageLabel: 'Ganti bahasa antarmuka ke Bahasa Indonesia',
   settings: 'Settings',
@@ -107,6 +102,7 @@ const en = {
   delete: 'Delete',
   deleteConfirm: 'Delete the conversation "{title}"? This cannot be undone.',
   showThreads: 'Conversation list',
+  messagesLabel: 'Conversation',
   modes: 'Mode',
   modeChat: 'Chat',
   modeLpgId: 'Lampung → Indonesian',
@@ -130,7 +126,6 @@ const en = {
   cutShort: '(cut short: the reply length limit was reached)',
   greetingChat: 'Hello! Ask anything. This model is small and often wrong: check its answers.',
   greetingTranslate: 'Write a sentence and Siger translates it word by word, showing where each word came from.',
-  loading: 'Loading the model…',
   checking: 'Checking this device…',
   downloading: 'Downloading the model: {loaded} of {total} ({percent}%)',
   fromCache: 'Loading the model from this device…',
@@ -141,7 +136,7 @@ const en = {
   backendCpu: 'CPU',
   speed: '{rate} tokens/s',
   statusLine: '{backend} · {speed}',
-  notCaching: 'The model is not kept on this device ({reason}); the next visit downloads it again.',
+  notCaching: 'The model cannot be kept on this device (storage is unavailable or nearly full); the next visit downloads it again.',
   fellBack: 'The graphics card stopped working; Siger goes on on the CPU (slower).',
   loadFailed: 'The model failed to load: {reason}',
   loadFailedHelp: 'Check the internet connection and try again. If it keeps failing, choose "CPU" in Settings.',
@@ -178,7 +173,6 @@ const en = {
   origin: 'from {origin}',
   openChat: 'Open Siger',
   closeChat: 'Close Siger',
-  model: 'Model: {name} · {params} parameters · {quant}',
 };
 
 const TABLES = { id, en };

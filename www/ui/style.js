@@ -10,7 +10,7 @@ const DARK = `
   --src-model: #ffb35c; --src-unknown: #ff8a8a;
   color-scheme: dark;`;
 
-export const CSS = String.raw`
+export const STYLES = String.raw`
 :host {
   --bg: #fbfaf7; --panel: #ffffff; --fg: #1d1b16; --muted: #5f5a4f; --line: #ddd7ca;
   --accent: #8a1c1c; --accent-fg: #ffffff; --user: #f3ece0; --bot: #ffffff; --focus: #1f5fbf;
@@ -48,7 +48,7 @@ button { cursor: pointer; }
 /* Main column */
 .main { flex: 1; display: flex; flex-direction: column; min-width: 0; }
 .top { display: flex; align-items: center; gap: 8px; padding: 8px 12px; border-bottom: 1px solid var(--line); background: var(--panel); }
-.top h1 { font-size: 1.15rem; margin: 0; color: var(--accent); }
+.top .title { font-size: 1.15rem; margin: 0; color: var(--accent); }
 .top .status { flex: 1; color: var(--muted); font-size: 0.85rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .icon { background: none; border: 1px solid transparent; border-radius: 8px; padding: 6px 8px; min-width: 40px; min-height: 40px; }
 .icon:hover { border-color: var(--line); }
