@@ -167,7 +167,9 @@ test('page: threads can be made, renamed, switched and deleted', {}, async ({ co
   const second = page.locator('li[data-part=thread]', { hasText: 'Kedua' });
   await second.locator('button[data-action=delete-thread]').click();
   await page.locator('button[data-action=confirm-delete]').click();
-  await until(() => threadTitles(page), (t) => t.join() === 'nyak', 'after deleting');
+  // Until the list is drawn again: while the confirmation shows, its item has no title button.
+  const items = page.locator('li[data-part=thread]');
+  await until(async () => [await items.count(), await threadTitles(page)], ([n, t]) => n === 1 && t.join() === 'nyak', 'after deleting');
   await page.reload();
   await waitForState(page, 'ready');
   assert.deepEqual(await threadTitles(page), ['nyak'], 'after a reload');
