@@ -690,7 +690,8 @@ class SigerChat extends HTMLElement {
     return backend === 'webgpu' ? this.#t.backendWebgpu : this.#t.backendCpu;
   }
 
-  #showStatus(rate = this.#lastRate) {
+  #showStatus() {
+    const rate = this.#lastRate;
     const engine = this.#engine;
     if (!engine) {
       this.#ui.status.textContent = '';

@@ -14,8 +14,8 @@ export async function openStore() {
   try {
     const db = await openDatabase();
     return new IndexedDbStore(db);
-  } catch (err) {
-    return new MemoryStore(err);
+  } catch {
+    return new MemoryStore();
   }
 }
 
@@ -120,10 +120,6 @@ class MemoryStore {
   #threads = new Map();
   #settings = {};
 
-  constructor(reason) {
-    this.reason = reason;
-  }
-
   async listThreads() {
     return [...this.#threads.values()].map(summary).sort((a, b) => b.updated - a.updated);
   }
@@ -166,5 +162,5 @@ export function newThread() {
 
 /** A store that keeps nothing beyond the page's life (the widget without `threads`). */
 export function memoryStore() {
-  return new MemoryStore(null);
+  return new MemoryStore();
 }
