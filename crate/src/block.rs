@@ -107,7 +107,7 @@ impl<B: Backend> Layer<B> {
     pub fn step(&self, x: Tensor<B, 2>, state: &mut LayerState<B>) -> Tensor<B, 2> {
         let x = x.clone() + self.mixer.step(self.norm.forward(x), state);
         match &self.feed_forward {
-            Some(ff) => x.clone() + ff.moe.forward(ff.norm.forward(x), false).output,
+            Some(ff) => x.clone() + ff.moe.infer(ff.norm.forward(x)),
             None => x,
         }
     }

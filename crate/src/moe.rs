@@ -178,13 +178,7 @@ impl<B: Backend> Moe<B> {
     /// x `[N, d_model]` → output `[N, d_model]`.
     pub fn forward(&self, x: Tensor<B, 2>, train: bool) -> MoeOutput<B> {
         let routing = self.route(x.clone(), train);
-        let mut output = match self.dispatch {
-            ExpertDispatch::Dense => self.routed_dense(x.clone(), &routing),
-            ExpertDispatch::Gather => self.routed_gather(x.clone(), &routing),
-        };
-        for expert in &self.shared_experts {
-            output = output + expert.forward(x.clone());
-        }
+        let output = self.experts_output(x, &routing);
         let expert_load = self.expert_load(&routing);
         let aux_loss = self.load_balancing_loss(&routing, expert_load.clone());
         MoeOutput {
@@ -192,6 +186,27 @@ impl<B: Backend> Moe<B> {
             aux_loss,
             expert_load,
         }
+    }
+
+    /// The output alone, without the load-balancing statistics (decoding needs none).
+    ///
+    /// # Shapes
+    /// x `[N, d_model]` → `[N, d_model]`.
+    pub fn infer(&self, x: Tensor<B, 2>) -> Tensor<B, 2> {
+        let routing = self.route(x.clone(), false);
+        self.experts_output(x, &routing)
+    }
+
+    /// Routed experts (as `routing` says) plus the shared ones.
+    fn experts_output(&self, x: Tensor<B, 2>, routing: &Routing<B>) -> Tensor<B, 2> {
+        let mut output = match self.dispatch {
+            ExpertDispatch::Dense => self.routed_dense(x.clone(), routing),
+            ExpertDispatch::Gather => self.routed_gather(x.clone(), routing),
+        };
+        for expert in &self.shared_experts {
+            output = output + expert.forward(x.clone());
+        }
+        output
     }
 
     fn routed_dense(&self, x: Tensor<B, 2>, routing: &Routing<B>) -> Tensor<B, 2> {
@@ -312,8 +327,12 @@ mod tests {
             .clone()
             .with_dispatch(ExpertDispatch::Gather)
             .forward(x.clone(), false);
-        let dense = moe.with_dispatch(ExpertDispatch::Dense).forward(x, false);
-        assert_close(gather.output, dense.output, 1e-5, "moe output");
+        let dense = moe
+            .clone()
+            .with_dispatch(ExpertDispatch::Dense)
+            .forward(x.clone(), false);
+        assert_close(gather.output.clone(), dense.output, 1e-5, "moe output");
+        assert_close(moe.infer(x), gather.output, 0.0, "inference output");
         let load: Vec<f32> = gather.expert_load.to_data().to_vec().unwrap();
         assert_eq!(load.iter().sum::<f32>(), 60.0);
     }

@@ -147,8 +147,10 @@ impl Sampler {
         }
     }
 
-    /// Tokens left after temperature, top-k and top-p, most likely first, with their
-    /// (unnormalised) probabilities.
+    /// Tokens left after temperature, top-k and top-p, with their (unnormalised)
+    /// probabilities: most likely first (equal ones by id) when top-k or top-p cut, else in id
+    /// order. Only as much is sorted as the cut needs: a nucleus of top-p 0.9 is usually a few
+    /// dozen of the vocabulary's thousands.
     fn candidates(&self, logits: &[f32]) -> Vec<(u32, f32)> {
         let t = self.config.temperature;
         let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -162,24 +164,50 @@ impl Sampler {
                 (i as u32, if p.is_nan() { 0.0 } else { p })
             })
             .collect();
-        // Stable sort: equal probabilities keep id order, so ties resolve the same way everywhere.
-        probs.sort_by(|a, b| b.1.total_cmp(&a.1));
-        if let Some(k) = self.config.top_k {
+        if let Some(k) = self.config.top_k.filter(|&k| k < probs.len()) {
+            most_likely_first(&mut probs, k.max(1));
             probs.truncate(k.max(1));
         }
         if self.config.top_p < 1.0 {
             let total: f32 = probs.iter().map(|(_, p)| p).sum();
-            let mut cumulative = 0.0;
-            let keep = probs
-                .iter()
-                .position(|(_, p)| {
-                    cumulative += p / total;
-                    cumulative >= self.config.top_p
-                })
-                .map_or(probs.len(), |i| i + 1);
+            let keep = nucleus(&mut probs, total, self.config.top_p);
             probs.truncate(keep);
         }
         probs
+    }
+}
+
+/// Larger probability first, then smaller id: a total order, so ties resolve the same way
+/// everywhere.
+fn by_likelihood(a: &(u32, f32), b: &(u32, f32)) -> std::cmp::Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+/// Puts the `n` most likely candidates first, in order (the rest after them, unordered).
+fn most_likely_first(probs: &mut [(u32, f32)], n: usize) {
+    if n < probs.len() {
+        probs.select_nth_unstable_by(n - 1, by_likelihood);
+    }
+    probs[..n].sort_by(by_likelihood);
+}
+
+/// How many of the most likely candidates reach `top_p` of `total`, leaving them first in
+/// order. Sorts the 64 most likely first, and everything only when they fall short.
+fn nucleus(probs: &mut [(u32, f32)], total: f32, top_p: f32) -> usize {
+    let mut prefix = probs.len().min(64);
+    loop {
+        most_likely_first(probs, prefix);
+        let mut cumulative = 0.0;
+        let found = probs[..prefix].iter().position(|(_, p)| {
+            cumulative += p / total;
+            cumulative >= top_p
+        });
+        match found {
+            Some(i) => return i + 1,
+            // Rounding can leave the whole sum a hair under top_p: keep everything.
+            None if prefix == probs.len() => return prefix,
+            None => prefix = probs.len(),
+        }
     }
 }
 
@@ -257,6 +285,49 @@ mod tests {
         })
         .unwrap();
         assert!((0..50).all(|_| s.sample(&l, &[]).unwrap() == sorted[0]));
+    }
+
+    /// The partial sorts keep exactly what sorting everything would keep, in the same order.
+    #[test]
+    fn candidates_equal_a_full_sort() {
+        // Many equal logits, so that ties at the cut are exercised too.
+        let logits: Vec<f32> = (0..3000)
+            .map(|i| ((i * 7919 % 301) as f32 * 0.05).sin() * 4.0)
+            .collect();
+        for (top_k, top_p) in [(None, 0.9), (None, 0.999), (Some(40), 0.9), (Some(40), 1.0)] {
+            let config = SamplingConfig {
+                temperature: 0.7,
+                top_k,
+                top_p,
+                ..Default::default()
+            };
+            let got = Sampler::new(config.clone()).unwrap().candidates(&logits);
+            let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut want: Vec<(u32, f32)> = logits
+                .iter()
+                .enumerate()
+                .map(|(i, &l)| (i as u32, ((l - max) / 0.7).exp()))
+                .collect();
+            let total: f32 = match top_k {
+                Some(k) => {
+                    want.sort_by(by_likelihood);
+                    want.truncate(k);
+                    want.iter().map(|c| c.1).sum()
+                }
+                None => want.iter().map(|c| c.1).sum(),
+            };
+            want.sort_by(by_likelihood);
+            if top_p < 1.0 {
+                let mut cumulative = 0.0;
+                let keep = want.iter().position(|c| {
+                    cumulative += c.1 / total;
+                    cumulative >= top_p
+                });
+                want.truncate(keep.map_or(want.len(), |i| i + 1));
+            }
+            assert!(got.len() > 1 && got.len() < logits.len(), "{config:?}");
+            assert_eq!(got, want, "{config:?}");
+        }
     }
 
     #[test]

@@ -18,7 +18,9 @@
 //! # Shapes
 //! b = batch, l = sequence length, d = d_inner, n = d_state.
 
-use burn::tensor::{Tensor, backend::Backend};
+use burn::tensor::{Tensor, TensorData, backend::Backend};
+
+use crate::linear::host_values;
 
 /// Everything the scan reads besides the initial state.
 #[derive(Debug, Clone)]
@@ -61,6 +63,145 @@ pub fn ssm_step<B: Backend>(
     // eq. 2b: y_t = C_t h_t + D x_t
     let y = (h.clone() * c_t.unsqueeze_dim(1)).sum_dim(2).squeeze_dim(2) + x_t * d.unsqueeze_dim(0);
     (y, h)
+}
+
+/// The recurrence on host memory, for CPU backends without autodiff (see
+/// [`crate::linear::Placement::runs_host_kernels`]): one pass over h per token, with none of
+/// [`ssm_step`]'s `[b, d, n]` temporaries and a polynomial `exp` the compiler vectorises (in
+/// wasm, `f32::exp` is a scalar library call, and Ā needs d·n of them per token and layer).
+/// The same equations as [`ssm_step`], which tests hold it to; A = −exp(A_log) is formed here.
+///
+/// # Shapes
+/// x and Δ `[b, l, d]`, a_log `[d, n]`, b and c `[b, l, n]`, d `[d]`, h0 `[b, d, n]`;
+/// returns y `[b, l, d]` and the last state `[b, d, n]`.
+pub fn scan_host<B: Backend>(
+    inputs: HostScanInputs<B>,
+    h0: Tensor<B, 3>,
+) -> (Tensor<B, 3>, Tensor<B, 3>) {
+    let [batch, l, d] = inputs.x.dims();
+    let n = inputs.a_log.dims()[1];
+    let device = inputs.x.device();
+    let a: Vec<f32> = host_values(inputs.a_log)
+        .into_iter()
+        .map(|a_log| -exp(a_log))
+        .collect();
+    let skip = host_values(inputs.d);
+    let (x, delta) = (host_values(inputs.x), host_values(inputs.delta));
+    let (b, c) = (host_values(inputs.b), host_values(inputs.c));
+    let mut h = host_values(h0);
+    let mut y = vec![0f32; batch * l * d];
+    for (h, seq) in h.chunks_exact_mut(d * n).zip(0..batch) {
+        for row in seq * l..(seq + 1) * l {
+            let token = HostToken {
+                x: &x[row * d..][..d],
+                delta: &delta[row * d..][..d],
+                b: &b[row * n..][..n],
+                c: &c[row * n..][..n],
+            };
+            token.step(h, &a, &skip, &mut y[row * d..][..d]);
+        }
+    }
+    (
+        Tensor::from_data(TensorData::new(y, [batch, l, d]), &device),
+        Tensor::from_data(TensorData::new(h, [batch, d, n]), &device),
+    )
+}
+
+/// What [`scan_host`] reads besides the initial state: [`ScanInputs`] with A_log in place of A.
+#[derive(Debug, Clone)]
+pub struct HostScanInputs<B: Backend> {
+    /// x, `[b, l, d]`.
+    pub x: Tensor<B, 3>,
+    /// Δ (after softplus), `[b, l, d]`.
+    pub delta: Tensor<B, 3>,
+    /// ln(−A), `[d, n]`.
+    pub a_log: Tensor<B, 2>,
+    /// B, `[b, l, n]`.
+    pub b: Tensor<B, 3>,
+    /// C, `[b, l, n]`.
+    pub c: Tensor<B, 3>,
+    /// The skip weight D, `[d]`.
+    pub d: Tensor<B, 1>,
+}
+
+/// One token's inputs on the host: x_t and Δ_t `[d]`, B_t and C_t `[n]`.
+struct HostToken<'a> {
+    x: &'a [f32],
+    delta: &'a [f32],
+    b: &'a [f32],
+    c: &'a [f32],
+}
+
+impl HostToken<'_> {
+    /// Updates h `[d, n]` in place and writes y_t `[d]`; `a` is A `[d, n]`, `skip` is D `[d]`.
+    fn step(&self, h: &mut [f32], a: &[f32], skip: &[f32], y: &mut [f32]) {
+        let n = self.b.len();
+        let channels = h.chunks_exact_mut(n).zip(a.chunks_exact(n));
+        for (i, (h, a)) in channels.enumerate() {
+            let (delta, x) = (self.delta[i], self.x[i]);
+            let delta_x = delta * x;
+            // eq. 2a: h_t = exp(Δ_t A) h_{t-1} + Δ_t B_t x_t
+            for ((h, &a), &b) in h.iter_mut().zip(a).zip(self.b) {
+                *h = exp(delta * a) * *h + delta_x * b;
+            }
+            // eq. 2b: y_t = C_t · h_t + D x_t
+            y[i] = dot4(h, self.c) + skip[i] * x;
+        }
+    }
+}
+
+/// Σ aᵢbᵢ with four running sums, so the compiler keeps them in one SIMD register.
+fn dot4(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..4 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
+/// eˣ in f32 by Cody–Waite range reduction and Cephes' degree-6 polynomial (about 1 ulp
+/// from the true value), written without calls or branches so a loop of it vectorises.
+/// Below −87.3 (where eˣ leaves the normal floats) it returns 0, above 88.3 +∞ (f32 itself
+/// overflows a little later, at 88.72); NaN stays NaN. Only the scan's host kernel uses it.
+#[inline(always)]
+fn exp(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // 1.5 · 2²³: adding it rounds to an integer, which then sits in the mantissa's low bits.
+    const ROUND: f32 = 12_582_912.0;
+    let clamped = x.clamp(-87.3, 88.3);
+    let shifted = clamped * LOG2E + ROUND;
+    let k = shifted - ROUND;
+    let r = clamped - k * LN2_HI - k * LN2_LO;
+    let mut p = 1.987_569_1e-4;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 0.5;
+    let poly = p * r * r + r + 1.0;
+    let k = (shifted.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
+    let scale = f32::from_bits(((k + 127) << 23) as u32);
+    let value = poly * scale;
+    if x < -87.3 {
+        0.0
+    } else if x > 88.3 {
+        f32::INFINITY
+    } else if x.is_nan() {
+        x
+    } else {
+        value
+    }
 }
 
 /// The sequential reference: a loop over time of [`ssm_step`].
@@ -225,6 +366,45 @@ mod tests {
             assert_close(y, y_ref.clone(), 1e-5, &format!("y, chunk {chunk}"));
             assert_close(h, h_ref.clone(), 1e-5, &format!("h, chunk {chunk}"));
         }
+    }
+
+    #[test]
+    fn host_scan_equals_reference_from_a_random_state() {
+        let device = Default::default();
+        let (batch, l, d, n) = (2, 13, 6, 8);
+        let a_log = random::<2>([d, n], 3, &device);
+        let input = ScanInputs {
+            a: -a_log.clone().exp(),
+            ..inputs(batch, l, d, n)
+        };
+        let h0 = random::<3>([batch, d, n], 7, &device);
+        let (y_ref, h_ref) = scan_reference(input.clone(), h0.clone());
+        let host = HostScanInputs {
+            x: input.x,
+            delta: input.delta,
+            a_log,
+            b: input.b,
+            c: input.c,
+            d: input.d,
+        };
+        let (y, h) = scan_host(host, h0);
+        assert_close(y, y_ref, 1e-5, "y");
+        assert_close(h, h_ref, 1e-5, "h");
+    }
+
+    #[test]
+    fn polynomial_exp_is_within_two_ulps_and_handles_the_edges() {
+        for i in -8730..=8827 {
+            let x = i as f32 / 100.0 + 0.003;
+            let (got, want) = (exp(x), x.exp());
+            let ulps = (got.to_bits() as i64 - want.to_bits() as i64).abs();
+            assert!(ulps <= 2, "exp({x}) = {got}, std gives {want}: {ulps} ulps");
+        }
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(-100.0), 0.0);
+        assert_eq!(exp(f32::NEG_INFINITY), 0.0);
+        assert_eq!(exp(100.0), f32::INFINITY);
+        assert!(exp(f32::NAN).is_nan());
     }
 
     #[test]

@@ -20,7 +20,8 @@ use burn::tensor::activation::silu;
 use burn::tensor::{Distribution, Tensor, backend::Backend};
 
 use crate::config::ModelConfig;
-use crate::scan::{ScanInputs, scan_chunked, scan_reference, ssm_step};
+use crate::linear::Placement;
+use crate::scan::{HostScanInputs, ScanInputs, scan_chunked, scan_host, scan_reference};
 use crate::state::LayerState;
 
 /// Default chunk length of the parallel scan: long enough to cut the op count, short enough to
@@ -189,18 +190,7 @@ impl<B: Backend> SsmMixer<B> {
         let x = silu(conv);
 
         let (delta, b, c) = self.selection(x.clone());
-        let inputs = ScanInputs {
-            x,
-            delta,
-            a: self.a(),
-            b,
-            c,
-            d: self.d.val(),
-        };
-        let (y, ssm_state) = match self.scan {
-            ScanMode::Sequential => scan_reference(inputs, state.ssm_state),
-            ScanMode::Chunked(chunk) => scan_chunked(inputs, state.ssm_state, chunk),
-        };
+        let (y, ssm_state) = self.scan(x, delta, b, c, state.ssm_state);
         let out = self.out_proj.forward(y * silu(z));
         (
             out,
@@ -228,10 +218,63 @@ impl<B: Backend> SsmMixer<B> {
         let x = silu(conv);
 
         let (delta, b, c) = self.selection(x.clone());
+        let seq = |t: Tensor<B, 2>| t.unsqueeze_dim::<3>(1);
         let h = state.ssm_state.clone();
-        let (y, h) = ssm_step(h, x, delta, self.a(), b, c, self.d.val());
+        let (y, h) = self.scan(seq(x), seq(delta), seq(b), seq(c), h);
         state.ssm_state = h;
-        self.out_proj.forward(y * silu(z))
+        self.out_proj.forward(y.squeeze_dim(1) * silu(z))
+    }
+
+    /// The selective scan over `[b, l, ·]` inputs from state `h`: the host kernel where it
+    /// runs (CPU inference), else this mixer's [`ScanMode`].
+    fn scan(
+        &self,
+        x: Tensor<B, 3>,
+        delta: Tensor<B, 3>,
+        b: Tensor<B, 3>,
+        c: Tensor<B, 3>,
+        h: Tensor<B, 3>,
+    ) -> (Tensor<B, 3>, Tensor<B, 3>) {
+        let d = self.d.val();
+        match self.scan {
+            ScanMode::Sequential if Placement::runs_host_kernels::<B>(&x.device()) => {
+                let a_log = self.a_log.val();
+                scan_host(
+                    HostScanInputs {
+                        x,
+                        delta,
+                        a_log,
+                        b,
+                        c,
+                        d,
+                    },
+                    h,
+                )
+            }
+            ScanMode::Sequential => scan_reference(
+                ScanInputs {
+                    x,
+                    delta,
+                    a: self.a(),
+                    b,
+                    c,
+                    d,
+                },
+                h,
+            ),
+            ScanMode::Chunked(chunk) => scan_chunked(
+                ScanInputs {
+                    x,
+                    delta,
+                    a: self.a(),
+                    b,
+                    c,
+                    d,
+                },
+                h,
+                chunk,
+            ),
+        }
     }
 
     /// The input-dependent ("selective") parameters Δ, B, C from x (Mamba Algorithm 2, lines 3–5).
