@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod chat;
 pub mod checkpoint;
 pub mod config;
+pub mod exp;
 pub mod generate;
 pub mod linear;
 pub mod model;

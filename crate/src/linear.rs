@@ -56,10 +56,14 @@ impl Placement {
 /// burn-ndarray 0.21 moves a tensor's buffer out when nothing else holds it, but copies a
 /// shared one (a parameter, a state the caller keeps, an input given to several layers)
 /// element by element through dynamic-rank indexing: about 27 ns a value, 170 µs for one
-/// layer's `[384, 16]` A_log (measured). An elementwise op makes an unshared contiguous copy
-/// at memory speed, and its buffer is then moved out; `× 1` changes no value (NaN and −0 too).
+/// layer's `[384, 16]` A_log (measured); the same for a view whose strides it does not take
+/// for contiguous (an unsqueezed vector). Flattened, then put through an elementwise op, the
+/// values are an unshared contiguous copy made at memory speed, whose buffer is moved out;
+/// `× 1` changes no value (NaN and −0 too).
 pub fn host_values<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f32> {
+    let count = tensor.shape().num_elements();
     tensor
+        .reshape([count])
         .mul_scalar(1.0)
         .into_data()
         .convert::<f32>()

@@ -54,16 +54,17 @@ async fn profile_decode() {
         let ms = (now() - t0) / n as f64;
         console_log!("{name}: {ms:.2} ms/token = {:.0} tokens/s", 1000.0 / ms);
         let tok = load_files::<B>(&files, &device).unwrap().tokenizer;
-        for (label, rep, top_p) in [
-            ("greedy plain", 1.0, 1.0),
-            ("greedy rep1.1 top_p0.9", 1.1, 0.9),
+        for (label, temperature, rep, top_p) in [
+            ("greedy plain", 0.0, 1.0, 1.0),
+            ("greedy rep1.1 top_p0.9", 0.0, 1.1, 0.9),
+            ("sampled t1 top_p0.9", 1.0, 1.0, 0.9),
         ] {
             let mut chat = siger::chat::Chat::new(model.clone(), tok.clone(), "x");
             let mut options = siger::chat::ReplyOptions::default();
-            options.sampling.temperature = 0.0;
+            options.sampling.temperature = temperature;
             options.sampling.repetition_penalty = rep;
             options.sampling.top_p = top_p;
-            options.max_tokens = 64;
+            options.max_tokens = 128;
             let msgs = [siger::tokenizer::Message::new(
                 siger::tokenizer::Role::User,
                 "Apa itu fotosintesis?",
