@@ -6,6 +6,7 @@
 //! streaming [`generate::Generator`], a verified [`checkpoint`] folder format, and the
 //! lookup-first Lampung ↔ Indonesian [`translate`] pipeline that cites every word's source.
 
+pub mod activation;
 pub mod block;
 pub mod bundle;
 pub mod chat;

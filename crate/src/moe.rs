@@ -10,7 +10,9 @@ use burn::module::Module;
 use burn::nn::LinearConfig;
 
 use crate::linear::Linear;
-use burn::tensor::activation::{silu, softmax};
+use burn::tensor::activation::softmax;
+
+use crate::activation::silu;
 use burn::tensor::{Distribution, IndexingUpdateOp, Int, Tensor, TensorData, backend::Backend};
 
 use crate::config::ModelConfig;

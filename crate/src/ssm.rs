@@ -15,8 +15,8 @@
 use burn::module::{Initializer, Module, Param};
 use burn::nn::LinearConfig;
 
+use crate::activation::silu;
 use crate::linear::Linear;
-use burn::tensor::activation::silu;
 use burn::tensor::{Distribution, Tensor, backend::Backend};
 
 use crate::config::ModelConfig;
