@@ -5,7 +5,7 @@
 //! --release --target wasm32-unknown-unknown --features web --test wasm_profile -- --nocapture`.
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Distribution, Int, Tensor, TensorData};
 use siger::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
 use siger::quant::{QuantOptions, QuantScheme};
 use wasm_bindgen::prelude::*;
@@ -53,6 +53,7 @@ async fn profile_decode() {
         }
         let ms = (now() - t0) / n as f64;
         console_log!("{name}: {ms:.2} ms/token = {:.0} tokens/s", 1000.0 / ms);
+        profile_parts(&model, &device, name);
         let tok = load_files::<B>(&files, &device).unwrap().tokenizer;
         for (label, temperature, rep, top_p) in [
             ("greedy plain", 0.0, 1.0, 1.0),
@@ -84,6 +85,47 @@ async fn profile_decode() {
             );
         }
     }
+}
+
+/// The time of one call of each part of a decode step, on a random input.
+fn profile_parts<B: burn::tensor::backend::Backend>(
+    model: &siger::Model<B>,
+    device: &B::Device,
+    name: &str,
+) {
+    let x = Tensor::<B, 2>::random([1, 192], Distribution::Normal(0.0, 1.0), device);
+    let layer = &model.layers[0];
+    let ff = model
+        .layers
+        .iter()
+        .find_map(|l| l.feed_forward.as_ref())
+        .expect("the demo has MoE layers");
+    let mut state = model.zero_state(1, device);
+    let time = |label: &str, f: &mut dyn FnMut()| {
+        for _ in 0..20 {
+            f();
+        }
+        let reps = 500;
+        let t0 = now();
+        for _ in 0..reps {
+            f();
+        }
+        console_log!(
+            "{name} {label}: {:.1} us",
+            (now() - t0) * 1000.0 / reps as f64
+        );
+    };
+    time("rms norm", &mut || drop(layer.norm.forward(x.clone())));
+    time("mixer step", &mut || {
+        drop(layer.mixer.step(x.clone(), &mut state.layers[0]))
+    });
+    time("in_proj", &mut || {
+        drop(layer.mixer.in_proj.forward(x.clone()))
+    });
+    time("moe infer", &mut || drop(ff.moe.infer(x.clone())));
+    time("add", &mut || drop(x.clone() + x.clone()));
+    time("silu", &mut || drop(siger::activation::silu(x.clone())));
+    time("softplus", &mut || drop(siger::ssm::softplus(x.clone())));
 }
 
 #[wasm_bindgen_test]

@@ -80,3 +80,31 @@ fn an_int4_bundle_loads_and_runs_on_the_cpu_backend_in_the_browser() {
         "int4 logits differ by {diff} (scale {scale})"
     );
 }
+
+/// wasm builds run their own SIMD form of the quantized kernel: it must equal the plain dot
+/// product with the dequantized matrix, on row lengths with and without scalar tails.
+#[wasm_bindgen_test]
+fn the_quantized_kernel_equals_the_dequantized_matrix_in_the_browser() {
+    use siger::quant::{QuantMatrix, QuantOptions, QuantScheme};
+    // cols 12: one int8/int4 block with tails; 48: one block of 48 (int4: 16 + 8 bytes);
+    // 96: three blocks of 32; 64 int4: whole 16-byte loads only.
+    for (rows, cols) in [(5, 12), (4, 48), (9, 96), (3, 64)] {
+        let w: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i as f32) * 0.37).sin() * (1.0 + (i % 7) as f32))
+            .collect();
+        let x: Vec<f32> = (0..cols).map(|i| (i as f32 * 0.11).cos()).collect();
+        for scheme in [QuantScheme::Int8, QuantScheme::Int4] {
+            let q = QuantMatrix::quantize(&w, rows, cols, QuantOptions::new(scheme)).unwrap();
+            let d = q.dequantize();
+            let y = q.matmul(&x, 1);
+            for (r, got) in y.iter().enumerate() {
+                let terms = (0..cols).map(|c| x[c] * d[r * cols + c]);
+                let (want, size) = terms.fold((0f32, 0f32), |(s, a), t| (s + t, a + t.abs()));
+                assert!(
+                    (got - want).abs() <= 1e-5 * (1.0 + size),
+                    "{scheme} {rows}x{cols} row {r}: {got} vs {want}"
+                );
+            }
+        }
+    }
+}
