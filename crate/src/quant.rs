@@ -614,7 +614,7 @@ mod tests {
         let x: Vec<f32> = (0..m * cols).map(|i| (i as f32 * 0.11).cos()).collect();
         for scheme in [QuantScheme::Int8, QuantScheme::Int4] {
             let q = QuantMatrix::quantize(&w, rows, cols, QuantOptions::new(scheme)).unwrap();
-            assert_eq!(q.block(), if cols % 32 == 0 { 32 } else { cols });
+            assert_eq!(q.block(), if cols.is_multiple_of(32) { 32 } else { cols });
             let d = q.dequantize();
             let y = q.matmul(&x, m);
             for i in 0..m {
