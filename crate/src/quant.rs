@@ -328,8 +328,9 @@ impl QuantMatrix {
                     .zip(scales)
                 {
                     for (pair, &byte) in o.chunks_exact_mut(2).zip(b) {
-                        pair[0] = f32::from(((byte << 4) as i8) >> 4) * s;
-                        pair[1] = f32::from((byte as i8) >> 4) * s;
+                        let (lo, hi) = nibbles(byte);
+                        pair[0] = f32::from(lo) * s;
+                        pair[1] = f32::from(hi) * s;
                     }
                 }
             }
@@ -352,19 +353,16 @@ impl QuantMatrix {
 
     /// `y = x · Mᵀ` for `x` row-major `[m, cols]`: returns row-major `[m, rows]`.
     ///
-    /// A few input rows (decoding: one) take each block's integer dot product with the input
-    /// and scale the sum once, reading the packed values straight from memory. More input
+    /// One input row (a decode step) takes each block's integer dot product with the input
+    /// and scales the sum once, reading the packed values straight from memory. More input
     /// rows (a prompt) dequantize each matrix row once into a buffer and reuse it for all of
-    /// them. Both sum in a fixed order, so a given `(matrix, x)` always gives the same bits.
+    /// them (the fused form was already slower for two rows, natively). Both sum in a fixed
+    /// order, so a given `(matrix, x)` always gives the same bits.
     pub fn matmul(&self, x: &[f32], m: usize) -> Vec<f32> {
         assert_eq!(x.len(), m * self.cols, "input size");
         let mut y = vec![0f32; m * self.rows];
-        let fused = m <= FUSED_MAX_INPUTS
-            && (self.scheme == QuantScheme::Int8 || self.block.is_multiple_of(2));
-        if fused {
-            for (xi, yi) in x.chunks_exact(self.cols).zip(y.chunks_exact_mut(self.rows)) {
-                self.fused_row_dots(xi, yi);
-            }
+        if m == 1 && (self.scheme == QuantScheme::Int8 || self.block.is_multiple_of(2)) {
+            self.fused_row_dots(x, &mut y);
             return y;
         }
         let mut row = vec![0f32; self.cols];
@@ -459,18 +457,15 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Input rows up to which [`QuantMatrix::matmul`] runs the fused block kernel.
-const FUSED_MAX_INPUTS: usize = 1;
+/// An int4 byte's two values (low nibble, high nibble), each sign-extended.
+fn nibbles(byte: u8) -> (i8, i8) {
+    (((byte << 4) as i8) >> 4, (byte as i8) >> 4)
+}
 
 /// Value `c` of a packed int4 row, sign-extended.
 fn nibble(row: &[u8], c: usize) -> i8 {
-    let byte = row[c / 2];
-    let raw = if c.is_multiple_of(2) {
-        byte & 0x0f
-    } else {
-        byte >> 4
-    };
-    ((raw << 4) as i8) >> 4
+    let (lo, hi) = nibbles(row[c / 2]);
+    if c.is_multiple_of(2) { lo } else { hi }
 }
 
 fn pack(ints: &[i8], rows: usize, cols: usize, scheme: QuantScheme) -> Vec<u8> {

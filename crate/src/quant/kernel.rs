@@ -2,7 +2,7 @@
 //! integers converted to f32 as they are loaded. The portable loops are what native builds
 //! run (the compiler vectorises them); wasm with SIMD runs explicit 128-bit code instead,
 //! because the compiler left the portable loops scalar there (the demo's int4 step took
-//! 2.7 ms instead of 1.9, measured in Chromium with `crate/tests/wasm_profile.rs`).
+//! 2.7 ms instead of 1.85, measured in Chromium with `crate/tests/wasm_profile.rs`).
 //!
 //! Both forms sum each block in their own fixed order, so a build always gives the same bits
 //! for the same input; the two forms can differ from each other in the last bits.
@@ -12,12 +12,36 @@ pub use portable::{row_dot_int4, row_dot_int8};
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub use wasm_simd::{row_dot_int4, row_dot_int8};
 
-/// Int4 byte → (low nibble, high nibble), each sign-extended.
+/// An int4 byte's two values as f32 (low nibble, high nibble).
 fn nibbles(byte: u8) -> (f32, f32) {
-    (
-        f32::from(((byte << 4) as i8) >> 4),
-        f32::from((byte as i8) >> 4),
-    )
+    let (lo, hi) = super::nibbles(byte);
+    (f32::from(lo), f32::from(hi))
+}
+
+/// An int8 row's blocks: (values, inputs, scale).
+fn int8_blocks<'a>(
+    bytes: &'a [u8],
+    scales: &'a [f32],
+    x: &'a [f32],
+    block: usize,
+) -> impl Iterator<Item = (&'a [u8], &'a [f32], f32)> {
+    let blocks = bytes.chunks_exact(block).zip(x.chunks_exact(block));
+    blocks.zip(scales).map(|((q, x), &s)| (q, x, s))
+}
+
+/// An int4 row's blocks of `half` bytes: (bytes, even inputs, odd inputs, scale).
+fn int4_blocks<'a>(
+    bytes: &'a [u8],
+    scales: &'a [f32],
+    even: &'a [f32],
+    odd: &'a [f32],
+    half: usize,
+) -> impl Iterator<Item = (&'a [u8], &'a [f32], &'a [f32], f32)> {
+    let blocks = bytes
+        .chunks_exact(half)
+        .zip(even.chunks_exact(half))
+        .zip(odd.chunks_exact(half));
+    blocks.zip(scales).map(|(((q, e), o), &s)| (q, e, o, s))
 }
 
 #[cfg_attr(
@@ -25,7 +49,7 @@ fn nibbles(byte: u8) -> (f32, f32) {
     allow(dead_code)
 )]
 mod portable {
-    use super::nibbles;
+    use super::{int4_blocks, int8_blocks, nibbles};
 
     /// Partial sums kept apart so the compiler holds them in SIMD lanes.
     const LANES: usize = 8;
@@ -33,8 +57,7 @@ mod portable {
     /// `Σ_b scales[b] · Σ_{c in b} q_c · x_c` over an int8 row of blocks of `block` values.
     pub fn row_dot_int8(bytes: &[u8], scales: &[f32], x: &[f32], block: usize) -> f32 {
         let mut total = [0f32; LANES];
-        let blocks = bytes.chunks_exact(block).zip(x.chunks_exact(block));
-        for ((q, x), &s) in blocks.zip(scales) {
+        for (q, x, s) in int8_blocks(bytes, scales, x, block) {
             let mut acc = [0f32; LANES];
             let (cq, cx) = (q.chunks_exact(LANES), x.chunks_exact(LANES));
             for (&q, &x) in cq.remainder().iter().zip(cx.remainder()) {
@@ -60,11 +83,7 @@ mod portable {
         half: usize,
     ) -> f32 {
         let mut total = [0f32; LANES];
-        let blocks = bytes
-            .chunks_exact(half)
-            .zip(even.chunks_exact(half))
-            .zip(odd.chunks_exact(half));
-        for (((q, e), o), &s) in blocks.zip(scales) {
+        for (q, e, o, s) in int4_blocks(bytes, scales, even, odd, half) {
             let mut acc = [0f32; LANES];
             let (cq, ce, co) = (
                 q.chunks_exact(LANES),
@@ -107,7 +126,7 @@ mod wasm_simd {
         i32x4_extend_low_i16x8, v128, v128_load,
     };
 
-    use super::nibbles;
+    use super::{int4_blocks, int8_blocks, nibbles};
 
     /// 16 bytes from `q` (at least 16 long).
     fn load_bytes(q: &[u8]) -> v128 {
@@ -147,8 +166,7 @@ mod wasm_simd {
     /// See the portable form; 16 values a load, a shorter tail in scalar code.
     pub fn row_dot_int8(bytes: &[u8], scales: &[f32], x: &[f32], block: usize) -> f32 {
         let (mut total, mut tail_total) = (f32x4_splat(0.0), 0f32);
-        let blocks = bytes.chunks_exact(block).zip(x.chunks_exact(block));
-        for ((q, x), &s) in blocks.zip(scales) {
+        for (q, x, s) in int8_blocks(bytes, scales, x, block) {
             let mut acc = f32x4_splat(0.0);
             let (cq, cx) = (q.chunks_exact(16), x.chunks_exact(16));
             let tail: f32 = cq
@@ -175,11 +193,7 @@ mod wasm_simd {
         half: usize,
     ) -> f32 {
         let (mut total, mut tail_total) = (f32x4_splat(0.0), 0f32);
-        let blocks = bytes
-            .chunks_exact(half)
-            .zip(even.chunks_exact(half))
-            .zip(odd.chunks_exact(half));
-        for (((q, e), o), &s) in blocks.zip(scales) {
+        for (q, e, o, s) in int4_blocks(bytes, scales, even, odd, half) {
             let mut acc = f32x4_splat(0.0);
             let (cq, ce, co) = (q.chunks_exact(16), e.chunks_exact(16), o.chunks_exact(16));
             let tail: f32 = cq
