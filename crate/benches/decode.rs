@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
-use siger::checkpoint::{self, CheckpointFiles};
+use siger::io::checkpoint::{self, CheckpointFiles};
 use siger::quant::{QuantOptions, QuantScheme};
 use siger::{ExpertDispatch, Model};
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use burn::backend::{Autodiff, NdArray};
 use burn::tensor::{Distribution, Tensor, backend::Backend};
-use siger::scan::{ScanInputs, scan_chunked, scan_reference};
+use siger::model::scan::{ScanInputs, scan_chunked, scan_reference};
 
 type Cpu = NdArray<f32>;
 
@@ -58,7 +58,7 @@ fn main() {
                 let _ = y.sum().into_scalar();
             });
             let f = time(|| {
-                let (y, _) = scan_chunked(inp.clone(), h0.clone(), siger::ssm::SCAN_CHUNK);
+                let (y, _) = scan_chunked(inp.clone(), h0.clone(), siger::model::ssm::SCAN_CHUNK);
                 let _ = y.sum().into_scalar();
             });
             (r, f)
@@ -70,7 +70,7 @@ fn main() {
                 let _ = y.sum().backward();
             });
             let f = time(|| {
-                let (y, _) = scan_chunked(inp.clone(), h0.clone(), siger::ssm::SCAN_CHUNK);
+                let (y, _) = scan_chunked(inp.clone(), h0.clone(), siger::model::ssm::SCAN_CHUNK);
                 let _ = y.sum().backward();
             });
             (r, f)

@@ -2,38 +2,35 @@
 //! with sparse mixture-of-experts feed-forwards, written once over burn's `Backend` so the same
 //! code trains natively (autodiff), runs natively (CPU, wgpu) and runs in the browser.
 //!
-//! Beside the model: a byte-level BPE [`tokenizer`], a seeded [`sampling::Sampler`], a
-//! streaming [`generate::Generator`], a verified [`checkpoint`] folder format, and the
-//! lookup-first Lampung ↔ Indonesian [`translate`] pipeline that cites every word's source.
+//! The modules are layers; each uses only the ones listed before it (ARCHITECTURE.md has the
+//! map):
+//! - [`quant`]: int8/int4 block formats and the CPU kernel over packed integers (no burn);
+//! - [`ops`]: building blocks over burn tensors (linear layers whose weights are float or
+//!   quantized, activations, where a backend runs host kernels);
+//! - [`model`]: the configuration, the SSM mixer and its scans, the MoE, layers, the model;
+//! - [`text`]: the byte-level BPE tokenizer and the chat template;
+//! - [`io`]: safetensors, tensor names, weights, quantized bundles, the verified checkpoint
+//!   folder, atomic writes;
+//! - [`translate`]: the lookup-first Lampung ↔ Indonesian translator that cites every word's
+//!   source (independent of the model);
+//! - [`infer`]: sampling, streaming generation, chats and their sessions, the model as the
+//!   translator's guesser;
+//! - `web`: the wasm-bindgen bindings (wasm32 with the `web` feature only).
 
-pub mod activation;
-pub mod block;
-pub mod bundle;
-pub mod chat;
-pub mod checkpoint;
-pub mod config;
-pub mod exp;
-pub mod generate;
-pub mod linear;
+pub mod infer;
+pub mod io;
 pub mod model;
-pub mod model_guesser;
-pub mod moe;
+pub mod ops;
 pub mod quant;
-pub mod sampling;
-pub mod scan;
-pub mod ssm;
-pub mod state;
-pub mod tokenizer;
+pub mod text;
 pub mod translate;
 #[cfg(all(target_arch = "wasm32", feature = "web"))]
 pub mod web;
-pub mod weights;
 
 #[cfg(test)]
 pub(crate) mod test_util;
 
-pub use config::{ConfigError, DtRank, ModelConfig, MoeConfig};
-pub use model::{Model, ModelOutput};
-pub use moe::ExpertDispatch;
-pub use ssm::ScanMode;
-pub use state::{LayerState, State};
+pub use model::{
+    ConfigError, DtRank, ExpertDispatch, LayerState, Model, ModelConfig, ModelOutput, MoeConfig,
+    ScanMode, State,
+};

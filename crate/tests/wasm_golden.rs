@@ -6,11 +6,12 @@
 #![cfg(all(target_arch = "wasm32", feature = "wgpu"))]
 
 use burn::tensor::backend::Backend;
-use siger::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
-use siger::generate::{GenerationConfig, Generator};
+use siger::io::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
+use siger::infer::generate::{GenerationConfig, Generator};
 use siger::quant::{QuantOptions, QuantScheme};
-use siger::sampling::Sampler;
-use siger::tokenizer::{Message, Role};
+use siger::infer::sampling::Sampler;
+use siger::ops::placement::Placement;
+use siger::text::{Message, Role};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -57,6 +58,7 @@ async fn check<B: Backend>(device: &B::Device, dispatch: siger::ExpertDispatch) 
 #[wasm_bindgen_test]
 async fn golden_ids_on_the_cpu_backend_in_wasm() {
     type Cpu = burn::backend::NdArray<f32>;
+    assert_eq!(Placement::for_backend::<Cpu>(&Default::default()), Placement::Host);
     check::<Cpu>(&Default::default(), siger::ExpertDispatch::Gather).await;
 }
 
@@ -65,5 +67,8 @@ async fn golden_ids_on_webgpu() {
     use burn::backend::wgpu::{Wgpu, WgpuDevice, graphics::WebGpu, init_setup_async};
     let device = WgpuDevice::default();
     init_setup_async::<WebGpu>(&device, Default::default()).await;
+    // WebGPU holds quantized matrices as burn's quantized tensors, never as host kernels.
+    assert_eq!(Placement::for_backend::<Wgpu>(&device), Placement::Device);
+    assert!(!Placement::runs_host_kernels::<Wgpu>(&device));
     check::<Wgpu>(&device, siger::ExpertDispatch::Dense).await;
 }

@@ -6,7 +6,7 @@
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
 use burn::tensor::{Distribution, Int, Tensor, TensorData};
-use siger::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
+use siger::io::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
 use siger::quant::{QuantOptions, QuantScheme};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -60,14 +60,14 @@ async fn profile_decode() {
             ("greedy rep1.1 top_p0.9", 0.0, 1.1, 0.9),
             ("sampled t1 top_p0.9", 1.0, 1.0, 0.9),
         ] {
-            let mut chat = siger::chat::Chat::new(model.clone(), tok.clone(), "x");
-            let mut options = siger::chat::ReplyOptions::default();
+            let mut chat = siger::infer::chat::Chat::new(model.clone(), tok.clone(), "x");
+            let mut options = siger::infer::chat::ReplyOptions::default();
             options.sampling.temperature = temperature;
             options.sampling.repetition_penalty = rep;
             options.sampling.top_p = top_p;
             options.max_tokens = 128;
-            let msgs = [siger::tokenizer::Message::new(
-                siger::tokenizer::Role::User,
+            let msgs = [siger::text::Message::new(
+                siger::text::Role::User,
                 "Apa itu fotosintesis?",
             )];
             let t0 = now();
@@ -124,8 +124,8 @@ fn profile_parts<B: burn::tensor::backend::Backend>(
     });
     time("moe infer", &mut || drop(ff.moe.infer(x.clone())));
     time("add", &mut || drop(x.clone() + x.clone()));
-    time("silu", &mut || drop(siger::activation::silu(x.clone())));
-    time("softplus", &mut || drop(siger::ssm::softplus(x.clone())));
+    time("silu", &mut || drop(siger::ops::activation::silu(x.clone())));
+    time("softplus", &mut || drop(siger::model::ssm::softplus(x.clone())));
 }
 
 #[wasm_bindgen_test]

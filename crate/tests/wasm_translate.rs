@@ -50,14 +50,14 @@ fn a_tiny_model_runs_forward_and_prefill_on_the_cpu_backend_in_the_browser() {
 fn an_int4_bundle_loads_and_runs_on_the_cpu_backend_in_the_browser() {
     use burn::tensor::backend::Backend;
     use burn::tensor::{Int, Tensor, TensorData};
-    use siger::checkpoint::{checkpoint_files, load_files};
+    use siger::io::checkpoint::{checkpoint_files, load_files};
     use siger::quant::{QuantOptions, QuantScheme};
     type B = burn::backend::NdArray<f32>;
     let device = Default::default();
     // A fixed draw: the bound below holds for this model (measured 0.021 of the scale), not for
     // every random one (an unseeded draw once reached 0.056).
     B::seed(&device, 11);
-    let tokenizer = siger::tokenizer::Tokenizer::from_json(include_bytes!(
+    let tokenizer = siger::text::Tokenizer::from_json(include_bytes!(
         "../../models/siger-demo/tokenizer.json"
     ))
     .unwrap();
@@ -68,7 +68,7 @@ fn an_int4_bundle_loads_and_runs_on_the_cpu_backend_in_the_browser() {
     let options = Some(QuantOptions::new(QuantScheme::Int4));
     let files = checkpoint_files(&config, &model, &tokenizer, options).unwrap();
     let quantized = load_files::<B>(&files, &device).unwrap().model;
-    assert!(quantized.embedding.quantized.is_some());
+    assert!(quantized.embedding.weight.float().is_none());
     let tokens =
         Tensor::<B, 2, Int>::from_data(TensorData::new(vec![1i64, 5, 9, 2], [1, 4]), &device);
     let float = model.forward(tokens.clone()).logits;

@@ -1,14 +1,14 @@
 //! End-to-end: tokenizer → chat template → generator over a checkpoint loaded from disk.
 
-use siger::checkpoint::{load, save};
-use siger::generate::{FinishReason, GenerationConfig, Generator};
-use siger::sampling::{Sampler, SamplingConfig};
-use siger::tokenizer::{Message, Role, Tokenizer};
+use siger::io::checkpoint::{load, save};
+use siger::infer::generate::{FinishReason, GenerationConfig, Generator};
+use siger::infer::sampling::{Sampler, SamplingConfig};
+use siger::text::{Message, Role, Tokenizer};
 use siger::{Model, ModelConfig};
 
 type B = burn::backend::NdArray<f32>;
 
-fn setup() -> (tempfile::TempDir, siger::checkpoint::Checkpoint<B>) {
+fn setup() -> (tempfile::TempDir, siger::io::checkpoint::Checkpoint<B>) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ckpt");
     let config = ModelConfig::tiny();
@@ -160,10 +160,10 @@ fn bad_prompts_are_errors() {
     };
     assert!(matches!(
         err(&[]),
-        Some(siger::generate::GenerateError::EmptyPrompt)
+        Some(siger::infer::generate::GenerateError::EmptyPrompt)
     ));
     assert!(matches!(
         err(&[1, 99_999]),
-        Some(siger::generate::GenerateError::TokenOutOfVocab { id: 99_999, .. })
+        Some(siger::infer::generate::GenerateError::TokenOutOfVocab { id: 99_999, .. })
     ));
 }

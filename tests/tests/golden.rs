@@ -5,11 +5,11 @@
 //! `SIGER_BLESS=1 cargo test -p siger-tests --test golden` rewrites the file after a deliberate
 //! change to the model or the decoder.
 
-use siger::checkpoint::{checkpoint_files, load, load_files};
-use siger::generate::{GenerationConfig, Generator};
+use siger::io::checkpoint::{checkpoint_files, load, load_files};
+use siger::infer::generate::{GenerationConfig, Generator};
 use siger::quant::{QuantOptions, QuantScheme};
-use siger::sampling::Sampler;
-use siger::tokenizer::{Message, Role};
+use siger::infer::sampling::Sampler;
+use siger::text::{Message, Role};
 
 type B = burn::backend::NdArray<f32>;
 

@@ -2,7 +2,8 @@
 
 use burn::tensor::{Int, Tensor, TensorData};
 use siger::ModelConfig;
-use siger::weights::{load_named, read_safetensors};
+use siger::io::safetensors::read_f32_all;
+use siger::io::weights::load_named;
 use siger_tests::reference_dir;
 
 type B = burn::backend::NdArray<f32>;
@@ -14,7 +15,7 @@ fn rust_logits_match_the_numpy_reference() {
         serde_json::from_slice(&std::fs::read(fixtures.join("parity-config.json")).unwrap())
             .unwrap();
     let mut tensors =
-        read_safetensors(&std::fs::read(fixtures.join("parity.safetensors")).unwrap()).unwrap();
+        read_f32_all(&std::fs::read(fixtures.join("parity.safetensors")).unwrap()).unwrap();
     let tokens = tensors.remove("fixture.tokens").expect("fixture tokens");
     let expected = tensors.remove("fixture.logits").expect("fixture logits");
 

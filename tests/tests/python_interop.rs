@@ -1,7 +1,7 @@
 //! A saved checkpoint's weights load in Python's `safetensors` under the documented names.
 
-use siger::checkpoint::{WEIGHTS_FILE, save};
-use siger::tokenizer::Tokenizer;
+use siger::io::checkpoint::{WEIGHTS_FILE, save};
+use siger::text::Tokenizer;
 use siger::{Model, ModelConfig};
 use siger_tests::python_with_safetensors;
 

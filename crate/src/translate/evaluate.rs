@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use super::lang::Lang;
 use super::metrics::{corpus_bleu, corpus_chrf};
-use super::pipeline::{Options, translate};
+use super::options::Options;
+use super::pipeline::translate;
 use super::resources::Resources;
 use super::token::Source;
 

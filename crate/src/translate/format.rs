@@ -13,16 +13,15 @@
 //! `null`. Unknown keys are rejected, so a typo cannot silently drop a field.
 //!
 //! # meizano JSON
-//! The user-supplied GPL lexicon of the meizano/lampung project, read by [`super::meizano`].
+//! The GPL lexicon of the meizano/lampung project, read by [`super::meizano`].
 //!
-//! [`load_lexicon`] tells the three apart by their first character: `[` is meizano JSON, `{` is
-//! JSONL, anything else TSV. A malformed row is an error naming the file and the line.
+//! [`super::load::load_lexicon`] tells the three apart by their first character. A malformed
+//! row is an error naming the file and the line.
 
 use serde::Deserialize;
 
 use super::lang::DialectTag;
 use super::lexicon::Entry;
-use super::meizano;
 
 /// The TSV header, tab-separated.
 pub const TSV_HEADER: [&str; 7] = [
@@ -116,17 +115,7 @@ pub struct Loaded {
     pub unrecognised_dialects: usize,
 }
 
-/// Loads a lexicon in any supported format; `name` names the file in errors and citations.
-pub fn load_lexicon(name: &str, text: &str) -> Result<Loaded, LexiconError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match text.trim_start().chars().next() {
-        Some('[') => meizano::import(name, text),
-        Some('{') => parse_jsonl(name, text),
-        _ => parse_tsv(name, text),
-    }
-}
-
-fn loaded(name: &str, format: Format, entries: Vec<Entry>) -> Loaded {
+pub(super) fn loaded(name: &str, format: Format, entries: Vec<Entry>) -> Loaded {
     Loaded {
         rows: entries.len(),
         entries,
@@ -250,6 +239,7 @@ impl Row {
 
 #[cfg(test)]
 mod tests {
+    use super::super::load::load_lexicon;
     use super::*;
 
     const HEADER: &str = "lampung\tindonesian\tenglish\tdialect\tpos\tsource\tnote\n";

@@ -6,7 +6,7 @@ use super::lang::{Lang, Side};
 use super::lexicon::{Lexicon, Stored};
 use super::morphology::{self, Analysis};
 use super::normalize;
-use super::pipeline::Options;
+use super::options::Options;
 use super::rank;
 use super::resources::Resources;
 use super::token::{Source, Token};

@@ -96,7 +96,7 @@ fn split_gloss(form: &str) -> (String, Option<String>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::format::load_lexicon;
+    use super::super::load::load_lexicon;
     use super::*;
 
     /// The file's shape with made-up words (the real list is GPL and stays out of the repo).

@@ -111,9 +111,10 @@ pub fn tokenize_13a(line: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// First regex of sacrebleu's 13a tokenizer: these ASCII symbols get spaces around them.
+/// First regex of sacrebleu's 13a tokenizer: these ASCII symbols get spaces around them
+/// (`\u{7b}` is `{`, escaped so that line-based tools see balanced braces).
 fn is_13a_symbol(c: char) -> bool {
-    matches!(c, '{'..='~' | '['..='`' | ' '..='&' | '('..='+' | ':'..='@' | '/')
+    matches!(c, '\u{7b}'..='~' | '['..='`' | ' '..='&' | '('..='+' | ':'..='@' | '/')
 }
 
 /// Applies a two-character regex substitution left to right without overlaps, as `re.sub`

@@ -4,7 +4,8 @@
 //! `models/lexicon/siger-phrasebook.tsv`, holds only phrases the project is certain of (its
 //! founding examples and `tabik pun`); users add their own with [`Phrasebook::add`].
 
-use super::format::{LexiconError, Loaded, load_lexicon};
+use super::format::{LexiconError, Loaded};
+use super::load::load_lexicon;
 use super::lang::Side;
 use super::lexicon::{Lexicon, Stored};
 use super::normalize;

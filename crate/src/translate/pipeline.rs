@@ -15,31 +15,11 @@ use super::detect::detect;
 use super::guess::Guesser;
 use super::lang::Lang;
 use super::lookup::Lookup;
+use super::options::Options;
 use super::normalize::{self, Piece};
 use super::rank;
 use super::resources::Resources;
 use super::token::{Source, Token, Translation};
-
-/// What the pipeline may do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    /// Let the resources' [`Guesser`] translate what lookup could not (default `false`).
-    pub allow_guesses: bool,
-    /// Strip and rebuild affixes to reach lexicon roots (default `true`).
-    pub morphology: bool,
-    /// Look Lampung words up through their other spellings (default `true`).
-    pub spelling_variants: bool,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            allow_guesses: false,
-            morphology: true,
-            spelling_variants: true,
-        }
-    }
-}
 
 /// Translates `text` from `from` (`None`: detect it) to `to`.
 pub fn translate(

@@ -1,6 +1,7 @@
 //! What the translator translates with: the phrasebook, the lexicon and an optional guesser.
 
-use super::format::{LexiconError, Loaded, load_lexicon};
+use super::format::{LexiconError, Loaded};
+use super::load::load_lexicon;
 use super::guess::Guesser;
 use super::lexicon::Lexicon;
 use super::phrasebook::Phrasebook;

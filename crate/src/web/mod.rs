@@ -13,9 +13,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::ExpertDispatch;
-use crate::chat::{Chat, Finish, ReplyOptions};
-use crate::checkpoint::{self, CheckpointFiles, WEIGHTS_FILE};
-use crate::tokenizer::Message;
+use crate::infer::chat::{Chat, ReplyOptions};
+use crate::io::checkpoint::{self, CheckpointFiles, WEIGHTS_FILE};
+use crate::text::Message;
 use crate::translate::{self, Lang, Options, Resources};
 
 /// A chat on one of the two backends.
@@ -171,14 +171,7 @@ impl Engine {
     /// `"stop"`, `"length"` or `"abort"` once the reply has finished.
     pub fn finish_reason(&self) -> Option<String> {
         let finish = with_chat!(&self.runtime, c => c.finish());
-        finish.map(|f| {
-            match f {
-                Finish::Stop => "stop",
-                Finish::Length => "length",
-                Finish::Abort => "abort",
-            }
-            .to_string()
-        })
+        finish.map(|f| f.name().to_string())
     }
 
     /// Tokens generated in the reply so far, or in the last one once it has finished.

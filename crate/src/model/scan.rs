@@ -20,8 +20,8 @@
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 
-use crate::exp::exp;
-use crate::linear::host_values;
+use crate::ops::exp::exp;
+use crate::ops::placement::host_values;
 
 /// Everything the scan reads besides the initial state.
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ pub fn ssm_step<B: Backend>(
 }
 
 /// The recurrence on host memory, for CPU backends without autodiff (see
-/// [`crate::linear::Placement::runs_host_kernels`]): one pass over h per token, with none of
+/// [`crate::ops::placement::Placement::runs_host_kernels`]): one pass over h per token, with none of
 /// [`ssm_step`]'s `[b, d, n]` temporaries and a polynomial `exp` the compiler vectorises (in
 /// wasm, `f32::exp` is a scalar library call, and Ā needs d·n of them per token and layer).
 /// The same equations as [`ssm_step`], which tests hold it to; A = −exp(A_log) is formed here.

@@ -6,10 +6,10 @@
 
 use burn::tensor::backend::Backend;
 
-use crate::generate::{GenerationConfig, Generator};
+use crate::infer::generate::{GenerationConfig, Generator};
 use crate::model::Model;
-use crate::sampling::Sampler;
-use crate::tokenizer::{Message, Role, Tokenizer};
+use crate::infer::sampling::Sampler;
+use crate::text::{Message, Role, Tokenizer};
 use crate::translate::{Guesser, Lang};
 
 /// Greedy translation by a chat model.

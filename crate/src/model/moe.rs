@@ -9,13 +9,13 @@
 use burn::module::Module;
 use burn::nn::LinearConfig;
 
-use crate::linear::Linear;
+use crate::ops::linear::Linear;
 use burn::tensor::activation::softmax;
 
-use crate::activation::silu;
+use crate::ops::activation::silu;
 use burn::tensor::{Distribution, IndexingUpdateOp, Int, Tensor, TensorData, backend::Backend};
 
-use crate::config::ModelConfig;
+use crate::model::config::ModelConfig;
 
 /// How routed experts are evaluated. Both give the same numbers; they differ in cost and in
 /// whether the host must read the routing decision.
@@ -281,9 +281,10 @@ impl<B: Backend> Moe<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::MoeConfig;
+    use crate::model::config::MoeConfig;
     use crate::test_util::{TestAutodiff, TestBackend, assert_close, random, random_on, seeded};
-    use crate::weights::materialize;
+    use crate::model::init::materialize;
+    use crate::ops::linear::Weight;
     use burn::module::Param;
 
     fn config() -> ModelConfig {
@@ -344,7 +345,7 @@ mod tests {
         // A zero router gives p = 1/E for every expert, so E · Σ f_e / E = Σ f_e = 1.
         let device = Default::default();
         let mut moe = seeded(1, || materialize(config().init_moe::<TestBackend>(&device)));
-        moe.router.weight = Some(Param::from_tensor(Tensor::zeros([32, 6], &device)));
+        moe.router.weight = Weight::Float(Param::from_tensor(Tensor::zeros([32, 6], &device)));
         let out = moe.forward(random([25, 32], 3, &device), false);
         let aux: f32 = out.aux_loss.into_scalar();
         assert!((aux - 1.0).abs() < 1e-6, "aux loss {aux}");
@@ -360,8 +361,8 @@ mod tests {
         let out = moe.forward(x, true);
         let loss = out.output.powi_scalar(2).mean() + out.aux_loss;
         let grads = loss.backward();
-        let norm = |p: &Option<Param<Tensor<TestAutodiff, 2>>>| -> f32 {
-            let p = p.as_ref().expect("float weight");
+        let norm = |w: &Weight<TestAutodiff>| -> f32 {
+            let p = w.float().expect("float weight");
             p.grad(&grads).expect("gradient").abs().sum().into_scalar()
         };
         assert!(norm(&moe.router.weight) > 0.0, "router");

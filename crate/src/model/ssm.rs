@@ -15,14 +15,14 @@
 use burn::module::{Initializer, Module, Param};
 use burn::nn::LinearConfig;
 
-use crate::activation::silu;
-use crate::linear::Linear;
+use crate::ops::activation::silu;
+use crate::ops::linear::Linear;
 use burn::tensor::{Distribution, Tensor, backend::Backend};
 
-use crate::config::ModelConfig;
-use crate::linear::Placement;
-use crate::scan::{HostScanInputs, ScanInputs, scan_chunked, scan_host, scan_reference};
-use crate::state::LayerState;
+use crate::model::config::ModelConfig;
+use crate::ops::placement::Placement;
+use crate::model::scan::{HostScanInputs, ScanInputs, scan_chunked, scan_host, scan_reference};
+use crate::model::state::LayerState;
 
 /// Default chunk length of the parallel scan: long enough to cut the op count, short enough to
 /// keep the `[b, chunk, d, n]` intermediates small.

@@ -5,10 +5,10 @@ use burn::module::Module;
 use burn::nn::{RmsNorm, RmsNormConfig};
 use burn::tensor::{Tensor, backend::Backend};
 
-use crate::config::ModelConfig;
-use crate::moe::{ExpertDispatch, Moe};
-use crate::ssm::SsmMixer;
-use crate::state::LayerState;
+use crate::model::config::ModelConfig;
+use crate::model::moe::{ExpertDispatch, Moe};
+use crate::model::ssm::SsmMixer;
+use crate::model::state::LayerState;
 
 /// The MoE sublayer with its pre-norm.
 #[derive(Module, Debug)]
@@ -69,7 +69,7 @@ impl<B: Backend> Layer<B> {
     }
 
     /// The same layer running its scan with `mode`.
-    pub fn with_scan(mut self, mode: crate::ssm::ScanMode) -> Self {
+    pub fn with_scan(mut self, mode: crate::model::ssm::ScanMode) -> Self {
         self.mixer = self.mixer.with_scan(mode);
         self
     }

@@ -1,12 +1,12 @@
 //! SiLU, the model's activation (the SSM mixer's convolution output and gate, the experts'
-//! gate). On CPU inference it is one host loop with the polynomial exp ([`crate::exp`]); on
+//! gate). On CPU inference it is one host loop with the polynomial exp ([`crate::ops::exp`]); on
 //! autodiff and GPU backends it is burn's. In wasm, burn's version is a few tensor ops per call
 //! and a library `expf` per value, and a demo token makes 21 calls.
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 
-use crate::exp::exp;
-use crate::linear::{Placement, host_values};
+use crate::ops::exp::exp;
+use crate::ops::placement::{Placement, host_values};
 
 /// SiLU(x) = x · σ(x) = x / (1 + e⁻ˣ).
 pub fn silu<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {

@@ -11,25 +11,20 @@
 //! `<|end_turn|>` and the newline, as if the whole transcript had been read at once (the reply
 //! as its sampled tokens).
 //!
-//! A session ([`Chat::save`]) is a safetensors file: the state's tensors, plus the messages,
-//! the position and the weights' sha256 in its metadata; [`Chat::restore`] refuses a session
-//! saved with other weights.
+//! [`Chat::save`] writes the conversation read so far as a [`session`] file;
+//! [`Chat::restore`] refuses one saved with other weights.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
-use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 
-use crate::generate::{FinishReason, GenerateError, GenerationConfig, Generator};
+use crate::infer::generate::{FinishReason, GenerateError, GenerationConfig, Generator};
 use crate::model::Model;
-use crate::sampling::{Sampler, SamplingConfig};
-use crate::state::{LayerState, State};
-use crate::tokenizer::{Message, Role, Tokenizer};
-
-/// The session file's `format` metadata.
-const SESSION_FORMAT: &str = "siger-session";
+use crate::infer::sampling::{Sampler, SamplingConfig};
+use crate::infer::session::{self, SessionError};
+use crate::model::state::State;
+use crate::text::{Message, Role, Tokenizer};
 
 /// Why a chat request failed.
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +40,10 @@ pub enum ChatError {
     Generate(#[from] GenerateError),
     /// Bad sampling options.
     #[error(transparent)]
-    Sampling(#[from] crate::sampling::SamplingError),
-    /// A session file that cannot be used.
-    #[error("cannot restore this session: {0}")]
-    Session(String),
-    /// Reading the state from the device failed.
-    #[error("could not read the state from the device: {0}")]
-    Read(String),
+    Sampling(#[from] crate::infer::sampling::SamplingError),
+    /// A session that cannot be saved or restored.
+    #[error(transparent)]
+    Session(#[from] SessionError),
 }
 
 /// Options of one reply: sampling (fields at the top level, as in OpenAI's API) and a length.
@@ -89,18 +81,6 @@ pub struct Started {
     pub prompt_tokens: usize,
 }
 
-/// How a reply ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Finish {
-    /// The model ended its turn.
-    Stop,
-    /// `max_tokens` reached.
-    Length,
-    /// [`Chat::stop`] was called.
-    Abort,
-}
-
 /// The messages read and the state after them.
 #[derive(Debug, Clone)]
 struct Read<B: Backend> {
@@ -128,7 +108,7 @@ pub struct Chat<B: Backend> {
     /// The conversation before the last reply's prompt was read.
     before_reply: Option<Read<B>>,
     reply: Option<Reply<B>>,
-    finish: Option<Finish>,
+    finish: Option<FinishReason>,
     /// Tokens of the last finished reply.
     last_reply_tokens: usize,
 }
@@ -228,10 +208,8 @@ impl<B: Backend> Chat<B> {
                 Some(Err(e.into()))
             }
             None => {
-                let reason = match reply.generator.finish_reason() {
-                    Some(FinishReason::Stop) => Finish::Stop,
-                    _ => Finish::Length,
-                };
+                let reason = reply.generator.finish_reason();
+                let reason = reason.unwrap_or(FinishReason::Length);
                 let rest = self.end_reply(reason);
                 (!rest.is_empty()).then_some(Ok(rest))
             }
@@ -241,12 +219,12 @@ impl<B: Backend> Chat<B> {
     /// Ends the reply being generated now; what it said so far is its message.
     pub fn stop(&mut self) {
         if self.reply.is_some() {
-            self.end_reply(Finish::Abort);
+            self.end_reply(FinishReason::Abort);
         }
     }
 
     /// How the last reply ended, once it has.
-    pub fn finish(&self) -> Option<Finish> {
+    pub fn finish(&self) -> Option<FinishReason> {
         self.finish
     }
 
@@ -261,7 +239,7 @@ impl<B: Backend> Chat<B> {
     /// Closes the reply: reads whatever the template still needs (`<|end_turn|>` unless the
     /// model produced it, then the newline) and records the reply as a message. Returns the
     /// text still buffered.
-    fn end_reply(&mut self, reason: Finish) -> String {
+    fn end_reply(&mut self, reason: FinishReason) -> String {
         let Some(mut reply) = self.reply.take() else {
             return String::new();
         };
@@ -291,38 +269,13 @@ impl<B: Backend> Chat<B> {
         let _ = self.model.prefill(tokens, state);
     }
 
-    /// The conversation read so far and its state, as session bytes.
+    /// The conversation read so far and its state, as session bytes ([`session`]).
     pub async fn save(&self) -> Result<Vec<u8>, ChatError> {
         if self.reply.is_some() {
             return Err(ChatError::Busy);
         }
-        let mut tensors = Vec::new();
-        for (i, layer) in self.read.state.layers.iter().enumerate() {
-            for (name, t) in [
-                ("conv_state", &layer.conv_state),
-                ("ssm_state", &layer.ssm_state),
-            ] {
-                let data = t.clone().into_data_async().await;
-                let data = data.map_err(|e| ChatError::Read(format!("{e:?}")))?;
-                let shape = data.shape.to_vec();
-                let bytes = data.convert::<f32>().into_bytes().to_vec();
-                tensors.push((format!("layers.{i}.{name}"), shape, bytes));
-            }
-        }
-        let metadata = HashMap::from([
-            ("format".to_string(), SESSION_FORMAT.to_string()),
-            ("weights_sha256".to_string(), self.weights_id.clone()),
-            ("position".to_string(), self.read.state.position.to_string()),
-            (
-                "messages".to_string(),
-                serde_json::to_string(&self.read.messages).expect("messages serialise"),
-            ),
-        ]);
-        let views = tensors.iter().map(|(name, shape, bytes)| {
-            let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("f32 state");
-            (name.as_str(), view)
-        });
-        Ok(safetensors::serialize(views, Some(metadata)).expect("in-memory serialisation"))
+        let read = &self.read;
+        Ok(session::encode(&read.state, &read.messages, &self.weights_id).await?)
     }
 
     /// Continues from session bytes saved with the same weights.
@@ -330,50 +283,9 @@ impl<B: Backend> Chat<B> {
         if self.reply.is_some() {
             return Err(ChatError::Busy);
         }
-        let bad = |why: &str| ChatError::Session(why.to_string());
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(|_| bad("not a session"))?;
-        let meta = header.metadata().clone().unwrap_or_default();
-        if meta.get("format").map(String::as_str) != Some(SESSION_FORMAT) {
-            return Err(bad("not a Siger session"));
-        }
-        if meta.get("weights_sha256") != Some(&self.weights_id) {
-            return Err(bad("it was saved with a different model"));
-        }
-        let messages: Vec<Message> = meta
-            .get("messages")
-            .and_then(|m| serde_json::from_str(m).ok())
-            .ok_or_else(|| bad("its messages are unreadable"))?;
-        let position = meta
-            .get("position")
-            .and_then(|p| p.parse().ok())
-            .ok_or_else(|| bad("its position is unreadable"))?;
-        let file = SafeTensors::deserialize(bytes).map_err(|_| bad("corrupted"))?;
         let zero = self.model.zero_state(1, &self.model.device());
-        let device = self.model.device();
-        let mut layers = Vec::with_capacity(zero.layers.len());
-        for (i, layer) in zero.layers.iter().enumerate() {
-            let read = |name: &str, like: &Tensor<B, 3>| -> Result<Tensor<B, 3>, ChatError> {
-                let name = format!("layers.{i}.{name}");
-                let view = file.tensor(&name).map_err(|_| bad("a layer is missing"))?;
-                let data = crate::weights::f32_tensor(name, &view)
-                    .map_err(|_| bad("a state tensor is corrupted"))?;
-                if data.shape.to_vec() != like.dims().to_vec() {
-                    return Err(bad("its state does not fit this model"));
-                }
-                Ok(Tensor::from_data(data, &device))
-            };
-            layers.push(LayerState {
-                conv_state: read("conv_state", &layer.conv_state)?,
-                ssm_state: read("ssm_state", &layer.ssm_state)?,
-            });
-        }
-        if file.len() != 2 * layers.len() {
-            return Err(bad("it has more layers than this model"));
-        }
-        self.read = Read {
-            messages,
-            state: State { layers, position },
-        };
+        let (messages, state) = session::decode(bytes, &self.weights_id, &zero)?;
+        self.read = Read { messages, state };
         self.before_reply = None;
         self.finish = None;
         Ok(())
@@ -383,7 +295,8 @@ impl<B: Backend> Chat<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ModelConfig;
+    use crate::io::safetensors::SafeTensors;
+    use crate::model::config::ModelConfig;
     use crate::test_util::{TestBackend, block_on, seeded};
 
     type B = TestBackend;
@@ -495,14 +408,14 @@ mod tests {
             Err(ChatError::Busy)
         ));
         chat.stop();
-        assert_eq!(chat.finish(), Some(Finish::Abort));
+        assert_eq!(chat.finish(), Some(FinishReason::Abort));
         assert_eq!(chat.reply_tokens(), 1);
         assert!(block_on(chat.next()).is_none());
         // Regenerate: the same request again reads only its prompt, from the saved snapshot.
         let again = chat.start(&first, &seeded_options(3)).unwrap();
         assert_eq!(again.reused_messages, 0);
         reply(&mut chat);
-        assert_eq!(chat.finish(), Some(Finish::Length));
+        assert_eq!(chat.finish(), Some(FinishReason::Length));
         assert!(matches!(
             chat.start(&[Message::new(Role::Assistant, "x")], &seeded_options(1)),
             Err(ChatError::NothingToAnswer)

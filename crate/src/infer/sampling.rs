@@ -4,7 +4,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::exp::exp;
+use crate::ops::exp::exp;
 
 /// A sampling parameter or input the sampler cannot use.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

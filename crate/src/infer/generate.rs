@@ -10,9 +10,9 @@ use std::borrow::Cow;
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
 use crate::model::Model;
-use crate::sampling::{Sampler, SamplingError};
-use crate::state::State;
-use crate::tokenizer::Tokenizer;
+use crate::infer::sampling::{Sampler, SamplingError};
+use crate::model::state::State;
+use crate::text::Tokenizer;
 
 /// Why generation stopped or could not start.
 #[derive(Debug, thiserror::Error)]
@@ -39,10 +39,24 @@ pub enum GenerateError {
 /// Why generation finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FinishReason {
-    /// A stop token was sampled.
+    /// A stop token was sampled: the model ended its turn.
     Stop,
     /// `max_tokens` were generated.
     Length,
+    /// The caller stopped it (a chat's `stop`); a [`Generator`] never
+    /// reports this itself.
+    Abort,
+}
+
+impl FinishReason {
+    /// The name OpenAI-style APIs give it: `stop`, `length` or `abort`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Stop => "stop",
+            Self::Length => "length",
+            Self::Abort => "abort",
+        }
+    }
 }
 
 /// Limits of one generation.

@@ -5,17 +5,15 @@
 //! returns logits for every position and the MoE signals), [`Model::prefill`] (reads a prompt
 //! into a [`State`], returns the last position's logits) and [`Model::step`] (one token).
 
-use burn::module::{Initializer, Module};
-use burn::nn::{EmbeddingConfig, LinearConfig, RmsNorm, RmsNormConfig};
+use burn::module::Module;
+use burn::nn::RmsNorm;
 use burn::tensor::{Int, Tensor, backend::Backend};
 
-use crate::block::{Layer, MoeSignals};
-use crate::config::{ConfigError, ModelConfig};
-use crate::linear::{Embedding, Linear};
-use crate::moe::ExpertDispatch;
-use crate::ssm::ScanMode;
-use crate::state::State;
-use crate::weights::materialize;
+use crate::model::block::{Layer, MoeSignals};
+use crate::ops::linear::{Embedding, Linear};
+use crate::model::moe::ExpertDispatch;
+use crate::model::ssm::ScanMode;
+use crate::model::state::State;
 
 /// The model.
 #[derive(Module, Debug)]
@@ -60,38 +58,6 @@ impl<B: Backend> ModelOutput<B> {
             return 0.0;
         }
         counts.iter().filter(|&&c| c == 0.0).count() as f32 / counts.len() as f32
-    }
-}
-
-impl ModelConfig {
-    /// Validates the configuration and builds a freshly initialised model. Initialisation draws
-    /// from the backend's RNG: seed it (`B::seed`) for a reproducible model.
-    pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Model<B>, ConfigError> {
-        self.validate()?;
-        let embedding = EmbeddingConfig::new(self.vocab_size, self.d_model)
-            .with_initializer(Initializer::Normal {
-                mean: 0.0,
-                std: self.init_std,
-            })
-            .init(device)
-            .into();
-        let lm_head = (!self.tie_embeddings).then(|| {
-            LinearConfig::new(self.d_model, self.vocab_size)
-                .with_bias(false)
-                .init(device)
-                .into()
-        });
-        let model = Model {
-            embedding,
-            layers: (0..self.n_layers)
-                .map(|i| self.init_layer(i, device))
-                .collect(),
-            norm_f: RmsNormConfig::new(self.d_model)
-                .with_epsilon(self.norm_eps)
-                .init(device),
-            lm_head,
-        };
-        Ok(materialize(model))
     }
 }
 
@@ -250,7 +216,7 @@ impl<B: Backend> Model<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::MoeConfig;
+    use crate::model::config::{ModelConfig, MoeConfig};
     use crate::test_util::{TestBackend, assert_close, random, seeded};
     use burn::tensor::TensorData;
 

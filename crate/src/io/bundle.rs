@@ -11,20 +11,36 @@
 //! What gets quantized: every Linear weight (the SSM projections, the router, routed and shared
 //! experts, an untied LM head) and the token embedding. An int4 bundle is mixed: the routed and
 //! shared experts and the SSM output projections are int4; the embedding / LM head, the router
-//! and the SSM input-side projections stay int8 ([`INT8_UNDER_INT4`]). A tensor whose rows cannot be packed into 32-bit words for the GPU kernels
-//! (rows not a multiple of 8 values for int4 or 4 for int8, or a block over 255) takes the
+//! and the SSM input-side projections stay int8 ([`keeps_int8_under_int4`]). A tensor whose rows cannot be packed into 32-bit words for the
+//! GPU kernels (rows not a multiple of 8 values for int4 or 4 for int8, or a block over 255) takes the
 //! next wider format that fits, up to f32; the manifest records what each tensor got.
 
 use std::collections::{BTreeMap, HashMap};
 
 use burn::tensor::TensorData;
-use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use serde::{Deserialize, Serialize};
 
+use crate::io::error::WeightsError;
+use crate::io::names::{self, Role};
+use crate::io::safetensors::{self, Dtype, SafeTensors, StoredTensor, f32_tensor};
 use crate::quant::{
-    QuantMatrix, QuantOptions, QuantScheme, ScaleDtype, TensorQuant, block_len, decode_scales,
-    encode_scales,
+    QuantMatrix, QuantOptions, QuantScheme, ScaleDtype, block_len, decode_scales, encode_scales,
 };
-use crate::weights::{WeightsError, f32_tensor};
+
+/// A tensor's entry in a bundle manifest: how `name` (integers) and `name.scales` are stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TensorQuant {
+    /// `int8` or `int4`; any other name is rejected by the loader.
+    pub scheme: String,
+    /// Values per block along a row.
+    pub block: usize,
+    /// Scale storage.
+    pub scales: ScaleDtype,
+    /// Whether the stored matrix is the transpose of the model's tensor (Linear weights).
+    pub transposed: bool,
+    /// The stored matrix's `[rows, cols]` (values, before int4 packing).
+    pub shape: [usize; 2],
+}
 
 /// A quantized tensor read from a bundle, with whether it is the model tensor's transpose.
 #[derive(Debug, Clone)]
@@ -47,44 +63,51 @@ impl LoadedMatrix {
     }
 }
 
-/// Tensors an int4 bundle keeps at int8: the LM head and router (logits and routing decide
-/// tokens and experts outright) and the SSM's input-side projections, whose errors the
-/// recurrence carries forward. On the demo model, int4 `in_proj` alone cut top-1 agreement
-/// with f32 from 0.88 to 0.85 (`quant-report`; ARCHITECTURE.md has the table).
-const INT8_UNDER_INT4: [&str; 5] = [
-    "lm_head.weight",
-    ".router.weight",
-    ".in_proj.weight",
-    ".x_proj.weight",
-    ".dt_proj.weight",
-];
+/// Whether an int4 bundle keeps a tensor of `role` at int8: the embedding / LM head and the
+/// router (logits and routing decide tokens and experts outright) and the SSM's input-side
+/// projections, whose errors the recurrence carries forward. On the demo model, int4 `in_proj`
+/// alone cut top-1 agreement with f32 from 0.88 to 0.85 (`quant-report`; ARCHITECTURE.md has
+/// the table).
+pub fn keeps_int8_under_int4(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Embedding | Role::LmHead | Role::Router | Role::MixerInput
+    )
+}
 
-/// Whether rows of `cols` values in blocks of `block` pack into whole 32-bit words.
-pub fn device_packable(scheme: QuantScheme, cols: usize, block: usize) -> bool {
-    let per_word = match scheme {
-        QuantScheme::Int8 => 4,
-        QuantScheme::Int4 => 8,
-    };
-    block <= 255 && block.is_multiple_of(per_word) && cols.is_multiple_of(block)
+/// The safetensors dtype of a scheme's stored integers.
+fn value_dtype(scheme: QuantScheme) -> Dtype {
+    match scheme {
+        QuantScheme::Int8 => Dtype::I8,
+        QuantScheme::Int4 => Dtype::U8,
+    }
+}
+
+/// The safetensors dtype of stored scales.
+fn scale_dtype(scales: ScaleDtype) -> Dtype {
+    match scales {
+        ScaleDtype::F16 => Dtype::F16,
+        ScaleDtype::F32 => Dtype::F32,
+    }
 }
 
 /// The scheme tensor `name` gets under `options`, and whether it is stored transposed; `None`
 /// keeps it f32.
 fn plan(name: &str, cols: usize, options: QuantOptions) -> Option<(QuantScheme, bool)> {
-    let table = name == "embedding.weight";
-    let linear = !table && name.ends_with(".weight");
+    let role = Role::of(name);
+    let table = name == names::EMBEDDING;
+    let linear = Role::is_linear_weight(name);
     if !table && !linear {
         return None;
     }
-    let at_least_int8 = table || INT8_UNDER_INT4.iter().any(|s| name.ends_with(s));
     let wanted = match options.scheme {
-        QuantScheme::Int4 if at_least_int8 => QuantScheme::Int8,
+        QuantScheme::Int4 if keeps_int8_under_int4(role) => QuantScheme::Int8,
         scheme => scheme,
     };
     let block = block_len(cols, options.block);
     [wanted, QuantScheme::Int8]
         .into_iter()
-        .find(|&s| device_packable(s, cols, block))
+        .find(|&s| s.device_packable(cols, block))
         .map(|s| (s, linear))
 }
 
@@ -95,67 +118,70 @@ pub fn to_safetensors(
     options: QuantOptions,
     metadata: HashMap<String, String>,
 ) -> Result<(Vec<u8>, BTreeMap<String, TensorQuant>), WeightsError> {
-    let mut stored: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
+    let mut stored = Vec::new();
     let mut quantization = BTreeMap::new();
     for (name, data) in tensors {
         let shape = data.shape.to_vec();
-        let values: Vec<f32> = data.convert::<f32>().into_vec().expect("f32 weights");
         // Rows are dot products: the embedding's rows, a Linear weight's columns.
         let cols = match shape[..] {
-            [_, d] if name == "embedding.weight" => d,
+            [_, d] if name == names::EMBEDDING => d,
             [d_in, _] => d_in,
             _ => 0,
         };
-        let Some((scheme, transposed)) = plan(&name, cols, options).filter(|_| shape.len() == 2)
-        else {
-            let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-            stored.push((name, Dtype::F32, shape, bytes));
-            continue;
-        };
-        let (rows, cols, matrix) = if transposed {
-            (shape[1], shape[0], transpose(&values, shape[0], shape[1]))
-        } else {
-            (shape[0], shape[1], values)
-        };
-        let options = QuantOptions { scheme, ..options };
-        let q = QuantMatrix::quantize(&matrix, rows, cols, options).map_err(|source| {
-            WeightsError::Quant {
-                name: name.clone(),
-                source,
+        match plan(&name, cols, options).filter(|_| shape.len() == 2) {
+            None => stored.push(StoredTensor::from_data(name, data)),
+            Some((scheme, transposed)) => {
+                let options = QuantOptions { scheme, ..options };
+                let (entry, values, scales) = quantize(&name, data, transposed, options)?;
+                stored.extend([values, scales]);
+                quantization.insert(name, entry);
             }
-        })?;
-        let (dtype, value_cols) = match scheme {
-            QuantScheme::Int8 => (Dtype::I8, cols),
-            QuantScheme::Int4 => (Dtype::U8, cols / 2),
-        };
-        let scale_dtype = match options.scales {
-            ScaleDtype::F16 => Dtype::F16,
-            ScaleDtype::F32 => Dtype::F32,
-        };
-        stored.push((
-            format!("{name}.scales"),
-            scale_dtype,
-            vec![rows, cols / q.block()],
-            encode_scales(q.scales(), options.scales),
-        ));
-        quantization.insert(
-            name.clone(),
-            TensorQuant {
-                scheme: scheme.name().to_string(),
-                block: q.block(),
-                scales: options.scales,
-                transposed,
-                shape: [rows, cols],
-            },
-        );
-        stored.push((name, dtype, vec![rows, value_cols], q.values().to_vec()));
+        }
     }
-    let views = stored.iter().map(|(name, dtype, shape, bytes)| {
-        let view = TensorView::new(*dtype, shape.clone(), bytes).expect("bytes match shape");
-        (name.as_str(), view)
-    });
-    let bytes = safetensors::serialize(views, Some(metadata)).expect("in-memory serialisation");
-    Ok((bytes, quantization))
+    Ok((safetensors::serialize(&stored, metadata), quantization))
+}
+
+/// One tensor quantized as `options` says: its manifest entry, its integers and its scales.
+fn quantize(
+    name: &str,
+    data: TensorData,
+    transposed: bool,
+    options: QuantOptions,
+) -> Result<(TensorQuant, StoredTensor, StoredTensor), WeightsError> {
+    let [r, c] = [data.shape[0], data.shape[1]];
+    let values: Vec<f32> = data.convert::<f32>().into_vec().expect("f32 weights");
+    let (rows, cols, matrix) = if transposed {
+        (c, r, transpose(&values, r, c))
+    } else {
+        (r, c, values)
+    };
+    let q = QuantMatrix::quantize(&matrix, rows, cols, options).map_err(|source| {
+        WeightsError::Quant {
+            name: name.to_string(),
+            source,
+        }
+    })?;
+    let scheme = options.scheme;
+    let entry = TensorQuant {
+        scheme: scheme.name().to_string(),
+        block: q.block(),
+        scales: options.scales,
+        transposed,
+        shape: [rows, cols],
+    };
+    let integers = StoredTensor {
+        name: name.to_string(),
+        dtype: value_dtype(scheme),
+        shape: vec![rows, scheme.row_bytes(cols)],
+        bytes: q.values().to_vec(),
+    };
+    let scales = StoredTensor {
+        name: format!("{name}.scales"),
+        dtype: scale_dtype(options.scales),
+        shape: vec![rows, cols / q.block()],
+        bytes: encode_scales(q.scales(), options.scales),
+    };
+    Ok((entry, integers, scales))
 }
 
 fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
@@ -168,71 +194,23 @@ fn transpose(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     out
 }
 
+/// The float tensors and the quantized matrices of a bundle's weights file.
+pub type BundleTensors = (BTreeMap<String, TensorData>, BTreeMap<String, LoadedMatrix>);
+
 /// Reads a bundle's weights file: the f32 tensors, and the quantized ones the manifest's
 /// `quantization` map names (checked against it: scheme, dtypes, shapes, sizes, scale values).
-#[allow(clippy::type_complexity)]
 pub fn read(
     bytes: &[u8],
     quantization: &BTreeMap<String, TensorQuant>,
-) -> Result<(BTreeMap<String, TensorData>, BTreeMap<String, LoadedMatrix>), WeightsError> {
-    let file = SafeTensors::deserialize(bytes).map_err(|e| WeightsError::Format(e.to_string()))?;
-    let mut floats = BTreeMap::new();
+) -> Result<BundleTensors, WeightsError> {
+    let file = safetensors::parse(bytes)?;
     let mut matrices = BTreeMap::new();
     for (name, entry) in quantization {
-        let quant_error = |source| WeightsError::Quant {
-            name: name.clone(),
-            source,
-        };
-        let scheme = QuantScheme::parse(&entry.scheme).map_err(quant_error)?;
-        let view = |n: &str| {
-            file.tensor(n)
-                .map_err(|_| WeightsError::Missing(n.to_string()))
-        };
-        let (values, scales) = (view(name)?, view(&format!("{name}.scales"))?);
-        let [rows, cols] = entry.shape;
-        let (value_dtype, value_cols) = match scheme {
-            QuantScheme::Int8 => (Dtype::I8, cols),
-            QuantScheme::Int4 => (Dtype::U8, cols.div_ceil(2)),
-        };
-        let scale_dtype = match entry.scales {
-            ScaleDtype::F16 => Dtype::F16,
-            ScaleDtype::F32 => Dtype::F32,
-        };
-        let blocks = cols.checked_div(entry.block).unwrap_or(0);
-        for (n, view, dtype, shape) in [
-            (name.clone(), &values, value_dtype, [rows, value_cols]),
-            (
-                format!("{name}.scales"),
-                &scales,
-                scale_dtype,
-                [rows, blocks],
-            ),
-        ] {
-            if view.dtype() != dtype || view.shape() != shape {
-                return Err(WeightsError::Layout {
-                    name: n,
-                    expected: format!("{dtype:?} {shape:?}"),
-                    found: format!("{:?} {:?}", view.dtype(), view.shape()),
-                });
-            }
-        }
-        let matrix = QuantMatrix::from_parts(
-            rows,
-            cols,
-            scheme,
-            entry.block,
-            values.data().to_vec(),
-            decode_scales(scales.data(), entry.scales),
-        )
-        .map_err(quant_error)?;
-        matrices.insert(
-            name.clone(),
-            LoadedMatrix {
-                matrix,
-                transposed: entry.transposed,
-            },
-        );
+        let matrix = read_matrix(&file, name, entry)?;
+        let transposed = entry.transposed;
+        matrices.insert(name.clone(), LoadedMatrix { matrix, transposed });
     }
+    let mut floats = BTreeMap::new();
     for (name, view) in file.tensors() {
         let is_quant_part = quantization.contains_key(&name)
             || name
@@ -245,14 +223,56 @@ pub fn read(
     Ok((floats, matrices))
 }
 
+/// The quantized tensor `name` as its manifest `entry` describes it.
+fn read_matrix(
+    file: &SafeTensors<'_>,
+    name: &str,
+    entry: &TensorQuant,
+) -> Result<QuantMatrix, WeightsError> {
+    let quant_error = |source| WeightsError::Quant {
+        name: name.to_string(),
+        source,
+    };
+    let scheme = QuantScheme::parse(&entry.scheme).map_err(quant_error)?;
+    let scales_name = format!("{name}.scales");
+    let view = |n: &str| {
+        file.tensor(n)
+            .map_err(|_| WeightsError::Missing(n.to_string()))
+    };
+    let (values, scales) = (view(name)?, view(&scales_name)?);
+    let [rows, cols] = entry.shape;
+    let blocks = cols.checked_div(entry.block).unwrap_or(0);
+    for (n, view, dtype, shape) in [
+        (name, &values, value_dtype(scheme), [rows, scheme.row_bytes(cols)]),
+        (&scales_name, &scales, scale_dtype(entry.scales), [rows, blocks]),
+    ] {
+        if view.dtype() != dtype || view.shape() != shape {
+            return Err(WeightsError::Layout {
+                name: n.to_string(),
+                expected: format!("{dtype:?} {shape:?}"),
+                found: format!("{:?} {:?}", view.dtype(), view.shape()),
+            });
+        }
+    }
+    QuantMatrix::from_parts(
+        rows,
+        cols,
+        scheme,
+        entry.block,
+        values.data().to_vec(),
+        decode_scales(scales.data(), entry.scales),
+    )
+    .map_err(quant_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checkpoint::{CheckpointError, checkpoint_files, load_files};
-    use crate::config::ModelConfig;
+    use crate::io::checkpoint::{CheckpointError, checkpoint_files, load_files};
+    use crate::model::config::ModelConfig;
     use crate::model::Model;
     use crate::test_util::{TestBackend, seeded};
-    use crate::tokenizer::Tokenizer;
+    use crate::text::Tokenizer;
     use burn::tensor::{Int, Tensor, TensorData};
 
     type B = TestBackend;
@@ -332,7 +352,7 @@ mod tests {
             // dt_rank 2: rows too short to pack, kept f32.
             assert!(!q.contains_key("layers.0.mixer.dt_proj.weight"));
             assert!(
-                loaded.model.embedding.weight.is_none(),
+                loaded.model.embedding.weight.float().is_none(),
                 "float table dropped"
             );
             let quant = logits(&loaded.model, config.vocab_size);

@@ -1,8 +1,4 @@
-//! Linear layers and the token embedding. Their weights are float parameters, or — after a
-//! quantized bundle is loaded — a [`QuantWeight`]: quantization is a property of the loaded
-//! weights, and the rest of the model does not know which it got.
-//!
-//! Where a quantized matrix runs depends on the backend ([`Placement`]):
+//! A quantized weight matrix placed where its backend runs it ([`Placement`]):
 //! - GPU backends (burn's CubeCL: wgpu natively, WebGPU in the browser, CUDA) hold it as a
 //!   burn quantized tensor (packed u32 values and block scales in GPU memory); burn's matmul
 //!   dequantizes blocks as it loads them, so no float copy of the matrix is ever made.
@@ -16,60 +12,15 @@ use std::sync::Arc;
 
 use burn::module::{
     AutodiffModule, Content, Devices, EmptyRecord, Module, ModuleDisplay, ModuleDisplayDefault,
-    ModuleMapper, ModuleVisitor, Param,
+    ModuleMapper, ModuleVisitor,
 };
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::quantization::{QuantLevel, QuantParam, QuantScheme as BurnScheme};
 use burn::tensor::quantization::{QuantStore, QuantValue};
 use burn::tensor::{DType, Int, Tensor, TensorData};
 
+use crate::ops::placement::{Placement, host_values};
 use crate::quant::{QuantMatrix, QuantScheme};
-
-/// Where a backend runs quantized matrices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placement {
-    /// The host kernel ([`QuantMatrix::matmul`]): CPU backends.
-    Host,
-    /// burn's quantized tensors and matmul: CubeCL backends (wgpu, WebGPU, CUDA).
-    Device,
-}
-
-impl Placement {
-    /// The placement for backend `B` on `device`.
-    pub fn for_backend<B: Backend>(device: &B::Device) -> Self {
-        if B::name(device).contains("cubecl") {
-            Self::Device
-        } else {
-            Self::Host
-        }
-    }
-
-    /// Whether the model's CPU kernels (the quantized matmul's and the scan's host loops) run
-    /// for backend `B`: on host placements without autodiff, since the kernels record no graph.
-    pub fn runs_host_kernels<B: Backend>(device: &B::Device) -> bool {
-        Self::for_backend::<B>(device) == Self::Host && !B::ad_enabled(device)
-    }
-}
-
-/// A CPU tensor's values, row-major, for a host kernel.
-///
-/// burn-ndarray 0.21 moves a tensor's buffer out when nothing else holds it, but copies a
-/// shared one (a parameter, a state the caller keeps, an input given to several layers)
-/// element by element through dynamic-rank indexing: about 27 ns a value, 170 µs for one
-/// layer's `[384, 16]` A_log (measured); the same for a view whose strides it does not take
-/// for contiguous (an unsqueezed vector). Flattened, then put through an elementwise op, the
-/// values are an unshared contiguous copy made at memory speed, whose buffer is moved out;
-/// `× 1` changes no value (NaN and −0 too).
-pub fn host_values<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Vec<f32> {
-    let count = tensor.shape().num_elements();
-    tensor
-        .reshape([count])
-        .mul_scalar(1.0)
-        .into_data()
-        .convert::<f32>()
-        .into_vec()
-        .expect("a float tensor's values are f32 after convert")
-}
 
 /// A quantized weight matrix `[rows, cols]` whose rows are dot products (`y = x Mᵀ`).
 #[derive(Debug, Clone)]
@@ -283,110 +234,4 @@ fn device_data(matrix: &QuantMatrix) -> TensorData {
         bytes.extend_from_slice(&scale.to_le_bytes());
     }
     TensorData::from_bytes_vec(bytes, [matrix.rows(), matrix.cols()], DType::QFloat(scheme))
-}
-
-/// `y = x W + b`, with `W` float `[d_in, d_out]` or quantized.
-#[derive(Module, Debug)]
-pub struct Linear<B: Backend> {
-    /// `[d_in, d_out]`; `None` once a quantized matrix replaced it.
-    pub weight: Option<Param<Tensor<B, 2>>>,
-    /// `[d_out]`.
-    pub bias: Option<Param<Tensor<B, 1>>>,
-    /// The quantized `Wᵀ` (`[d_out, d_in]`), when loaded from a quantized bundle.
-    pub quantized: Option<QuantWeight<B>>,
-}
-
-impl<B: Backend> From<burn::nn::Linear<B>> for Linear<B> {
-    fn from(linear: burn::nn::Linear<B>) -> Self {
-        Self {
-            weight: Some(linear.weight),
-            bias: linear.bias,
-            quantized: None,
-        }
-    }
-}
-
-impl<B: Backend> Linear<B> {
-    /// # Shapes
-    /// `[..., d_in]` → `[..., d_out]`.
-    pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
-        let bias = self.bias.as_ref().map(|b| b.val());
-        match (&self.quantized, &self.weight) {
-            (Some(q), _) => {
-                let y = q.apply(x);
-                match bias {
-                    Some(b) => y + b.unsqueeze(),
-                    None => y,
-                }
-            }
-            (None, Some(w)) => burn::tensor::module::linear(x, w.val(), bias),
-            (None, None) => unreachable!("a Linear holds a float or a quantized weight"),
-        }
-    }
-
-    /// Replaces the float weight by a quantized `Wᵀ`.
-    pub fn set_quantized(&mut self, matrix: QuantMatrix, device: &B::Device) {
-        self.weight = None;
-        self.quantized = Some(QuantWeight::new(matrix, device));
-    }
-}
-
-/// The token embedding `[vocab, d_model]`, float or quantized; also the tied LM head.
-#[derive(Module, Debug)]
-pub struct Embedding<B: Backend> {
-    /// `[vocab, d_model]`; `None` once a quantized matrix replaced it.
-    pub weight: Option<Param<Tensor<B, 2>>>,
-    /// The quantized table, when loaded from a quantized bundle.
-    pub quantized: Option<QuantWeight<B>>,
-    vocab_size: usize,
-}
-
-impl<B: Backend> From<burn::nn::Embedding<B>> for Embedding<B> {
-    fn from(embedding: burn::nn::Embedding<B>) -> Self {
-        Self {
-            vocab_size: embedding.weight.shape().dims::<2>()[0],
-            weight: Some(embedding.weight),
-            quantized: None,
-        }
-    }
-}
-
-impl<B: Backend> Embedding<B> {
-    /// Rows of the table.
-    pub fn vocab_size(&self) -> usize {
-        self.vocab_size
-    }
-
-    /// # Shapes
-    /// tokens `[b, l]` → `[b, l, d_model]`.
-    pub fn forward(&self, tokens: Tensor<B, 2, Int>) -> Tensor<B, 3> {
-        match (&self.quantized, &self.weight) {
-            (Some(q), _) => {
-                let [b, l] = tokens.dims();
-                let rows = q.rows_of(tokens.reshape([b * l]));
-                let d = rows.dims()[1];
-                rows.reshape([b, l, d])
-            }
-            (None, Some(w)) => burn::tensor::module::embedding(w.val(), tokens),
-            (None, None) => unreachable!("an Embedding holds a float or a quantized table"),
-        }
-    }
-
-    /// The tied LM head, `x Eᵀ`.
-    ///
-    /// # Shapes
-    /// `[b, l, d_model]` → `[b, l, vocab]`.
-    pub fn head(&self, hidden: Tensor<B, 3>) -> Tensor<B, 3> {
-        match (&self.quantized, &self.weight) {
-            (Some(q), _) => q.apply(hidden),
-            (None, Some(w)) => hidden.matmul(w.val().transpose().unsqueeze_dim(0)),
-            (None, None) => unreachable!("an Embedding holds a float or a quantized table"),
-        }
-    }
-
-    /// Replaces the float table by a quantized one.
-    pub fn set_quantized(&mut self, matrix: QuantMatrix, device: &B::Device) {
-        self.weight = None;
-        self.quantized = Some(QuantWeight::new(matrix, device));
-    }
 }

@@ -1,0 +1,102 @@
+//! A saved conversation: a safetensors file holding each layer's recurrent state
+//! (`layers.{i}.conv_state`, `layers.{i}.ssm_state`, f32), with the messages read, the position
+//! and the weights' sha256 in its metadata. A session only fits the weights it was saved with.
+
+use std::collections::HashMap;
+
+use burn::tensor::{Tensor, backend::Backend};
+
+use crate::io::safetensors::{self, StoredTensor};
+use crate::model::{LayerState, State};
+use crate::text::Message;
+
+/// The session file's `format` metadata.
+const SESSION_FORMAT: &str = "siger-session";
+
+/// Why a session could not be saved or restored.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// A session file that cannot be used.
+    #[error("cannot restore this session: {0}")]
+    Invalid(&'static str),
+    /// Reading the state from the device failed.
+    #[error("could not read the state from the device: {0}")]
+    Read(String),
+}
+
+/// `state` after reading `messages`, as session bytes for the weights `weights_id`. Awaits each
+/// state tensor's read from the device.
+pub async fn encode<B: Backend>(
+    state: &State<B>,
+    messages: &[Message],
+    weights_id: &str,
+) -> Result<Vec<u8>, SessionError> {
+    let mut tensors = Vec::new();
+    for (i, layer) in state.layers.iter().enumerate() {
+        for (name, t) in [
+            ("conv_state", &layer.conv_state),
+            ("ssm_state", &layer.ssm_state),
+        ] {
+            let data = t.clone().into_data_async().await;
+            let data = data.map_err(|e| SessionError::Read(format!("{e:?}")))?;
+            tensors.push(StoredTensor::from_data(format!("layers.{i}.{name}"), data));
+        }
+    }
+    let metadata = HashMap::from([
+        ("format".to_string(), SESSION_FORMAT.to_string()),
+        ("weights_sha256".to_string(), weights_id.to_string()),
+        ("position".to_string(), state.position.to_string()),
+        (
+            "messages".to_string(),
+            serde_json::to_string(messages).expect("messages serialise"),
+        ),
+    ]);
+    Ok(safetensors::serialize(&tensors, metadata))
+}
+
+/// The messages and the state a session holds, checked against the weights `weights_id` and
+/// the shapes of `zero` (the model's state before any token).
+pub fn decode<B: Backend>(
+    bytes: &[u8],
+    weights_id: &str,
+    zero: &State<B>,
+) -> Result<(Vec<Message>, State<B>), SessionError> {
+    let bad = SessionError::Invalid;
+    let meta = safetensors::metadata(bytes).map_err(|_| bad("not a session"))?;
+    if meta.get("format").map(String::as_str) != Some(SESSION_FORMAT) {
+        return Err(bad("not a Siger session"));
+    }
+    if meta.get("weights_sha256").map(String::as_str) != Some(weights_id) {
+        return Err(bad("it was saved with a different model"));
+    }
+    let messages: Vec<Message> = meta
+        .get("messages")
+        .and_then(|m| serde_json::from_str(m).ok())
+        .ok_or(bad("its messages are unreadable"))?;
+    let position = meta
+        .get("position")
+        .and_then(|p| p.parse().ok())
+        .ok_or(bad("its position is unreadable"))?;
+    let file = safetensors::parse(bytes).map_err(|_| bad("corrupted"))?;
+    let mut layers = Vec::with_capacity(zero.layers.len());
+    for (i, layer) in zero.layers.iter().enumerate() {
+        let read = |name: &str, like: &Tensor<B, 3>| -> Result<Tensor<B, 3>, SessionError> {
+            let name = format!("layers.{i}.{name}");
+            let view = file.tensor(&name).map_err(|_| bad("a layer is missing"))?;
+            let data = safetensors::f32_tensor(name, &view)
+                .map_err(|_| bad("a state tensor is corrupted"))?;
+            if data.shape.to_vec() != like.dims().to_vec() {
+                return Err(bad("its state does not fit this model"));
+            }
+            Ok(Tensor::from_data(data, &like.device()))
+        };
+        layers.push(LayerState {
+            conv_state: read("conv_state", &layer.conv_state)?,
+            ssm_state: read("ssm_state", &layer.ssm_state)?,
+        });
+    }
+    if file.len() != 2 * layers.len() {
+        return Err(bad("it has more layers than this model"));
+    }
+    Ok((messages, State { layers, position }))
+}

@@ -1,0 +1,153 @@
+//! The table of tensor names: what every weights file, bundle, loader and counter calls each
+//! tensor, and what kind of tensor a name denotes.
+//!
+//! A tensor's name is its module path, fields joined with `.` and list entries by index (burn's
+//! module visitor gives exactly these paths; `weights::named_tensors` walks them):
+//!
+//! | name | shape |
+//! |---|---|
+//! | `embedding.weight` | `[vocab, d_model]` |
+//! | `layers.{i}.norm.gamma` | `[d_model]` |
+//! | `layers.{i}.mixer.in_proj.weight` | `[d_model, 2·d_inner]` |
+//! | `layers.{i}.mixer.conv_weight`, `conv_bias` | `[d_inner, d_conv]`, `[d_inner]` |
+//! | `layers.{i}.mixer.x_proj.weight` | `[d_inner, dt_rank + 2·d_state]` |
+//! | `layers.{i}.mixer.dt_proj.weight`, `.bias` | `[dt_rank, d_inner]`, `[d_inner]` |
+//! | `layers.{i}.mixer.a_log`, `d` | `[d_inner, d_state]`, `[d_inner]` |
+//! | `layers.{i}.mixer.out_proj.weight` | `[d_inner, d_model]` |
+//! | `layers.{i}.feed_forward.norm.gamma` | `[d_model]` |
+//! | `layers.{i}.feed_forward.moe.router.weight` | `[d_model, routed_experts]` |
+//! | `layers.{i}.feed_forward.moe.{experts,shared_experts}.{j}.{gate_proj,up_proj}.weight` | `[d_model, expert_hidden]` |
+//! | `layers.{i}.feed_forward.moe.{experts,shared_experts}.{j}.down_proj.weight` | `[expert_hidden, d_model]` |
+//! | `norm_f.gamma` | `[d_model]` |
+//! | `lm_head.weight` (untied head only) | `[d_model, vocab]` |
+//!
+//! Linear weights are stored `[d_in, d_out]` (y = x W), as burn keeps them; transpose for
+//! PyTorch's `nn.Linear`. A quantized bundle stores a quantized tensor under the same name
+//! (plus `name.scales`; see `bundle.rs`). Any rename between file names and field paths
+//! belongs here.
+
+/// The token embedding (also the tied LM head).
+pub const EMBEDDING: &str = "embedding.weight";
+/// The untied LM head.
+pub const LM_HEAD: &str = "lm_head.weight";
+/// The final norm's scale.
+pub const FINAL_NORM: &str = "norm_f.gamma";
+
+/// The SSM mixer's linear projections, in the order a token meets them.
+pub const MIXER_LINEARS: [&str; 4] = ["in_proj", "x_proj", "dt_proj", "out_proj"];
+/// An expert's linear projections.
+pub const EXPERT_LINEARS: [&str; 3] = ["gate_proj", "up_proj", "down_proj"];
+
+/// Layer `i`'s pre-mixer norm scale.
+pub fn layer_norm(i: usize) -> String {
+    format!("layers.{i}.norm.gamma")
+}
+
+/// Layer `i`'s mixer tensor `part` (`conv_weight`, `a_log`, …).
+pub fn mixer(i: usize, part: &str) -> String {
+    format!("layers.{i}.mixer.{part}")
+}
+
+/// The weight of layer `i`'s mixer projection `linear` (one of [`MIXER_LINEARS`]).
+pub fn mixer_linear(i: usize, linear: &str) -> String {
+    format!("layers.{i}.mixer.{linear}.weight")
+}
+
+/// Layer `i`'s router weight.
+pub fn router(i: usize) -> String {
+    format!("layers.{i}.feed_forward.moe.router.weight")
+}
+
+/// Which experts of a MoE layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpertGroup {
+    /// Chosen per token by the router.
+    Routed,
+    /// Run on every token.
+    Shared,
+}
+
+impl ExpertGroup {
+    /// Both groups, routed first.
+    pub const ALL: [Self; 2] = [Self::Routed, Self::Shared];
+
+    /// The field name in tensor names.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Routed => "experts",
+            Self::Shared => "shared_experts",
+        }
+    }
+}
+
+/// The weight of projection `linear` (one of [`EXPERT_LINEARS`]) of expert `j` in layer `i`.
+pub fn expert_linear(i: usize, group: ExpertGroup, j: usize, linear: &str) -> String {
+    format!("layers.{i}.feed_forward.moe.{}.{j}.{linear}.weight", group.field())
+}
+
+/// What a tensor is, as far as quantizing and counting need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The token embedding.
+    Embedding,
+    /// The untied LM head's weight.
+    LmHead,
+    /// A router's weight.
+    Router,
+    /// The weight of an SSM projection on the recurrence's input side (`in_proj`, `x_proj`,
+    /// `dt_proj`): its errors are carried forward by the recurrence.
+    MixerInput,
+    /// The SSM output projection's weight.
+    MixerOutput,
+    /// Any tensor of an expert the router chooses.
+    RoutedExpert,
+    /// Any tensor of an expert every token runs.
+    SharedExpert,
+    /// Norms, biases, the convolution, A and D.
+    Other,
+}
+
+impl Role {
+    /// The role of tensor `name`.
+    pub fn of(name: &str) -> Self {
+        let parts: Vec<&str> = name.split('.').collect();
+        match parts[..] {
+            ["embedding", "weight"] => Self::Embedding,
+            ["lm_head", "weight"] => Self::LmHead,
+            ["layers", _, "mixer", "out_proj", "weight"] => Self::MixerOutput,
+            ["layers", _, "mixer", "in_proj" | "x_proj" | "dt_proj", "weight"] => Self::MixerInput,
+            ["layers", _, "feed_forward", "moe", "router", "weight"] => Self::Router,
+            ["layers", _, "feed_forward", "moe", "experts", ..] => Self::RoutedExpert,
+            ["layers", _, "feed_forward", "moe", "shared_experts", ..] => Self::SharedExpert,
+            _ => Self::Other,
+        }
+    }
+
+    /// Whether `name` is a Linear layer's weight (stored `[d_in, d_out]`).
+    pub fn is_linear_weight(name: &str) -> bool {
+        !matches!(Self::of(name), Self::Embedding | Self::Other) && name.ends_with(".weight")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_roles_agree() {
+        assert_eq!(Role::of(EMBEDDING), Role::Embedding);
+        assert_eq!(Role::of(LM_HEAD), Role::LmHead);
+        assert_eq!(Role::of(&router(3)), Role::Router);
+        assert_eq!(Role::of(&mixer_linear(0, "x_proj")), Role::MixerInput);
+        assert_eq!(Role::of(&mixer_linear(0, "out_proj")), Role::MixerOutput);
+        assert_eq!(Role::of(&mixer(0, "conv_weight")), Role::Other);
+        assert_eq!(Role::of(&layer_norm(2)), Role::Other);
+        let routed = expert_linear(1, ExpertGroup::Routed, 4, "down_proj");
+        assert_eq!(Role::of(&routed), Role::RoutedExpert);
+        let shared = expert_linear(1, ExpertGroup::Shared, 0, "gate_proj");
+        assert_eq!(Role::of(&shared), Role::SharedExpert);
+        assert!(Role::is_linear_weight(&routed));
+        assert!(!Role::is_linear_weight(EMBEDDING));
+        assert!(!Role::is_linear_weight("layers.0.mixer.dt_proj.bias"));
+    }
+}

@@ -1,0 +1,243 @@
+//! Named weights: every float parameter of a module under its dotted name (the table is in
+//! [`names`]), to and from safetensors, and a bundle's quantized matrices put into the layers
+//! of their names ([`set_quantized`]).
+
+use std::collections::{BTreeMap, HashMap};
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Tensor, TensorData, backend::Backend};
+
+use crate::io::bundle::LoadedMatrix;
+use crate::io::error::WeightsError;
+use crate::io::names::{self, ExpertGroup};
+use crate::io::safetensors::{self, StoredTensor};
+use crate::model::Model;
+use crate::model::init::param_id;
+use crate::ops::linear::{Linear, Weight};
+use crate::quant::QuantMatrix;
+
+/// Every float parameter of `module` with its name, in module order, as f32.
+pub fn named_tensors<B: Backend, M: Module<B>>(module: &M) -> Vec<(String, TensorData)> {
+    struct Collect {
+        path: Vec<String>,
+        out: Vec<(String, TensorData)>,
+    }
+    impl<B: Backend> ModuleVisitor<B> for Collect {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+            let data = param.val().into_data().convert::<f32>();
+            self.out.push((self.path.join("."), data));
+        }
+    }
+    let mut collect = Collect {
+        path: Vec::new(),
+        out: Vec::new(),
+    };
+    module.visit(&mut collect);
+    collect.out
+}
+
+/// Serialises `module`'s parameters to safetensors bytes (all f32), with `metadata` in the
+/// header.
+pub fn to_safetensors<B: Backend, M: Module<B>>(
+    module: &M,
+    metadata: HashMap<String, String>,
+) -> Vec<u8> {
+    let tensors: Vec<StoredTensor> = named_tensors(module)
+        .into_iter()
+        .map(|(name, data)| StoredTensor::from_data(name, data))
+        .collect();
+    safetensors::serialize(&tensors, metadata)
+}
+
+/// Replaces every float parameter of `module` with the tensor of the same name in `tensors`.
+/// Fails, naming the tensor, on a missing, extra or wrongly shaped one; `module` is then dropped,
+/// never half-loaded.
+pub fn load_named<B: Backend, M: Module<B>>(
+    module: M,
+    mut tensors: BTreeMap<String, TensorData>,
+    device: &B::Device,
+) -> Result<M, WeightsError> {
+    struct Load<'a, B: Backend> {
+        path: Vec<String>,
+        tensors: &'a mut BTreeMap<String, TensorData>,
+        device: &'a B::Device,
+        error: Option<WeightsError>,
+    }
+    impl<B: Backend> ModuleMapper<B> for Load<'_, B> {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.path.pop();
+        }
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            let name = self.path.join(".");
+            let expected = param.lazy_shape().to_vec();
+            let found = match self.tensors.remove(&name) {
+                Some(data) if data.shape.to_vec() == expected => data,
+                Some(data) => {
+                    let found = data.shape.to_vec();
+                    self.error.get_or_insert(WeightsError::Shape {
+                        name,
+                        expected,
+                        found,
+                    });
+                    return param;
+                }
+                None => {
+                    self.error.get_or_insert(WeightsError::Missing(name));
+                    return param;
+                }
+            };
+            let (_, old, mapper) = param.consume();
+            let value =
+                Tensor::from_data(found, self.device).set_require_grad(old.is_require_grad());
+            Param::from_mapped_value(param_id(&name), value, mapper)
+        }
+    }
+    let mut load = Load {
+        path: Vec::new(),
+        tensors: &mut tensors,
+        device,
+        error: None,
+    };
+    let module = module.map(&mut load);
+    if let Some(error) = load.error {
+        return Err(error);
+    }
+    if let Some(extra) = tensors.into_keys().next() {
+        return Err(WeightsError::Unexpected(extra));
+    }
+    Ok(module)
+}
+
+/// Every Linear layer of `model` under its weight's name ([`names`]).
+fn linears_mut<B: Backend>(model: &mut Model<B>) -> Vec<(String, &mut Linear<B>)> {
+    let mut out: Vec<(String, &mut Linear<B>)> = Vec::new();
+    if let Some(head) = model.lm_head.as_mut() {
+        out.push((names::LM_HEAD.into(), head));
+    }
+    for (i, layer) in model.layers.iter_mut().enumerate() {
+        let m = &mut layer.mixer;
+        let mixer = [&mut m.in_proj, &mut m.x_proj, &mut m.dt_proj, &mut m.out_proj];
+        for (name, linear) in names::MIXER_LINEARS.into_iter().zip(mixer) {
+            out.push((names::mixer_linear(i, name), linear));
+        }
+        let Some(feed_forward) = layer.feed_forward.as_mut() else {
+            continue;
+        };
+        let moe = &mut feed_forward.moe;
+        out.push((names::router(i), &mut moe.router));
+        let groups = [&mut moe.experts, &mut moe.shared_experts];
+        for (group, experts) in ExpertGroup::ALL.into_iter().zip(groups) {
+            for (j, e) in experts.iter_mut().enumerate() {
+                let projections = [&mut e.gate_proj, &mut e.up_proj, &mut e.down_proj];
+                for (name, linear) in names::EXPERT_LINEARS.into_iter().zip(projections) {
+                    out.push((names::expert_linear(i, group, j, name), linear));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Puts a bundle's quantized matrices into `model` by name (a load-time pass; the float
+/// weights they replace are dropped). Fails on a name the model lacks or a shape or
+/// orientation that does not fit.
+pub fn set_quantized<B: Backend>(
+    model: &mut Model<B>,
+    mut matrices: BTreeMap<String, LoadedMatrix>,
+    device: &B::Device,
+) -> Result<(), WeightsError> {
+    fn fit<B: Backend>(
+        name: &str,
+        loaded: LoadedMatrix,
+        weight: &Weight<B>,
+        transposed: bool,
+    ) -> Result<QuantMatrix, WeightsError> {
+        let Some(expected) = weight.float().map(|w| w.dims().to_vec()) else {
+            return Err(WeightsError::Unexpected(name.to_string()));
+        };
+        let found = loaded.model_shape();
+        if found != expected || loaded.transposed != transposed {
+            return Err(WeightsError::Shape {
+                name: name.to_string(),
+                expected,
+                found,
+            });
+        }
+        Ok(loaded.matrix)
+    }
+    if let Some(loaded) = matrices.remove(names::EMBEDDING) {
+        let matrix = fit(names::EMBEDDING, loaded, &model.embedding.weight, false)?;
+        model.embedding.set_quantized(matrix, device);
+    }
+    for (name, linear) in linears_mut(model) {
+        if let Some(loaded) = matrices.remove(&name) {
+            let matrix = fit(&name, loaded, &linear.weight, true)?;
+            linear.set_quantized(matrix, device);
+        }
+    }
+    match matrices.into_keys().next() {
+        Some(extra) => Err(WeightsError::Unexpected(extra)),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::io::names::Role;
+    use crate::model::{ModelConfig, MoeConfig};
+    use crate::test_util::{TestBackend, seeded};
+
+    /// The names the table gives for every tensor of `config`'s model.
+    fn table(config: &ModelConfig) -> BTreeSet<String> {
+        let mut out = BTreeSet::from([names::EMBEDDING.to_string(), names::FINAL_NORM.into()]);
+        if !config.tie_embeddings {
+            out.insert(names::LM_HEAD.into());
+        }
+        for i in 0..config.n_layers {
+            out.insert(names::layer_norm(i));
+            for part in ["conv_weight", "conv_bias", "a_log", "d", "dt_proj.bias"] {
+                out.insert(names::mixer(i, part));
+            }
+            out.extend(names::MIXER_LINEARS.map(|l| names::mixer_linear(i, l)));
+            if !config.is_moe_layer(i) {
+                continue;
+            }
+            out.insert(format!("layers.{i}.feed_forward.norm.gamma"));
+            out.insert(names::router(i));
+            let counts = [config.moe.routed_experts, config.moe.shared_experts];
+            for (group, count) in ExpertGroup::ALL.into_iter().zip(counts) {
+                for j in 0..count {
+                    let linears = names::EXPERT_LINEARS;
+                    out.extend(linears.map(|l| names::expert_linear(i, group, j, l)));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_name_table_matches_the_module_paths() {
+        let config = ModelConfig::tiny()
+            .with_tie_embeddings(false)
+            .with_moe(MoeConfig::new().with_routed_experts(3).with_shared_experts(2));
+        let model = seeded(0, || config.init::<TestBackend>(&Default::default()).unwrap());
+        let found: BTreeSet<String> = named_tensors(&model).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(found, table(&config));
+        let mut model = model;
+        let linears: BTreeSet<String> = linears_mut(&mut model).into_iter().map(|(n, _)| n).collect();
+        let expected = found.iter().filter(|n| Role::is_linear_weight(n)).cloned().collect();
+        assert_eq!(linears, expected);
+    }
+}

@@ -1,0 +1,74 @@
+//! Building a model: a validated configuration becomes a freshly initialised [`Model`] whose
+//! every parameter has taken its value and carries the id of its name.
+
+use burn::module::{Initializer, Module, ModuleMapper, Param, ParamId};
+use burn::nn::{EmbeddingConfig, LinearConfig, RmsNormConfig};
+use burn::tensor::{Tensor, backend::Backend};
+
+use crate::model::config::{ConfigError, ModelConfig};
+use crate::model::lm::Model;
+
+impl ModelConfig {
+    /// Validates the configuration and builds a freshly initialised model. Initialisation draws
+    /// from the backend's RNG: seed it (`B::seed`) for a reproducible model.
+    pub fn init<B: Backend>(&self, device: &B::Device) -> Result<Model<B>, ConfigError> {
+        self.validate()?;
+        let embedding = EmbeddingConfig::new(self.vocab_size, self.d_model)
+            .with_initializer(Initializer::Normal {
+                mean: 0.0,
+                std: self.init_std,
+            })
+            .init(device)
+            .into();
+        let lm_head = (!self.tie_embeddings).then(|| {
+            LinearConfig::new(self.d_model, self.vocab_size)
+                .with_bias(false)
+                .init(device)
+                .into()
+        });
+        let model = Model {
+            embedding,
+            layers: (0..self.n_layers)
+                .map(|i| self.init_layer(i, device))
+                .collect(),
+            norm_f: RmsNormConfig::new(self.d_model)
+                .with_epsilon(self.norm_eps)
+                .init(device),
+            lm_head,
+        };
+        Ok(materialize(model))
+    }
+}
+
+/// Forces every lazily initialised parameter to take its value now, in module order, and gives
+/// each the [`ParamId`] of its name ([`param_id`]).
+///
+/// burn initialises parameters on first use, and a clone made before that draws its own random
+/// values; materialising right after `init` keeps clones identical and a seeded init
+/// reproducible. Name-derived ids keep optimizer state (keyed by id) valid across save and load.
+pub fn materialize<B: Backend, M: Module<B>>(module: M) -> M {
+    struct Materialize {
+        path: Vec<String>,
+    }
+    impl<B: Backend> ModuleMapper<B> for Materialize {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.path.pop();
+        }
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            let (_, tensor, mapper) = param.consume();
+            Param::from_mapped_value(param_id(&self.path.join(".")), tensor, mapper)
+        }
+    }
+    module.map(&mut Materialize { path: Vec::new() })
+}
+
+/// The parameter id of a tensor name: 64-bit FNV-1a of the name, stable across runs and builds.
+pub fn param_id(name: &str) -> ParamId {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    ParamId::from(hash)
+}

@@ -1,0 +1,18 @@
+//! The language model, defined once over burn's `Backend`: its configuration, the selective
+//! SSM mixer and its scans, the mixture of experts, the layer, the caller-owned decoding state,
+//! and the model itself (embedding → layers → norm → head).
+
+pub mod block;
+pub mod config;
+pub mod init;
+pub(crate) mod lm;
+pub mod moe;
+pub mod scan;
+pub mod ssm;
+pub mod state;
+
+pub use config::{ConfigError, DtRank, ModelConfig, MoeConfig};
+pub use lm::{Model, ModelOutput};
+pub use moe::ExpertDispatch;
+pub use ssm::ScanMode;
+pub use state::{LayerState, State};
