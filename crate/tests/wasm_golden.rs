@@ -6,11 +6,11 @@
 #![cfg(all(target_arch = "wasm32", feature = "wgpu"))]
 
 use burn::tensor::backend::Backend;
-use siger::io::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
 use siger::infer::generate::{GenerationConfig, Generator};
-use siger::quant::{QuantOptions, QuantScheme};
 use siger::infer::sampling::Sampler;
+use siger::io::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
 use siger::ops::placement::Placement;
+use siger::quant::{QuantOptions, QuantScheme};
 use siger::text::{Message, Role};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -58,7 +58,10 @@ async fn check<B: Backend>(device: &B::Device, dispatch: siger::ExpertDispatch) 
 #[wasm_bindgen_test]
 async fn golden_ids_on_the_cpu_backend_in_wasm() {
     type Cpu = burn::backend::NdArray<f32>;
-    assert_eq!(Placement::for_backend::<Cpu>(&Default::default()), Placement::Host);
+    assert_eq!(
+        Placement::for_backend::<Cpu>(&Default::default()),
+        Placement::Host
+    );
     check::<Cpu>(&Default::default(), siger::ExpertDispatch::Gather).await;
 }
 

@@ -124,8 +124,12 @@ fn profile_parts<B: burn::tensor::backend::Backend>(
     });
     time("moe infer", &mut || drop(ff.moe.infer(x.clone())));
     time("add", &mut || drop(x.clone() + x.clone()));
-    time("silu", &mut || drop(siger::ops::activation::silu(x.clone())));
-    time("softplus", &mut || drop(siger::model::ssm::softplus(x.clone())));
+    time("silu", &mut || {
+        drop(siger::ops::activation::silu(x.clone()))
+    });
+    time("softplus", &mut || {
+        drop(siger::model::ssm::softplus(x.clone()))
+    });
 }
 
 #[wasm_bindgen_test]

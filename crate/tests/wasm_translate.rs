@@ -57,10 +57,9 @@ fn an_int4_bundle_loads_and_runs_on_the_cpu_backend_in_the_browser() {
     // A fixed draw: the bound below holds for this model (measured 0.021 of the scale), not for
     // every random one (an unseeded draw once reached 0.056).
     B::seed(&device, 11);
-    let tokenizer = siger::text::Tokenizer::from_json(include_bytes!(
-        "../../models/siger-demo/tokenizer.json"
-    ))
-    .unwrap();
+    let tokenizer =
+        siger::text::Tokenizer::from_json(include_bytes!("../../models/siger-demo/tokenizer.json"))
+            .unwrap();
     let config = siger::ModelConfig::tiny()
         .with_vocab_size(tokenizer.vocab_size())
         .with_init_std(0.3);

@@ -1,8 +1,8 @@
 //! End-to-end: tokenizer → chat template → generator over a checkpoint loaded from disk.
 
-use siger::io::checkpoint::{load, save};
 use siger::infer::generate::{FinishReason, GenerationConfig, Generator};
 use siger::infer::sampling::{Sampler, SamplingConfig};
+use siger::io::checkpoint::{load, save};
 use siger::text::{Message, Role, Tokenizer};
 use siger::{Model, ModelConfig};
 

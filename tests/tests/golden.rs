@@ -5,10 +5,10 @@
 //! `SIGER_BLESS=1 cargo test -p siger-tests --test golden` rewrites the file after a deliberate
 //! change to the model or the decoder.
 
-use siger::io::checkpoint::{checkpoint_files, load, load_files};
 use siger::infer::generate::{GenerationConfig, Generator};
-use siger::quant::{QuantOptions, QuantScheme};
 use siger::infer::sampling::Sampler;
+use siger::io::checkpoint::{checkpoint_files, load, load_files};
+use siger::quant::{QuantOptions, QuantScheme};
 use siger::text::{Message, Role};
 
 type B = burn::backend::NdArray<f32>;

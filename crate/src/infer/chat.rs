@@ -20,9 +20,9 @@ use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 use serde::{Deserialize, Serialize};
 
 use crate::infer::generate::{FinishReason, GenerateError, GenerationConfig, Generator};
-use crate::model::Model;
 use crate::infer::sampling::{Sampler, SamplingConfig};
 use crate::infer::session::{self, SessionError};
+use crate::model::Model;
 use crate::model::state::State;
 use crate::text::{Message, Role, Tokenizer};
 

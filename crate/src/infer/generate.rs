@@ -9,8 +9,8 @@ use std::borrow::Cow;
 
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
-use crate::model::Model;
 use crate::infer::sampling::{Sampler, SamplingError};
+use crate::model::Model;
 use crate::model::state::State;
 use crate::text::Tokenizer;
 

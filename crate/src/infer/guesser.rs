@@ -7,8 +7,8 @@
 use burn::tensor::backend::Backend;
 
 use crate::infer::generate::{GenerationConfig, Generator};
-use crate::model::Model;
 use crate::infer::sampling::Sampler;
+use crate::model::Model;
 use crate::text::{Message, Role, Tokenizer};
 use crate::translate::{Guesser, Lang};
 

@@ -243,8 +243,18 @@ fn read_matrix(
     let [rows, cols] = entry.shape;
     let blocks = cols.checked_div(entry.block).unwrap_or(0);
     for (n, view, dtype, shape) in [
-        (name, &values, value_dtype(scheme), [rows, scheme.row_bytes(cols)]),
-        (&scales_name, &scales, scale_dtype(entry.scales), [rows, blocks]),
+        (
+            name,
+            &values,
+            value_dtype(scheme),
+            [rows, scheme.row_bytes(cols)],
+        ),
+        (
+            &scales_name,
+            &scales,
+            scale_dtype(entry.scales),
+            [rows, blocks],
+        ),
     ] {
         if view.dtype() != dtype || view.shape() != shape {
             return Err(WeightsError::Layout {
@@ -269,8 +279,8 @@ fn read_matrix(
 mod tests {
     use super::*;
     use crate::io::checkpoint::{CheckpointError, checkpoint_files, load_files};
-    use crate::model::config::ModelConfig;
     use crate::model::Model;
+    use crate::model::config::ModelConfig;
     use crate::test_util::{TestBackend, seeded};
     use crate::text::Tokenizer;
     use burn::tensor::{Int, Tensor, TensorData};

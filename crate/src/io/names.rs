@@ -82,7 +82,10 @@ impl ExpertGroup {
 
 /// The weight of projection `linear` (one of [`EXPERT_LINEARS`]) of expert `j` in layer `i`.
 pub fn expert_linear(i: usize, group: ExpertGroup, j: usize, linear: &str) -> String {
-    format!("layers.{i}.feed_forward.moe.{}.{j}.{linear}.weight", group.field())
+    format!(
+        "layers.{i}.feed_forward.moe.{}.{j}.{linear}.weight",
+        group.field()
+    )
 }
 
 /// What a tensor is, as far as quantizing and counting need to know.
@@ -115,7 +118,13 @@ impl Role {
             ["embedding", "weight"] => Self::Embedding,
             ["lm_head", "weight"] => Self::LmHead,
             ["layers", _, "mixer", "out_proj", "weight"] => Self::MixerOutput,
-            ["layers", _, "mixer", "in_proj" | "x_proj" | "dt_proj", "weight"] => Self::MixerInput,
+            [
+                "layers",
+                _,
+                "mixer",
+                "in_proj" | "x_proj" | "dt_proj",
+                "weight",
+            ] => Self::MixerInput,
             ["layers", _, "feed_forward", "moe", "router", "weight"] => Self::Router,
             ["layers", _, "feed_forward", "moe", "experts", ..] => Self::RoutedExpert,
             ["layers", _, "feed_forward", "moe", "shared_experts", ..] => Self::SharedExpert,

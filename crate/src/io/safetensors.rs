@@ -123,7 +123,10 @@ mod tests {
         let b = f32_tensor("b".into(), &file.tensor("b").unwrap()).unwrap();
         assert_eq!(b.to_vec::<f32>().unwrap(), vec![1.5, -2.0]);
         let err = read_f32_all(&bytes).unwrap_err();
-        assert!(matches!(err, WeightsError::NonFinite(ref n) if n == "a"), "{err}");
+        assert!(
+            matches!(err, WeightsError::NonFinite(ref n) if n == "a"),
+            "{err}"
+        );
         assert!(matches!(parse(&bytes[..10]), Err(WeightsError::Format(_))));
     }
 }

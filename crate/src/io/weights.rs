@@ -125,7 +125,12 @@ fn linears_mut<B: Backend>(model: &mut Model<B>) -> Vec<(String, &mut Linear<B>)
     }
     for (i, layer) in model.layers.iter_mut().enumerate() {
         let m = &mut layer.mixer;
-        let mixer = [&mut m.in_proj, &mut m.x_proj, &mut m.dt_proj, &mut m.out_proj];
+        let mixer = [
+            &mut m.in_proj,
+            &mut m.x_proj,
+            &mut m.dt_proj,
+            &mut m.out_proj,
+        ];
         for (name, linear) in names::MIXER_LINEARS.into_iter().zip(mixer) {
             out.push((names::mixer_linear(i, name), linear));
         }
@@ -229,15 +234,26 @@ mod tests {
 
     #[test]
     fn the_name_table_matches_the_module_paths() {
-        let config = ModelConfig::tiny()
-            .with_tie_embeddings(false)
-            .with_moe(MoeConfig::new().with_routed_experts(3).with_shared_experts(2));
-        let model = seeded(0, || config.init::<TestBackend>(&Default::default()).unwrap());
+        let config = ModelConfig::tiny().with_tie_embeddings(false).with_moe(
+            MoeConfig::new()
+                .with_routed_experts(3)
+                .with_shared_experts(2),
+        );
+        let model = seeded(0, || {
+            config.init::<TestBackend>(&Default::default()).unwrap()
+        });
         let found: BTreeSet<String> = named_tensors(&model).into_iter().map(|(n, _)| n).collect();
         assert_eq!(found, table(&config));
         let mut model = model;
-        let linears: BTreeSet<String> = linears_mut(&mut model).into_iter().map(|(n, _)| n).collect();
-        let expected = found.iter().filter(|n| Role::is_linear_weight(n)).cloned().collect();
+        let linears: BTreeSet<String> = linears_mut(&mut model)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let expected = found
+            .iter()
+            .filter(|n| Role::is_linear_weight(n))
+            .cloned()
+            .collect();
         assert_eq!(linears, expected);
     }
 }

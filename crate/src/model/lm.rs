@@ -10,10 +10,10 @@ use burn::nn::RmsNorm;
 use burn::tensor::{Int, Tensor, backend::Backend};
 
 use crate::model::block::{Layer, MoeSignals};
-use crate::ops::linear::{Embedding, Linear};
 use crate::model::moe::ExpertDispatch;
 use crate::model::ssm::ScanMode;
 use crate::model::state::State;
+use crate::ops::linear::{Embedding, Linear};
 
 /// The model.
 #[derive(Module, Debug)]

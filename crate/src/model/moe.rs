@@ -282,9 +282,9 @@ impl<B: Backend> Moe<B> {
 mod tests {
     use super::*;
     use crate::model::config::MoeConfig;
-    use crate::test_util::{TestAutodiff, TestBackend, assert_close, random, random_on, seeded};
     use crate::model::init::materialize;
     use crate::ops::linear::Weight;
+    use crate::test_util::{TestAutodiff, TestBackend, assert_close, random, random_on, seeded};
     use burn::module::Param;
 
     fn config() -> ModelConfig {

@@ -20,9 +20,9 @@ use crate::ops::linear::Linear;
 use burn::tensor::{Distribution, Tensor, backend::Backend};
 
 use crate::model::config::ModelConfig;
-use crate::ops::placement::Placement;
 use crate::model::scan::{HostScanInputs, ScanInputs, scan_chunked, scan_host, scan_reference};
 use crate::model::state::LayerState;
+use crate::ops::placement::Placement;
 
 /// Default chunk length of the parallel scan: long enough to cut the op count, short enough to
 /// keep the `[b, chunk, d, n]` intermediates small.

@@ -63,9 +63,15 @@ mod tests {
     #[test]
     fn cpu_backends_run_host_kernels_unless_they_record_a_graph() {
         let device = Default::default();
-        assert_eq!(Placement::for_backend::<TestBackend>(&device), Placement::Host);
+        assert_eq!(
+            Placement::for_backend::<TestBackend>(&device),
+            Placement::Host
+        );
         assert!(Placement::runs_host_kernels::<TestBackend>(&device));
-        assert_eq!(Placement::for_backend::<TestAutodiff>(&device), Placement::Host);
+        assert_eq!(
+            Placement::for_backend::<TestAutodiff>(&device),
+            Placement::Host
+        );
         assert!(!Placement::runs_host_kernels::<TestAutodiff>(&device));
     }
 }

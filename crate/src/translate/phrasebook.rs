@@ -5,9 +5,9 @@
 //! founding examples and `tabik pun`); users add their own with [`Phrasebook::add`].
 
 use super::format::{LexiconError, Loaded};
-use super::load::load_lexicon;
 use super::lang::Side;
 use super::lexicon::{Lexicon, Stored};
+use super::load::load_lexicon;
 use super::normalize;
 
 /// The built-in phrasebook's name, cited in tokens.

@@ -1,9 +1,9 @@
 //! What the translator translates with: the phrasebook, the lexicon and an optional guesser.
 
 use super::format::{LexiconError, Loaded};
-use super::load::load_lexicon;
 use super::guess::Guesser;
 use super::lexicon::Lexicon;
+use super::load::load_lexicon;
 use super::phrasebook::Phrasebook;
 
 /// The translator's resources. Build once, translate many times.

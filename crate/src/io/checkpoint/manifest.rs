@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::io::bundle::TensorQuant;
 use super::error::CheckpointError;
+use crate::io::bundle::TensorQuant;
 
 /// The manifest's `format` value.
 pub const FORMAT: &str = "siger-checkpoint";

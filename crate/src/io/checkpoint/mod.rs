@@ -17,8 +17,8 @@ use burn::tensor::backend::Backend;
 
 pub use error::CheckpointError;
 pub use manifest::{
-    CONFIG_FILE, CheckpointFiles, FORMAT, FORMAT_VERSION, FileEntry, MANIFEST_FILE, Manifest, ParameterCounts,
-    TOKENIZER_FILE, WEIGHTS_FILE, entry, read_extra, verify,
+    CONFIG_FILE, CheckpointFiles, FORMAT, FORMAT_VERSION, FileEntry, MANIFEST_FILE, Manifest,
+    ParameterCounts, TOKENIZER_FILE, WEIGHTS_FILE, entry, read_extra, verify,
 };
 pub use precheck::parameter_counts;
 
@@ -102,9 +102,7 @@ fn to_files<B: Backend>(
     let metadata = HashMap::from([("format".to_string(), FORMAT.to_string())]);
     let (weights_bytes, quantization) = match quant {
         None => (weights::to_safetensors(model, metadata), BTreeMap::new()),
-        Some(options) => {
-            bundle::to_safetensors(weights::named_tensors(model), options, metadata)?
-        }
+        Some(options) => bundle::to_safetensors(weights::named_tensors(model), options, metadata)?,
     };
     let files: Vec<(String, Vec<u8>)> = [
         (
@@ -204,7 +202,6 @@ pub fn load_files<B: Backend>(
         manifest,
     })
 }
-
 
 /// Writes `files` and the manifest as the folder `dir`, atomically.
 fn write_folder(
