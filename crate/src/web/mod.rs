@@ -15,6 +15,7 @@ use wasm_bindgen::prelude::*;
 use crate::ExpertDispatch;
 use crate::infer::chat::{Chat, ReplyOptions};
 use crate::io::checkpoint::{self, CheckpointFiles, WEIGHTS_FILE};
+use crate::quant::{QuantOptions, QuantScheme};
 use crate::text::Message;
 use crate::translate::{self, Lang, Options, Resources};
 
@@ -225,4 +226,58 @@ impl Engine {
         };
         serde_wasm_bindgen::to_value(&out).map_err(js_error)
     }
+}
+
+/// The four files of a checkpoint, as [`export_bundle`] returns them.
+#[wasm_bindgen(getter_with_clone)]
+pub struct BundleFiles {
+    /// `manifest.json`.
+    pub manifest: Vec<u8>,
+    /// `config.json`.
+    pub config: Vec<u8>,
+    /// `model.safetensors`.
+    pub weights: Vec<u8>,
+    /// `tokenizer.json`.
+    pub tokenizer: Vec<u8>,
+}
+
+/// The bundle `siger-train export --quant <quant>` writes (`int4`, `int8` or `none`; blocks of
+/// 32, f16 scales) from an f32 checkpoint's files, verified first. The same core code, so the
+/// same bytes: `pkg-scripts/build-web` makes the demo bundle with this in Node instead of
+/// compiling the native trainer, and `pkg-scripts/test` compares the two.
+#[wasm_bindgen]
+pub fn export_bundle(
+    quant: String,
+    manifest: Vec<u8>,
+    config: Vec<u8>,
+    weights: Vec<u8>,
+    tokenizer: Vec<u8>,
+) -> Result<BundleFiles, JsError> {
+    let options = match quant.as_str() {
+        "none" => None,
+        name => Some(QuantOptions::new(
+            QuantScheme::parse(name).map_err(js_error)?,
+        )),
+    };
+    let files = CheckpointFiles {
+        manifest,
+        config,
+        weights,
+        tokenizer,
+    };
+    let ckpt =
+        checkpoint::load_files::<NdArray<f32>>(&files, &Default::default()).map_err(js_error)?;
+    if !ckpt.manifest.quantization.is_empty() {
+        return Err(JsError::new(
+            "this is already a quantized bundle; export from the f32 checkpoint it came from",
+        ));
+    }
+    let out = checkpoint::checkpoint_files(&ckpt.config, &ckpt.model, &ckpt.tokenizer, options)
+        .map_err(js_error)?;
+    Ok(BundleFiles {
+        manifest: out.manifest,
+        config: out.config,
+        weights: out.weights,
+        tokenizer: out.tokenizer,
+    })
 }
