@@ -15,7 +15,12 @@ const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', 'www', 'pkg');
 const { initSync, export_bundle: exportBundle } = await import(join(pkg, 'siger.js'));
 initSync({ module: await readFile(join(pkg, 'siger_bg.wasm')) });
 
-const names = { manifest: 'manifest.json', config: 'config.json', weights: 'model.safetensors', tokenizer: 'tokenizer.json' };
+const names = {
+  manifest: 'manifest.json',
+  config: 'config.json',
+  weights: 'model.safetensors',
+  tokenizer: 'tokenizer.json',
+};
 const input = {};
 for (const [key, name] of Object.entries(names)) input[key] = await readFile(join(from, name));
 let bundle;

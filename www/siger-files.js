@@ -5,18 +5,16 @@
 // `progress` is the worker's reporter: the 'download', 'verify' and 'recovered' events it is
 // given reach the page's onProgress.
 
-/** The Cache API bucket for model files; bump the suffix if the key scheme ever changes. */
-const CACHE_NAME = 'siger-models-v1';
+import { MODEL_CACHE, megabytes } from './siger-protocol.js';
+
 /** The files a Siger checkpoint folder must list in its manifest, smallest first. */
 export const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
-
-const MB = 1e6;
 
 /** The model cache, or null where the Cache API cannot be used. */
 export async function openCache() {
   try {
     // Absent outside a secure context; reading it throws in an opaque origin (a data: worker).
-    return self.caches ? await self.caches.open(CACHE_NAME) : null;
+    return self.caches ? await self.caches.open(MODEL_CACHE) : null;
   } catch {
     return null; // e.g. storage blocked by the user's settings
   }
@@ -30,14 +28,32 @@ export async function fetchManifest(base, cache, progress) {
     response = await fetch(url, { cache: 'no-cache' });
   } catch (err) {
     const cached = cache && (await cache.match(url));
-    if (!cached) throw new Error(`cannot download ${url} (${err.message}) and no copy is cached: check the network`);
+    if (!cached) {
+      throw new Error(
+        `cannot download ${url} (${err.message}) and no copy is cached: check the network`,
+      );
+    }
     const bytes = new Uint8Array(await cached.arrayBuffer());
-    progress({ phase: 'download', file: 'manifest.json', loaded: bytes.length, total: bytes.length, fromCache: true });
+    progress({
+      phase: 'download',
+      file: 'manifest.json',
+      loaded: bytes.length,
+      total: bytes.length,
+      fromCache: true,
+    });
     return bytes;
   }
-  if (!response.ok) throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  }
   const bytes = new Uint8Array(await response.arrayBuffer());
-  progress({ phase: 'download', file: 'manifest.json', loaded: bytes.length, total: bytes.length, fromCache: false });
+  progress({
+    phase: 'download',
+    file: 'manifest.json',
+    loaded: bytes.length,
+    total: bytes.length,
+    fromCache: false,
+  });
   await cachePut(cache, url, bytes);
   return bytes;
 }
@@ -49,10 +65,14 @@ export function parseManifest(bytes, base) {
   try {
     manifest = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new Error(`${where} is not JSON (${err.message}): is the model URL a Siger checkpoint folder?`);
+    throw new Error(
+      `${where} is not JSON (${err.message}): is the model URL a Siger checkpoint folder?`,
+    );
   }
   if (manifest?.format !== 'siger-checkpoint') {
-    throw new Error(`${where} is not a Siger checkpoint manifest (format is ${JSON.stringify(manifest?.format)})`);
+    throw new Error(
+      `${where} is not a Siger checkpoint manifest (format is ${JSON.stringify(manifest?.format)})`,
+    );
   }
   for (const name of MODEL_FILES) {
     const entry = manifest.files?.[name];
@@ -70,13 +90,24 @@ export async function decideCaching(cache, base, manifest) {
   for (const name of MODEL_FILES) {
     if (await cache.match(cacheKey(base, name, manifest))) cached.add(name);
   }
-  const missing = MODEL_FILES.filter((n) => !cached.has(n)).reduce((s, n) => s + manifest.files[n].bytes, 0);
+  const missing = MODEL_FILES.filter((n) => !cached.has(n)).reduce(
+    (s, n) => s + manifest.files[n].bytes,
+    0,
+  );
   const estimate = await self.navigator.storage?.estimate?.().catch(() => null);
   if (estimate?.quota !== undefined && estimate.quota - (estimate.usage ?? 0) < missing) {
-    const free = (estimate.quota - (estimate.usage ?? 0)) / MB;
-    return { cache, store: false, reason: `storage quota has ${free.toFixed(1)} MB free, ${(missing / MB).toFixed(1)} MB needed: not caching new files` };
+    const free = megabytes(estimate.quota - (estimate.usage ?? 0));
+    return {
+      cache,
+      store: false,
+      reason: `storage quota has ${free} free, ${megabytes(missing)} needed: not caching new files`,
+    };
   }
-  return { cache, store: true, reason: `caching in '${CACHE_NAME}' (${cached.size} of ${MODEL_FILES.length} files already cached)` };
+  return {
+    cache,
+    store: true,
+    reason: `caching in '${MODEL_CACHE}' (${cached.size} of ${MODEL_FILES.length} files already cached)`,
+  };
 }
 
 /** The cache key names the content, so a new model at the same URL never reads an old file. */
@@ -89,7 +120,9 @@ function cacheKey(base, name, manifest) {
 /** Every model file, from the cache or the network, each checked against the manifest. */
 export async function obtainFiles(base, manifest, store, progress) {
   const found = {};
-  for (const name of MODEL_FILES) found[name] = await obtainFile(base, name, manifest, store, progress);
+  for (const name of MODEL_FILES) {
+    found[name] = await obtainFile(base, name, manifest, store, progress);
+  }
   progress({ phase: 'verify' });
   const files = {};
   for (const name of MODEL_FILES) {
@@ -105,7 +138,9 @@ export async function obtainFiles(base, manifest, store, progress) {
     } else if (!intact) {
       throw hashError(base, name);
     }
-    if (!fromCache && store.store) await cachePut(store.cache, cacheKey(base, name, manifest), bytes);
+    if (!fromCache && store.store) {
+      await cachePut(store.cache, cacheKey(base, name, manifest), bytes);
+    }
     files[name] = bytes;
   }
   return files;
@@ -115,7 +150,13 @@ async function obtainFile(base, name, manifest, store, progress) {
   const cached = store.cache && (await store.cache.match(cacheKey(base, name, manifest)));
   if (cached) {
     const bytes = new Uint8Array(await cached.arrayBuffer());
-    progress({ phase: 'download', file: name, loaded: bytes.length, total: bytes.length, fromCache: true });
+    progress({
+      phase: 'download',
+      file: name,
+      loaded: bytes.length,
+      total: bytes.length,
+      fromCache: true,
+    });
     return { bytes, fromCache: true };
   }
   return { bytes: await download(base, name, manifest, progress), fromCache: false };
@@ -132,7 +173,9 @@ async function download(base, name, manifest, progress) {
   } catch (err) {
     throw new Error(`cannot download ${url} (${err.message}): check the network`);
   }
-  if (!response.ok) throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  }
   const bytes = new Uint8Array(total);
   let loaded = 0;
   let reported = -1;
@@ -142,7 +185,9 @@ async function download(base, name, manifest, progress) {
     if (done) break;
     if (loaded + value.length > total) {
       await reader.cancel();
-      throw new Error(`${url} is larger than the ${total} bytes its manifest says: the model folder is inconsistent`);
+      throw new Error(
+        `${url} is larger than the ${total} bytes its manifest says: the model folder is inconsistent`,
+      );
     }
     bytes.set(value, loaded);
     loaded += value.length;
@@ -152,7 +197,9 @@ async function download(base, name, manifest, progress) {
       progress({ phase: 'download', file: name, loaded, total, fromCache: false });
     }
   }
-  if (loaded !== total) throw new Error(`${url} was truncated at byte ${loaded} of ${total}: download it again`);
+  if (loaded !== total) {
+    throw new Error(`${url} was truncated at byte ${loaded} of ${total}: download it again`);
+  }
   return bytes;
 }
 
@@ -164,13 +211,18 @@ async function matchesManifest(bytes, name, manifest) {
 
 function hashError(base, name) {
   const url = new URL(name, base).href;
-  return new Error(`${url} does not match the sha256 in its manifest: the server's copy is damaged or mid-update`);
+  return new Error(
+    `${url} does not match the sha256 in its manifest: the server's copy is damaged or mid-update`,
+  );
 }
 
 async function cachePut(cache, key, bytes) {
   if (!cache) return;
   try {
-    await cache.put(key, new Response(bytes, { headers: { 'content-length': String(bytes.length) } }));
+    await cache.put(
+      key,
+      new Response(bytes, { headers: { 'content-length': String(bytes.length) } }),
+    );
   } catch (err) {
     // A full quota must not stop the model from loading; it will be downloaded again next time.
     console.warn(`siger: could not cache ${key}: ${err.message}`);

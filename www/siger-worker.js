@@ -1,19 +1,19 @@
 // The Siger engine's home: a module Web Worker that downloads, verifies and caches a model
-// (siger-files.js), picks a backend, and runs the wasm engine, so the page's thread never waits
-// on the model.
+// (siger-files.js), picks a backend (siger-device.js), and runs the wasm engine, so the page's
+// thread never waits on the model.
 //
-// Spoken to only by siger.js. Requests arrive as {type:'call', id, op, args} and run one at a
-// time, in order (the engine is a single conversation); {type:'abort', id} is handled at once.
-// Replies: {type:'result', id, value}, {type:'error', id, error}, and along the way
-// {type:'progress', event}, {type:'started', id, ...} and {type:'token', id, content}.
+// Spoken to only by siger.js, in the messages of siger-protocol.js: calls run one at a time, in
+// order (the engine is a single conversation); an abort is handled at once.
 
-import { MODEL_FILES, decideCaching, fetchManifest, obtainFiles, openCache, parseManifest } from './siger-files.js';
-
-/** Room the engine needs beyond the files: the kept copy, the engine's copy, working memory. */
-const MEMORY_FACTOR = 3;
-
-const GiB = 2 ** 30;
-const MB = 1e6;
+import { chooseBackend, checkDeviceMemory } from './siger-device.js';
+import {
+  decideCaching,
+  fetchManifest,
+  obtainFiles,
+  openCache,
+  parseManifest,
+} from './siger-files.js';
+import { KIND, Message, OP } from './siger-protocol.js';
 
 let glue = null; // the wasm-bindgen module in use: {default: init, Engine}
 let glueInstances = 0;
@@ -26,24 +26,35 @@ const jobs = new Map(); // id -> {aborted, tokens, tokensAtAbort}
 let queue = Promise.resolve();
 
 self.onmessage = ({ data }) => {
-  if (data.type === 'abort') return abortJob(data.id);
+  if (data.type === KIND.ABORT) return abortJob(data.id);
   const job = { id: data.id, aborted: false, tokens: 0, tokensAtAbort: 0 };
   jobs.set(job.id, job);
   // runJob answers every failure itself; the catch only keeps one broken answer from stalling the queue.
-  queue = queue.then(() => runJob(job, data.op, data.args)).catch((err) => consoleError('siger worker:', err));
+  queue = queue
+    .then(() => runJob(job, data.op, data.args))
+    .catch((err) => consoleError('siger worker:', err));
 };
 
-const OPS = { load: loadModel, chat, translate, saveSession, restoreSession, unload };
+const HANDLERS = {
+  [OP.LOAD]: loadModel,
+  [OP.CHAT]: chat,
+  [OP.TRANSLATE]: translate,
+  [OP.SAVE_SESSION]: saveSession,
+  [OP.RESTORE_SESSION]: restoreSession,
+  [OP.UNLOAD]: unload,
+};
 
 async function runJob(job, op, args) {
   lastPanic = null; // a panic from an earlier request must not explain this one's failure
   try {
     if (job.aborted) throw abortError();
-    const { value, transfer } = await OPS[op](job, args);
-    self.postMessage({ type: 'result', id: job.id, value }, transfer ?? []);
+    const { value, transfer } = await HANDLERS[op](job, args);
+    self.postMessage(Message.result(job.id, value), transfer ?? []);
   } catch (err) {
-    if (op !== 'load' && op !== 'chat' && modelBytes && isCrash(err)) await replaceEngine(err).catch(() => {});
-    self.postMessage({ type: 'error', id: job.id, error: serializeError(err) });
+    if (op !== OP.LOAD && op !== OP.CHAT && modelBytes && isCrash(err)) {
+      await replaceEngine(err).catch(() => {});
+    }
+    self.postMessage(Message.error(job.id, serializeError(err)));
   } finally {
     jobs.delete(job.id);
   }
@@ -58,7 +69,7 @@ function abortJob(id) {
 }
 
 function progress(event) {
-  self.postMessage({ type: 'progress', event });
+  self.postMessage(Message.progress(event));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -73,73 +84,27 @@ async function loadModel(job, { url, backend: requested }) {
   checkDeviceMemory(manifest);
   const choice = await chooseBackend(requested, weights);
   const store = await decideCaching(cache, base, manifest);
-  progress({ phase: 'check', backend: choice.backend, reason: choice.reason, cache: store.reason, caching: store.store === true });
+  progress({
+    phase: 'check',
+    backend: choice.backend,
+    reason: choice.reason,
+    cache: store.reason,
+    caching: store.store === true,
+  });
   const files = await obtainFiles(base, manifest, store, progress);
-  modelBytes = [manifestBytes, files['config.json'], files['model.safetensors'], files['tokenizer.json']];
+  modelBytes = [
+    manifestBytes,
+    files['config.json'],
+    files['model.safetensors'],
+    files['tokenizer.json'],
+  ];
   const chosen = await startEngine(choice, requested);
   progress({ phase: 'ready' });
   return { value: { backend, backendReason: chosen.reason, info: plain(engine.info()) } };
 }
 
-function checkDeviceMemory(manifest) {
-  const deviceGiB = self.navigator.deviceMemory;
-  if (!deviceGiB) return; // not reported (Firefox, Safari): nothing to check
-  const total = MODEL_FILES.reduce((sum, name) => sum + manifest.files[name].bytes, 0);
-  if (MEMORY_FACTOR * total > deviceGiB * GiB) {
-    throw new Error(
-      `this device reports ${deviceGiB} GiB of memory; the model's ${(total / MB).toFixed(1)} MB ` +
-        `needs about ${((MEMORY_FACTOR * total) / GiB).toFixed(1)} GiB: use a smaller (quantized) model`,
-    );
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
-// Backend choice
-
-/**
- * Picks 'webgpu' or 'cpu'. The largest tensor must fit one GPU buffer and one storage binding;
- * the manifest does not list tensor sizes, so the weights file's size stands in as an upper
- * bound (the check can refuse a GPU that would in fact have fitted a model of many tensors).
- */
-async function chooseBackend(requested, weightsBytes) {
-  if (requested === 'cpu') return { backend: 'cpu', reason: 'the CPU backend was requested' };
-  const gpu = await probeWebGpu(weightsBytes);
-  if (requested === 'webgpu') {
-    if (!gpu.ok) throw new Error(`WebGPU was requested but cannot be used: ${gpu.reason}`);
-    return { backend: 'webgpu', reason: `WebGPU was requested: ${gpu.reason}` };
-  }
-  return gpu.ok
-    ? { backend: 'webgpu', reason: gpu.reason }
-    : { backend: 'cpu', reason: `${gpu.reason}; using the CPU` };
-}
-
-async function probeWebGpu(weightsBytes) {
-  if (!self.navigator.gpu) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
-  let adapter = null;
-  try {
-    adapter = await self.navigator.gpu.requestAdapter();
-  } catch (err) {
-    return { ok: false, reason: `requesting a WebGPU adapter failed: ${err.message}` };
-  }
-  if (!adapter) return { ok: false, reason: 'WebGPU is present but offers no adapter (no usable GPU, or it is blocked)' };
-  const name = adapterName(adapter);
-  const { maxStorageBufferBindingSize: binding, maxBufferSize: buffer } = adapter.limits;
-  const need = `the weights file's ${mib(weightsBytes)}, an upper bound on the largest tensor`;
-  if (binding < weightsBytes || buffer < weightsBytes) {
-    return { ok: false, reason: `the WebGPU adapter ${name} allows buffers of ${mib(Math.min(binding, buffer))}, less than ${need}` };
-  }
-  return { ok: true, reason: `WebGPU adapter ${name} (buffers up to ${mib(Math.min(binding, buffer))}, enough for ${need})` };
-}
-
-function adapterName(adapter) {
-  const info = adapter.info ?? {};
-  const words = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
-  return words ? `'${words}'` : '(unnamed)';
-}
-
-function mib(bytes) {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-}
+// Starting the engine
 
 /** Starts the engine; 'auto' falls back to the CPU when the WebGPU engine will not start. */
 async function startEngine(choice, requested) {
@@ -149,10 +114,15 @@ async function startEngine(choice, requested) {
     return choice;
   } catch (err) {
     if (choice.backend !== 'webgpu') throw err;
-    if (requested === 'webgpu') throw new Error(`WebGPU was requested but its engine did not start: ${errorMessage(err)}`);
+    if (requested === 'webgpu') {
+      throw new Error(`WebGPU was requested but its engine did not start: ${errorMessage(err)}`);
+    }
     progress({ phase: 'init', backend: 'cpu' });
     await createEngine('cpu', true);
-    return { backend: 'cpu', reason: `the WebGPU engine did not start (${errorMessage(err)}); using the CPU` };
+    return {
+      backend: 'cpu',
+      reason: `the WebGPU engine did not start (${errorMessage(err)}); using the CPU`,
+    };
   }
 }
 
@@ -181,14 +151,18 @@ async function importGlue(fresh) {
     await module.default({ module_or_path: await compiledWasm() });
     return module;
   } catch (err) {
-    throw new Error(`cannot start the Siger engine from ${url.href} (${errorMessage(err)}): is pkg/ built (pkg-scripts/build-web)?`);
+    throw new Error(
+      `cannot start the Siger engine from ${url.href} (${errorMessage(err)}): is pkg/ built (pkg-scripts/build-web)?`,
+    );
   }
 }
 
 /** The wasm is compiled once; a fresh instance only instantiates it again. */
 let wasmModule = null;
 async function compiledWasm() {
-  wasmModule ??= WebAssembly.compileStreaming(fetch(new URL('./pkg/siger_bg.wasm', import.meta.url)));
+  wasmModule ??= WebAssembly.compileStreaming(
+    fetch(new URL('./pkg/siger_bg.wasm', import.meta.url)),
+  );
   return wasmModule;
 }
 
@@ -216,7 +190,7 @@ async function chat(job, { messages, options }) {
 async function reply(job, messages, options, sent) {
   const started = await engine.start(messages, options);
   // Sent again by a retry after a fallback: usage then describes the reply's actual reading.
-  self.postMessage({ type: 'started', id: job.id, prompt_tokens: started.prompt_tokens, reused_messages: started.reused_messages });
+  self.postMessage(Message.started(job.id, started));
   job.tokens = 0;
   let produced = '';
   for (;;) {
@@ -241,7 +215,11 @@ async function reply(job, messages, options, sent) {
   }
   const aborted = job.aborted ? job.tokens - job.tokensAtAbort : undefined;
   // The engine counts tokens; job.tokens counts pieces (a final piece may flush held-back text).
-  return { finish_reason: engine.finish_reason(), completion_tokens: engine.reply_tokens(), tokens_after_abort: aborted };
+  return {
+    finish_reason: engine.finish_reason(),
+    completion_tokens: engine.reply_tokens(),
+    tokens_after_abort: aborted,
+  };
 }
 
 /**
@@ -253,7 +231,7 @@ function forwardText(job, produced, sent) {
   const overlap = Math.min(produced.length, sent.text.length);
   if (produced.slice(0, overlap) !== sent.text.slice(0, overlap)) return false;
   if (produced.length > sent.text.length) {
-    self.postMessage({ type: 'token', id: job.id, content: produced.slice(sent.text.length) });
+    self.postMessage(Message.token(job.id, produced.slice(sent.text.length)));
     sent.text = produced;
   }
   return true;
@@ -311,7 +289,12 @@ async function replaceEngine(err) {
   const from = backend;
   await createEngine('cpu', true);
   if (from === 'webgpu') {
-    progress({ phase: 'fallback', from: 'webgpu', to: 'cpu', reason: `the WebGPU engine failed: ${errorMessage(err)}` });
+    progress({
+      phase: 'fallback',
+      from: 'webgpu',
+      to: 'cpu',
+      reason: `the WebGPU engine failed: ${errorMessage(err)}`,
+    });
   }
 }
 

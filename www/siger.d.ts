@@ -130,7 +130,9 @@ export interface ChatCompletion {
   created: number;
   /** The model folder's name, e.g. `'siger-demo'`. */
   model: string;
-  choices: [{ index: 0; message: { role: 'assistant'; content: string }; finish_reason: 'stop' | 'length' }];
+  choices: [
+    { index: 0; message: { role: 'assistant'; content: string }; finish_reason: 'stop' | 'length' },
+  ];
   usage: Usage;
 }
 
@@ -143,7 +145,13 @@ export interface ChatCompletionChunk {
    * Each chunk but the last carries new text (the first also `role: 'assistant'`); the last has
    * an empty delta and the finish reason. Chunks never carry empty text.
    */
-  choices: [{ index: 0; delta: { role?: 'assistant'; content?: string }; finish_reason: null | 'stop' | 'length' }];
+  choices: [
+    {
+      index: 0;
+      delta: { role?: 'assistant'; content?: string };
+      finish_reason: null | 'stop' | 'length';
+    },
+  ];
   /** On the last chunk only. */
   usage?: Usage;
 }
@@ -160,26 +168,59 @@ export interface ChatCompletionStream extends AsyncIterable<ChatCompletionChunk>
    * `finish_reason: 'abort'` and `tokens_after_abort`: tokens generated after the worker saw
    * the abort, at most 1). Rejects if generation failed.
    */
-  readonly finished: Promise<{ finish_reason: FinishReason; usage: Usage; tokens_after_abort?: number }>;
+  readonly finished: Promise<{
+    finish_reason: FinishReason;
+    usage: Usage;
+    tokens_after_abort?: number;
+  }>;
 }
 
+/**
+ * One token of a translation. A field with nothing to say is `undefined` (present, but not
+ * `null`).
+ */
 export interface TranslatedToken {
   /** The output text: one or more words, or one punctuation mark. */
   text: string;
   /** Where the word came from; `'unknown'` words are left as they were. */
   source: 'phrasebook' | 'lexicon' | 'morphology' | 'model' | 'unknown' | 'punctuation';
   /** The source-language entry matched (none for punctuation, unknown words and guesses). */
-  entry: string | null;
+  entry: string | undefined;
   /** The resource holding the entry, e.g. `'siger-phrasebook'`. */
-  source_name: string | null;
-  /** The Lampung dialect of the entry, when it belongs to exactly one (`'Api'` or `'Nyo'`). */
-  dialect: string | null;
+  source_name: string | undefined;
+  /** The Lampung dialect of the entry, when it belongs to exactly one. */
+  dialect: Dialect | undefined;
   /** The normalised input this token translates. */
   input: string;
   /** The spelling or morphological rule applied, e.g. `'nasal prefix ng- + lulih'`. */
-  rule: string | null;
+  rule: string | undefined;
   /** Written directly after the previous token, without a space (clitics such as `-nya`). */
   joined: boolean;
+}
+
+/** A Lampung dialect: `'nyo'` (O: Abung, Menggala), `'api'` (A: Pesisir), or not decided. */
+export type Dialect = 'nyo' | 'api' | 'unknown';
+
+/** A language as a translation reports it (where `Language` is the code it was asked in). */
+export type TranslationLanguage = 'indonesian' | 'english' | { lampung: Dialect };
+
+export interface Translation {
+  /** The translated text: the tokens' texts, spaced as the language writes them. */
+  text: string;
+  tokens: TranslatedToken[];
+  /** The language read: the one asked for, or the one detected. */
+  from: TranslationLanguage;
+  to: TranslationLanguage;
+  /** What detection found, when `from` was left out (`undefined` otherwise). */
+  detected:
+    | {
+        /** The most likely language (Indonesian when no word gave any evidence). */
+        lang: TranslationLanguage;
+        has_evidence: boolean;
+        /** The votes for each language and Lampung dialect. */
+        scores: { lampung: number; indonesian: number; english: number; nyo: number; api: number };
+      }
+    | undefined;
 }
 
 /** `'id'` Indonesian; `'en'` English; `'lpg'` Lampung (any dialect); `'lpg-nyo'` Nyo (O); `'lpg-api'` Api (A). */
@@ -215,7 +256,7 @@ export interface SigerEngine {
    * Lookup-first Lampung ↔ Indonesian translation; each output token names its source. `to` is
    * required; leave `from` out to have it detected. Rejects on an unknown language code.
    */
-  translate(text: string, languages: { from?: Language; to: Language }): Promise<{ text: string; tokens: TranslatedToken[] }>;
+  translate(text: string, languages: { from?: Language; to: Language }): Promise<Translation>;
 
   /** The conversation read so far and the model's state after it (a small file: keep it in IndexedDB). */
   saveSession(): Promise<Uint8Array>;

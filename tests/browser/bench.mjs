@@ -9,7 +9,13 @@ import { launch, openPage } from './browser.mjs';
 const TOKENS = Number(process.env.SIGER_BENCH_TOKENS ?? 128);
 // A prompt and seed whose reply runs 98 tokens on the demo bundle in Chromium's CPU-wasm path (it
 // seldom writes long ones; WebGPU and native sampling can part from it at a near-tie).
-const REQUEST = { messages: [{ role: 'user', content: 'Ceritakan sebuah cerita panjang.' }], temperature: 1, top_p: 0.9, seed: 120, stream: true };
+const REQUEST = {
+  messages: [{ role: 'user', content: 'Ceritakan sebuah cerita panjang.' }],
+  temperature: 1,
+  top_p: 0.9,
+  seed: 120,
+  stream: true,
+};
 
 /**
  * Times `runs` replies on one engine after a 4-token warm-up: the first timed reply (V8 runs
@@ -21,11 +27,17 @@ async function measure(page, backend, runs, tokens) {
     async ({ backend, tokens, request, runs }) => {
       const { index } = await window.loadEngine({ backend });
       const engine = window.engines[index];
-      for await (const _ of await engine.chat.completions.create({ ...request, max_tokens: 4 })) { /* drain */ }
+      for await (const _ of await engine.chat.completions.create({ ...request, max_tokens: 4 })) {
+        /* drain */
+      }
       const timed = [];
       for (let run = 0; run < runs; run += 1) {
         // Not a prefix of what the engine read: each reply reads its prompt from a zero state.
-        const other = { ...request, messages: [{ role: 'user', content: `${request.messages[0].content} ` }], max_tokens: tokens };
+        const other = {
+          ...request,
+          messages: [{ role: 'user', content: `${request.messages[0].content} ` }],
+          max_tokens: tokens,
+        };
         const start = performance.now();
         let first = null;
         let usage = null;
@@ -35,11 +47,22 @@ async function measure(page, backend, runs, tokens) {
         }
         const end = performance.now();
         const decoded = Math.max(usage.completion_tokens - 1, 1);
-        timed.push({ ttft_ms: first - start, tokens_per_s: (decoded * 1000) / (end - first), completion_tokens: usage.completion_tokens, prompt_tokens: usage.prompt_tokens });
+        timed.push({
+          ttft_ms: first - start,
+          tokens_per_s: (decoded * 1000) / (end - first),
+          completion_tokens: usage.completion_tokens,
+          prompt_tokens: usage.prompt_tokens,
+        });
       }
       await engine.unload();
-      const later = timed.slice(1).map((t) => t.tokens_per_s).sort((a, b) => a - b);
-      return { ...timed[0], warmed_tokens_per_s: later.length ? later[Math.floor(later.length / 2)] : null };
+      const later = timed
+        .slice(1)
+        .map((t) => t.tokens_per_s)
+        .sort((a, b) => a - b);
+      return {
+        ...timed[0],
+        warmed_tokens_per_s: later.length ? later[Math.floor(later.length / 2)] : null,
+      };
     },
     { backend, tokens, request: REQUEST, runs },
   );

@@ -16,50 +16,84 @@ function test(name, options, body) {
   cases.push({ name, webgpu: options.webgpu ?? true, timeout: options.timeout ?? 120_000, body });
 }
 
-test('load (cpu): download progress for every file, verify, init, ready', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  const loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  assert.equal(loaded.backend, 'cpu');
-  assert.match(loaded.backendReason, /CPU/);
-  assert.equal(loaded.info.backend, 'cpu');
-  assert.ok(loaded.info.vocab_size > 0, `vocab_size ${loaded.info.vocab_size}`);
-  const phases = loaded.events.map((e) => e.phase);
-  for (const file of MODEL_FILES) {
-    const downloads = loaded.events.filter((e) => e.phase === 'download' && e.file === file);
-    assert.ok(downloads.length >= 1, `no download event for ${file}`);
-    const last = downloads.at(-1);
-    assert.ok(last.total > 0 && last.loaded === last.total, `${file}: last event ${JSON.stringify(last)}`);
-    assert.ok(downloads.every((e) => e.fromCache === false), `${file} came from an empty cache`);
-    assert.ok(downloads.every((e, i) => i === 0 || e.loaded >= downloads[i - 1].loaded), `${file}: loaded went down`);
-  }
-  const big = loaded.events.filter((e) => e.phase === 'download' && e.file === 'model.safetensors');
-  assert.ok(big.length >= 2, `model.safetensors arrived in ${big.length} progress event(s): no progress shown`);
-  const order = ['verify', 'init', 'ready'].map((p) => phases.indexOf(p));
-  assert.ok(order.every((i, k) => i > phases.lastIndexOf('download') && (k === 0 || i > order[k - 1])), `phases: ${phases}`);
-  assert.deepEqual(loaded.events.find((e) => e.phase === 'init'), { phase: 'init', backend: 'cpu' });
-});
+test(
+  'load (cpu): download progress for every file, verify, init, ready',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    const loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    assert.equal(loaded.backend, 'cpu');
+    assert.match(loaded.backendReason, /CPU/);
+    assert.equal(loaded.info.backend, 'cpu');
+    assert.ok(loaded.info.vocab_size > 0, `vocab_size ${loaded.info.vocab_size}`);
+    const phases = loaded.events.map((e) => e.phase);
+    for (const file of MODEL_FILES) {
+      const downloads = loaded.events.filter((e) => e.phase === 'download' && e.file === file);
+      assert.ok(downloads.length >= 1, `no download event for ${file}`);
+      const last = downloads.at(-1);
+      assert.ok(
+        last.total > 0 && last.loaded === last.total,
+        `${file}: last event ${JSON.stringify(last)}`,
+      );
+      assert.ok(
+        downloads.every((e) => e.fromCache === false),
+        `${file} came from an empty cache`,
+      );
+      assert.ok(
+        downloads.every((e, i) => i === 0 || e.loaded >= downloads[i - 1].loaded),
+        `${file}: loaded went down`,
+      );
+    }
+    const big = loaded.events.filter(
+      (e) => e.phase === 'download' && e.file === 'model.safetensors',
+    );
+    assert.ok(
+      big.length >= 2,
+      `model.safetensors arrived in ${big.length} progress event(s): no progress shown`,
+    );
+    const order = ['verify', 'init', 'ready'].map((p) => phases.indexOf(p));
+    assert.ok(
+      order.every((i, k) => i > phases.lastIndexOf('download') && (k === 0 || i > order[k - 1])),
+      `phases: ${phases}`,
+    );
+    assert.deepEqual(
+      loaded.events.find((e) => e.phase === 'init'),
+      { phase: 'init', backend: 'cpu' },
+    );
+  },
+);
 
-test('stream (cpu): the reply grows chunk by chunk, and equals the non-streamed one', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const request = { messages: ask('Apa itu fotosintesis?'), ...GREEDY };
-  const streamed = await page.evaluate((r) => streamReply(0, r), request);
-  const withText = streamed.chunks.filter((c) => c.choices[0].delta.content);
-  assert.ok(withText.length >= 2, `${withText.length} chunk(s) with text`);
-  for (const chunk of streamed.chunks) {
-    assert.equal(chunk.object, 'chat.completion.chunk');
-    assert.equal(chunk.model, 'siger-demo');
-    assert.match(chunk.id, /^chatcmpl-/);
-  }
-  assert.equal(streamed.chunks[0].choices[0].delta.role, 'assistant');
-  assert.ok(['stop', 'length'].includes(streamed.finish_reason), `finish_reason ${streamed.finish_reason}`);
-  assert.ok(streamed.usage.prompt_tokens > 0 && streamed.usage.completion_tokens > 0, JSON.stringify(streamed.usage));
-  // The same request again, whole: the engine starts over from the same prompt, greedily.
-  const whole = await page.evaluate((r) => reply(0, r), request);
-  assert.equal(whole.text, streamed.text);
-  assert.equal(whole.completion.object, 'chat.completion');
-  assert.equal(whole.completion.choices[0].finish_reason, streamed.finish_reason);
-});
+test(
+  'stream (cpu): the reply grows chunk by chunk, and equals the non-streamed one',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const request = { messages: ask('Apa itu fotosintesis?'), ...GREEDY };
+    const streamed = await page.evaluate((r) => streamReply(0, r), request);
+    const withText = streamed.chunks.filter((c) => c.choices[0].delta.content);
+    assert.ok(withText.length >= 2, `${withText.length} chunk(s) with text`);
+    for (const chunk of streamed.chunks) {
+      assert.equal(chunk.object, 'chat.completion.chunk');
+      assert.equal(chunk.model, 'siger-demo');
+      assert.match(chunk.id, /^chatcmpl-/);
+    }
+    assert.equal(streamed.chunks[0].choices[0].delta.role, 'assistant');
+    assert.ok(
+      ['stop', 'length'].includes(streamed.finish_reason),
+      `finish_reason ${streamed.finish_reason}`,
+    );
+    assert.ok(
+      streamed.usage.prompt_tokens > 0 && streamed.usage.completion_tokens > 0,
+      JSON.stringify(streamed.usage),
+    );
+    // The same request again, whole: the engine starts over from the same prompt, greedily.
+    const whole = await page.evaluate((r) => reply(0, r), request);
+    assert.equal(whole.text, streamed.text);
+    assert.equal(whole.completion.object, 'chat.completion');
+    assert.equal(whole.completion.choices[0].finish_reason, streamed.finish_reason);
+  },
+);
 
 /** Greedy replies to the golden prompts through siger.js; they must equal the native decode. */
 async function checkGolden(page, server, backend) {
@@ -68,122 +102,207 @@ async function checkGolden(page, server, backend) {
   assert.equal(loaded.backend, backend);
   for (const { prompt, text } of golden.cases) {
     // Sampler::greedy(): no repetition penalty, no nucleus.
-    const request = { messages: ask(prompt), temperature: 0, top_p: 1, repetition_penalty: 1, max_tokens: golden.maxTokens };
+    const request = {
+      messages: ask(prompt),
+      temperature: 0,
+      top_p: 1,
+      repetition_penalty: 1,
+      max_tokens: golden.maxTokens,
+    };
     const streamed = await page.evaluate(([i, r]) => streamReply(i, r), [loaded.index, request]);
     assert.equal(streamed.text, text, `prompt ${JSON.stringify(prompt)}`);
     assert.equal(streamed.usage.completion_tokens, golden.maxTokens);
   }
 }
 
-test('golden (cpu): greedy replies equal the native decode of tests/reference/golden-demo.json', {}, async ({ context, server }) => {
-  await checkGolden(await openPage(context, server), server, 'cpu');
-});
+test(
+  'golden (cpu): greedy replies equal the native decode of tests/reference/golden-demo.json',
+  {},
+  async ({ context, server }) => {
+    await checkGolden(await openPage(context, server), server, 'cpu');
+  },
+);
 
-test('abort (cpu): aborting after the first chunk stops within one token', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const outcome = await page.evaluate(async () => {
-    const controller = new AbortController();
-    const stream = await engines[0].chat.completions.create({
-      messages: [{ role: 'user', content: 'Ceritakan tentang sejarah Indonesia.' }],
-      stream: true, temperature: 1, seed: 7, max_tokens: 200, signal: controller.signal,
-    });
-    let after = 0;
-    let error = null;
-    try {
-      for await (const chunk of stream) {
-        if (controller.signal.aborted) after += 1;
-        else if (chunk.choices[0].delta.content) controller.abort();
+test(
+  'abort (cpu): aborting after the first chunk stops within one token',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const outcome = await page.evaluate(async () => {
+      const controller = new AbortController();
+      const stream = await engines[0].chat.completions.create({
+        messages: [{ role: 'user', content: 'Ceritakan tentang sejarah Indonesia.' }],
+        stream: true,
+        temperature: 1,
+        seed: 7,
+        max_tokens: 200,
+        signal: controller.signal,
+      });
+      let after = 0;
+      let error = null;
+      try {
+        for await (const chunk of stream) {
+          if (controller.signal.aborted) after += 1;
+          else if (chunk.choices[0].delta.content) controller.abort();
+        }
+      } catch (err) {
+        error = { name: err.name, isDOMException: err instanceof DOMException };
       }
-    } catch (err) {
-      error = { name: err.name, isDOMException: err instanceof DOMException };
-    }
-    const finished = await stream.finished;
-    // The engine is free again, and its conversation holds the partial reply.
-    const next = await engines[0].chat.completions.create({
-      messages: [{ role: 'user', content: 'Apa kabar?' }], temperature: 0, max_tokens: 4,
+      const finished = await stream.finished;
+      // The engine is free again, and its conversation holds the partial reply.
+      const next = await engines[0].chat.completions.create({
+        messages: [{ role: 'user', content: 'Apa kabar?' }],
+        temperature: 0,
+        max_tokens: 4,
+      });
+      return { after, error, finished, next: next.choices[0].finish_reason };
     });
-    return { after, error, finished, next: next.choices[0].finish_reason };
-  });
-  assert.deepEqual(outcome.error, { name: 'AbortError', isDOMException: true }, 'iteration rejects like fetch');
-  assert.ok(outcome.after <= 1, `${outcome.after} chunks after the abort`);
-  assert.equal(outcome.finished.finish_reason, 'abort', `the reply ended by itself first: ${JSON.stringify(outcome.finished)}`);
-  assert.ok(outcome.finished.tokens_after_abort <= 1, `${outcome.finished.tokens_after_abort} tokens after the worker saw the abort`);
-  assert.ok(outcome.finished.usage.completion_tokens < 200, JSON.stringify(outcome.finished.usage));
-  assert.ok(['stop', 'length'].includes(outcome.next));
-});
+    assert.deepEqual(
+      outcome.error,
+      { name: 'AbortError', isDOMException: true },
+      'iteration rejects like fetch',
+    );
+    assert.ok(outcome.after <= 1, `${outcome.after} chunks after the abort`);
+    assert.equal(
+      outcome.finished.finish_reason,
+      'abort',
+      `the reply ended by itself first: ${JSON.stringify(outcome.finished)}`,
+    );
+    assert.ok(
+      outcome.finished.tokens_after_abort <= 1,
+      `${outcome.finished.tokens_after_abort} tokens after the worker saw the abort`,
+    );
+    assert.ok(
+      outcome.finished.usage.completion_tokens < 200,
+      JSON.stringify(outcome.finished.usage),
+    );
+    assert.ok(['stop', 'length'].includes(outcome.next));
+  },
+);
 
-test('abort (cpu): an aborted whole reply, queued request or already-aborted signal rejects with AbortError', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const names = await page.evaluate(async () => {
-    const { completions } = engines[0].chat;
-    const outcome = (promise) => promise.then((c) => `resolved (${c.choices[0].finish_reason})`, (e) => e.name);
-    const messages = [{ role: 'user', content: 'Apa itu hujan?' }];
-    const early = await outcome(completions.create({ messages, signal: AbortSignal.abort() }));
-    // A request aborted while it waits behind another never runs; the one ahead is unharmed.
-    const ahead = completions.create({ messages, max_tokens: 20, temperature: 1 });
-    const waiting = new AbortController();
-    const queued = outcome(completions.create({ messages, signal: waiting.signal }));
-    waiting.abort();
-    const [queuedName, aheadName] = await Promise.all([queued, outcome(ahead)]);
-    const running = new AbortController();
-    const pending = completions.create({ messages, max_tokens: 200, temperature: 1, signal: running.signal });
-    setTimeout(() => running.abort(), 5);
-    return { early, queuedName, aheadName, late: await outcome(pending) };
-  });
-  assert.equal(names.early, 'AbortError');
-  assert.equal(names.queuedName, 'AbortError');
-  assert.match(names.aheadName, /^resolved/);
-  assert.equal(names.late, 'AbortError', 'the reply ended before the abort 5 ms in');
-});
+test(
+  'abort (cpu): an aborted whole reply, queued request or already-aborted signal rejects with AbortError',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const names = await page.evaluate(async () => {
+      const { completions } = engines[0].chat;
+      const outcome = (promise) =>
+        promise.then(
+          (c) => `resolved (${c.choices[0].finish_reason})`,
+          (e) => e.name,
+        );
+      const messages = [{ role: 'user', content: 'Apa itu hujan?' }];
+      const early = await outcome(completions.create({ messages, signal: AbortSignal.abort() }));
+      // A request aborted while it waits behind another never runs; the one ahead is unharmed.
+      const ahead = completions.create({ messages, max_tokens: 20, temperature: 1 });
+      const waiting = new AbortController();
+      const queued = outcome(completions.create({ messages, signal: waiting.signal }));
+      waiting.abort();
+      const [queuedName, aheadName] = await Promise.all([queued, outcome(ahead)]);
+      const running = new AbortController();
+      const pending = completions.create({
+        messages,
+        max_tokens: 200,
+        temperature: 1,
+        signal: running.signal,
+      });
+      setTimeout(() => running.abort(), 5);
+      return { early, queuedName, aheadName, late: await outcome(pending) };
+    });
+    assert.equal(names.early, 'AbortError');
+    assert.equal(names.queuedName, 'AbortError');
+    assert.match(names.aheadName, /^resolved/);
+    assert.equal(names.late, 'AbortError', 'the reply ended before the abort 5 ms in');
+  },
+);
 
-test('session (cpu): restored after a page reload, turn 2 equals the uninterrupted run', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const turn1 = ask('Apa itu gravitasi?');
-  const reply1 = (await page.evaluate((m) => reply(0, m), { messages: turn1, ...GREEDY })).text;
-  assert.ok(reply1.length > 0, 'reply 1 is empty');
-  const session = await page.evaluate(() => saveSession(0));
-  const turn2 = [...turn1, { role: 'assistant', content: reply1 }, { role: 'user', content: 'Mengapa benda jatuh?' }];
-  const uninterrupted = await page.evaluate((r) => reply(0, r), { messages: turn2, ...GREEDY });
-  assert.equal(uninterrupted.completion.usage.reused_messages, 2, 'the uninterrupted run reread turn 1');
+test(
+  'session (cpu): restored after a page reload, turn 2 equals the uninterrupted run',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const turn1 = ask('Apa itu gravitasi?');
+    const reply1 = (await page.evaluate((m) => reply(0, m), { messages: turn1, ...GREEDY })).text;
+    assert.ok(reply1.length > 0, 'reply 1 is empty');
+    const session = await page.evaluate(() => saveSession(0));
+    const turn2 = [
+      ...turn1,
+      { role: 'assistant', content: reply1 },
+      { role: 'user', content: 'Mengapa benda jatuh?' },
+    ];
+    const uninterrupted = await page.evaluate((r) => reply(0, r), { messages: turn2, ...GREEDY });
+    assert.equal(
+      uninterrupted.completion.usage.reused_messages,
+      2,
+      'the uninterrupted run reread turn 1',
+    );
 
-  await goToTestPage(page, server);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  await page.evaluate((bytes) => restoreSession(0, bytes), session);
-  const restored = await page.evaluate((r) => reply(0, r), { messages: turn2, ...GREEDY });
-  assert.equal(restored.completion.usage.reused_messages, 2, 'the restored engine reread turn 1');
-  assert.ok(uninterrupted.text.length > 0, 'reply 2 is empty: the comparison would mean nothing');
-  assert.equal(restored.text, uninterrupted.text);
-  // Without the session the same request reads everything: the check above can fail.
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const cold = await page.evaluate((r) => reply(1, r), { messages: turn2, ...GREEDY });
-  assert.equal(cold.completion.usage.reused_messages, 0);
-  const garbage = await page.evaluate(() => engines[1].restoreSession(new Uint8Array([1, 2, 3])).then(() => null, (e) => e.message));
-  assert.ok(garbage, 'restoring garbage bytes succeeded');
-});
+    await goToTestPage(page, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    await page.evaluate((bytes) => restoreSession(0, bytes), session);
+    const restored = await page.evaluate((r) => reply(0, r), { messages: turn2, ...GREEDY });
+    assert.equal(restored.completion.usage.reused_messages, 2, 'the restored engine reread turn 1');
+    assert.ok(uninterrupted.text.length > 0, 'reply 2 is empty: the comparison would mean nothing');
+    assert.equal(restored.text, uninterrupted.text);
+    // Without the session the same request reads everything: the check above can fail.
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const cold = await page.evaluate((r) => reply(1, r), { messages: turn2, ...GREEDY });
+    assert.equal(cold.completion.usage.reused_messages, 0);
+    const garbage = await page.evaluate(() =>
+      engines[1].restoreSession(new Uint8Array([1, 2, 3])).then(
+        () => null,
+        (e) => e.message,
+      ),
+    );
+    assert.ok(garbage, 'restoring garbage bytes succeeded');
+  },
+);
 
-test('cache: a reload loads with no request for model files, all fromCache', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const keys = await page.evaluate(() => cachedKeys());
-  for (const file of MODEL_FILES) assert.ok(keys.some((k) => k.includes(`${MODEL_DIR}${file}?sha256=`)), `${file} not cached: ${keys}`);
-  const before = MODEL_FILES.map((f) => server.count(MODEL_DIR + f));
-  await goToTestPage(page, server);
-  let loaded;
-  const paths = await requestsDuring(context, async () => {
-    loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  });
-  const modelRequests = paths.filter((p) => MODEL_FILES.some((f) => p === MODEL_DIR + f));
-  assert.deepEqual(modelRequests, [], 'the browser asked for model files');
-  assert.deepEqual(MODEL_FILES.map((f) => server.count(MODEL_DIR + f)), before, 'the server was asked for model files');
-  assert.ok(paths.includes(`${MODEL_DIR}manifest.json`), `the manifest was not revalidated: ${paths}`);
-  const downloads = loaded.events.filter((e) => e.phase === 'download' && e.file !== 'manifest.json');
-  assert.equal(downloads.length, MODEL_FILES.length);
-  assert.ok(downloads.every((e) => e.fromCache && e.loaded === e.total), JSON.stringify(downloads));
-  assert.ok(loaded.events.some((e) => e.phase === 'ready'));
-});
+test(
+  'cache: a reload loads with no request for model files, all fromCache',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const keys = await page.evaluate(() => cachedKeys());
+    for (const file of MODEL_FILES) {
+      assert.ok(
+        keys.some((k) => k.includes(`${MODEL_DIR}${file}?sha256=`)),
+        `${file} not cached: ${keys}`,
+      );
+    }
+    const before = MODEL_FILES.map((f) => server.count(MODEL_DIR + f));
+    await goToTestPage(page, server);
+    let loaded;
+    const paths = await requestsDuring(context, async () => {
+      loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    });
+    const modelRequests = paths.filter((p) => MODEL_FILES.some((f) => p === MODEL_DIR + f));
+    assert.deepEqual(modelRequests, [], 'the browser asked for model files');
+    assert.deepEqual(
+      MODEL_FILES.map((f) => server.count(MODEL_DIR + f)),
+      before,
+      'the server was asked for model files',
+    );
+    assert.ok(
+      paths.includes(`${MODEL_DIR}manifest.json`),
+      `the manifest was not revalidated: ${paths}`,
+    );
+    const downloads = loaded.events.filter(
+      (e) => e.phase === 'download' && e.file !== 'manifest.json',
+    );
+    assert.equal(downloads.length, MODEL_FILES.length);
+    assert.ok(
+      downloads.every((e) => e.fromCache && e.loaded === e.total),
+      JSON.stringify(downloads),
+    );
+    assert.ok(loaded.events.some((e) => e.phase === 'ready'));
+  },
+);
 
 test('cache: a corrupted cached file is recovered', {}, async ({ context, server }) => {
   const page = await openPage(context, server);
@@ -194,10 +313,19 @@ test('cache: a corrupted cached file is recovered', {}, async ({ context, server
   const before = server.count(`${MODEL_DIR}model.safetensors`);
   await goToTestPage(page, server);
   const loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const recovered = loaded.events.filter((e) => e.phase === 'recovered').map((e) => e.file).sort();
+  const recovered = loaded.events
+    .filter((e) => e.phase === 'recovered')
+    .map((e) => e.file)
+    .sort();
   assert.deepEqual(recovered, ['model.safetensors', 'tokenizer.json']);
-  assert.equal(server.count(`${MODEL_DIR}model.safetensors`), before + 1, 'model.safetensors was not fetched once more');
-  const answer = await page.evaluate(() => reply(0, { messages: [{ role: 'user', content: 'Halo' }], temperature: 0, max_tokens: 4 }));
+  assert.equal(
+    server.count(`${MODEL_DIR}model.safetensors`),
+    before + 1,
+    'model.safetensors was not fetched once more',
+  );
+  const answer = await page.evaluate(() =>
+    reply(0, { messages: [{ role: 'user', content: 'Halo' }], temperature: 0, max_tokens: 4 }),
+  );
   assert.ok(answer.completion.usage.completion_tokens > 0);
   // The repaired entries serve the next load.
   await goToTestPage(page, server);
@@ -206,39 +334,73 @@ test('cache: a corrupted cached file is recovered', {}, async ({ context, server
   assert.equal(server.count(`${MODEL_DIR}model.safetensors`), before + 1);
 });
 
-test('errors: a missing model, a bad request and a bad backend say what is wrong', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  const missing = await page.evaluate(() => loadError({ url: '/models/no-such-model/' }));
-  assert.ok(missing?.isError, 'loading a missing model did not reject with an Error');
-  assert.match(missing.message, /manifest\.json.*HTTP 404/);
-  const backend = await page.evaluate(() => loadError({ backend: 'gpu' }));
-  assert.match(backend.message, /backend must be one of/);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const bad = await page.evaluate(() => engines[0].chat.completions
-    .create({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] })
-    .then(() => null, (e) => `${e.name}: ${e.message}`));
-  assert.match(bad ?? '', /TypeError: .*nothing to answer/);
-  const unloaded = await page.evaluate(async () => {
-    const running = engines[0].chat.completions.create({ messages: [{ role: 'user', content: 'Halo' }], max_tokens: 200 });
-    await engines[0].unload();
-    const after = await engines[0].translate('nyak', { to: 'id' }).then(() => null, (e) => e.message);
-    return { running: await running.then(() => null, (e) => e.message), after };
-  });
-  assert.match(unloaded.running ?? '', /unloaded/);
-  assert.match(unloaded.after ?? '', /unloaded/);
-});
+test(
+  'errors: a missing model, a bad request and a bad backend say what is wrong',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    const missing = await page.evaluate(() => loadError({ url: '/models/no-such-model/' }));
+    assert.ok(missing?.isError, 'loading a missing model did not reject with an Error');
+    assert.match(missing.message, /manifest\.json.*HTTP 404/);
+    const backend = await page.evaluate(() => loadError({ backend: 'gpu' }));
+    assert.match(backend.message, /backend must be one of/);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const bad = await page.evaluate(() =>
+      engines[0].chat.completions
+        .create({
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'assistant', content: 'b' },
+          ],
+        })
+        .then(
+          () => null,
+          (e) => `${e.name}: ${e.message}`,
+        ),
+    );
+    assert.match(bad ?? '', /TypeError: .*nothing to answer/);
+    const unloaded = await page.evaluate(async () => {
+      const running = engines[0].chat.completions.create({
+        messages: [{ role: 'user', content: 'Halo' }],
+        max_tokens: 200,
+      });
+      await engines[0].unload();
+      const after = await engines[0].translate('nyak', { to: 'id' }).then(
+        () => null,
+        (e) => e.message,
+      );
+      return {
+        running: await running.then(
+          () => null,
+          (e) => e.message,
+        ),
+        after,
+      };
+    });
+    assert.match(unloaded.running ?? '', /unloaded/);
+    assert.match(unloaded.after ?? '', /unloaded/);
+  },
+);
 
-test('queue (cpu): two requests at once both complete, in order', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const texts = await page.evaluate(async () => {
-    const request = { messages: [{ role: 'user', content: 'Apa itu air?' }], temperature: 0, max_tokens: 6 };
-    const [a, b] = await Promise.all([reply(0, request), reply(0, request)]);
-    return [a.text, b.text];
-  });
-  assert.ok(texts[0].length > 0);
-  assert.equal(texts[0], texts[1]);
-});
+test(
+  'queue (cpu): two requests at once both complete, in order',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const texts = await page.evaluate(async () => {
+      const request = {
+        messages: [{ role: 'user', content: 'Apa itu air?' }],
+        temperature: 0,
+        max_tokens: 6,
+      };
+      const [a, b] = await Promise.all([reply(0, request), reply(0, request)]);
+      return [a.text, b.text];
+    });
+    assert.ok(texts[0].length > 0);
+    assert.equal(texts[0], texts[1]);
+  },
+);
 
 test('translate (cpu): text and tokens with their sources', {}, async ({ context, server }) => {
   const page = await openPage(context, server);
@@ -252,108 +414,159 @@ test('translate (cpu): text and tokens with their sources', {}, async ({ context
     assert.equal(typeof token.text, 'string');
     assert.ok(sources.includes(token.source), `source ${token.source}`);
   }
-  assert.ok(result.tokens.some((t) => t.source !== 'unknown'), `nothing was found: ${JSON.stringify(result)}`);
+  assert.ok(
+    result.tokens.some((t) => t.source !== 'unknown'),
+    `nothing was found: ${JSON.stringify(result)}`,
+  );
 });
 
 /** The engine's backend now and any fallback so far: a WebGPU test must not pass on the CPU. */
 async function assertStillOnWebGpu(page, index) {
-  const state = await page.evaluate((i) => ({ backend: engines[i].backend, events: engines[i].events }), index);
+  const state = await page.evaluate(
+    (i) => ({ backend: engines[i].backend, events: engines[i].events }),
+    index,
+  );
   const fallback = state.events.find((e) => e.phase === 'fallback');
   assert.ok(!fallback, `the WebGPU engine failed and fell back to the CPU: ${fallback?.reason}`);
   assert.equal(state.backend, 'webgpu');
 }
 
-test('backend: auto picks WebGPU under --enable-unsafe-webgpu, and it answers like the CPU', { timeout: 400_000 }, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  const gpu = await page.evaluate(() => loadEngine({ backend: 'auto' }));
-  assert.equal(gpu.backend, 'webgpu', gpu.backendReason);
-  assert.match(gpu.backendReason, /WebGPU adapter/);
-  assert.equal(gpu.info.backend, 'webgpu');
-  const request = { messages: ask('Apa itu fotosintesis?'), temperature: 0, max_tokens: 6 };
-  const onGpu = await page.evaluate((r) => streamReply(0, r), request);
-  await assertStillOnWebGpu(page, 0);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const onCpu = await page.evaluate((r) => streamReply(1, r), request);
-  assert.ok(onCpu.text.length > 0);
-  assert.equal(onGpu.text, onCpu.text, 'greedy decoding differs between WebGPU and the CPU');
-});
+test(
+  'backend: auto picks WebGPU under --enable-unsafe-webgpu, and it answers like the CPU',
+  { timeout: 400_000 },
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    const gpu = await page.evaluate(() => loadEngine({ backend: 'auto' }));
+    assert.equal(gpu.backend, 'webgpu', gpu.backendReason);
+    assert.match(gpu.backendReason, /WebGPU adapter/);
+    assert.equal(gpu.info.backend, 'webgpu');
+    const request = { messages: ask('Apa itu fotosintesis?'), temperature: 0, max_tokens: 6 };
+    const onGpu = await page.evaluate((r) => streamReply(0, r), request);
+    await assertStillOnWebGpu(page, 0);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const onCpu = await page.evaluate((r) => streamReply(1, r), request);
+    assert.ok(onCpu.text.length > 0);
+    assert.equal(onGpu.text, onCpu.text, 'greedy decoding differs between WebGPU and the CPU');
+  },
+);
 
-test('golden (webgpu): greedy replies equal the native decode', { timeout: 400_000 }, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await checkGolden(page, server, 'webgpu');
-  await assertStillOnWebGpu(page, 0);
-});
+test(
+  'golden (webgpu): greedy replies equal the native decode',
+  { timeout: 400_000 },
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await checkGolden(page, server, 'webgpu');
+    await assertStillOnWebGpu(page, 0);
+  },
+);
 
-test('webgpu: abort stops within one token; the session saves and restores', { timeout: 400_000 }, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
-  const outcome = await page.evaluate(async () => {
-    const controller = new AbortController();
-    const stream = await engines[0].chat.completions.create({
-      messages: [{ role: 'user', content: 'Ceritakan tentang sejarah Indonesia.' }],
-      stream: true, temperature: 1, seed: 7, max_tokens: 40, signal: controller.signal,
+test(
+  'webgpu: abort stops within one token; the session saves and restores',
+  { timeout: 400_000 },
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
+    const outcome = await page.evaluate(async () => {
+      const controller = new AbortController();
+      const stream = await engines[0].chat.completions.create({
+        messages: [{ role: 'user', content: 'Ceritakan tentang sejarah Indonesia.' }],
+        stream: true,
+        temperature: 1,
+        seed: 7,
+        max_tokens: 40,
+        signal: controller.signal,
+      });
+      let error = null;
+      try {
+        for await (const chunk of stream) if (chunk.choices[0].delta.content) controller.abort();
+      } catch (err) {
+        error = err.name;
+      }
+      const session = await engines[0].saveSession();
+      await engines[0].restoreSession(session);
+      return { error, finished: await stream.finished, sessionBytes: session.length };
     });
-    let error = null;
-    try {
-      for await (const chunk of stream) if (chunk.choices[0].delta.content) controller.abort();
-    } catch (err) {
-      error = err.name;
-    }
-    const session = await engines[0].saveSession();
-    await engines[0].restoreSession(session);
-    return { error, finished: await stream.finished, sessionBytes: session.length };
-  });
-  assert.equal(outcome.error, 'AbortError');
-  assert.equal(outcome.finished.finish_reason, 'abort', JSON.stringify(outcome.finished));
-  assert.ok(outcome.finished.tokens_after_abort <= 1, `${outcome.finished.tokens_after_abort} tokens after the abort`);
-  assert.ok(outcome.sessionBytes > 0);
-  await assertStillOnWebGpu(page, 0);
-});
+    assert.equal(outcome.error, 'AbortError');
+    assert.equal(outcome.finished.finish_reason, 'abort', JSON.stringify(outcome.finished));
+    assert.ok(
+      outcome.finished.tokens_after_abort <= 1,
+      `${outcome.finished.tokens_after_abort} tokens after the abort`,
+    );
+    assert.ok(outcome.sessionBytes > 0);
+    await assertStillOnWebGpu(page, 0);
+  },
+);
 
-test('backend: a lost GPU mid-chat falls back to the CPU and the reply still comes', { timeout: 400_000 }, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  const gpu = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
-  assert.equal(gpu.backend, 'webgpu');
-  const first = ask('Apa itu fotosintesis?');
-  const reply1 = await page.evaluate((r) => reply(0, r), { messages: first, temperature: 0, max_tokens: 4 });
-  await assertStillOnWebGpu(page, 0);
-  const worker = page.workers().find((w) => w.url().endsWith('/siger-worker.js'));
-  assert.ok(worker, 'the engine worker was not found');
-  // After three more reads back from the GPU, every read fails, as it does once the device
-  // is lost: the loss comes mid-reply, after some text was sent.
-  await worker.evaluate(() => {
-    const map = GPUBuffer.prototype.mapAsync;
-    self.readsBeforeLoss = 0;
-    GPUBuffer.prototype.mapAsync = function (...args) {
-      if (self.readsBeforeLoss >= 3) return Promise.reject(new DOMException('simulated device loss', 'OperationError'));
-      self.readsBeforeLoss += 1;
-      return map.apply(this, args);
-    };
-  });
-  const second = [...first, { role: 'assistant', content: reply1.text }, { role: 'user', content: 'Lalu?' }];
-  const request = { messages: second, temperature: 0, max_tokens: 8 };
-  const answer = await page.evaluate((r) => streamReply(0, r), request);
-  const after = await page.evaluate(() => ({ backend: engines[0].backend, reason: engines[0].backendReason, events: engines[0].events }));
-  const fallback = after.events.find((e) => e.phase === 'fallback');
-  assert.ok(fallback, 'no fallback event');
-  assert.deepEqual([fallback.from, fallback.to], ['webgpu', 'cpu']);
-  assert.equal(after.backend, 'cpu');
-  assert.equal(after.reason, fallback.reason);
-  assert.equal(await worker.evaluate(() => self.readsBeforeLoss), 3, 'the device was not lost mid-reply');
-  // The retried request reread the whole conversation on the CPU; a fresh CPU engine agrees.
-  assert.equal(answer.usage.reused_messages, 0);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const onCpu = await page.evaluate((r) => streamReply(1, r), request);
-  assert.ok(onCpu.text.length > 0);
-  assert.equal(answer.text, onCpu.text);
-});
+test(
+  'backend: a lost GPU mid-chat falls back to the CPU and the reply still comes',
+  { timeout: 400_000 },
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    const gpu = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
+    assert.equal(gpu.backend, 'webgpu');
+    const first = ask('Apa itu fotosintesis?');
+    const reply1 = await page.evaluate((r) => reply(0, r), {
+      messages: first,
+      temperature: 0,
+      max_tokens: 4,
+    });
+    await assertStillOnWebGpu(page, 0);
+    const worker = page.workers().find((w) => w.url().endsWith('/siger-worker.js'));
+    assert.ok(worker, 'the engine worker was not found');
+    // After three more reads back from the GPU, every read fails, as it does once the device
+    // is lost: the loss comes mid-reply, after some text was sent.
+    await worker.evaluate(() => {
+      const map = GPUBuffer.prototype.mapAsync;
+      self.readsBeforeLoss = 0;
+      GPUBuffer.prototype.mapAsync = function (...args) {
+        if (self.readsBeforeLoss >= 3) {
+          return Promise.reject(new DOMException('simulated device loss', 'OperationError'));
+        }
+        self.readsBeforeLoss += 1;
+        return map.apply(this, args);
+      };
+    });
+    const second = [
+      ...first,
+      { role: 'assistant', content: reply1.text },
+      { role: 'user', content: 'Lalu?' },
+    ];
+    const request = { messages: second, temperature: 0, max_tokens: 8 };
+    const answer = await page.evaluate((r) => streamReply(0, r), request);
+    const after = await page.evaluate(() => ({
+      backend: engines[0].backend,
+      reason: engines[0].backendReason,
+      events: engines[0].events,
+    }));
+    const fallback = after.events.find((e) => e.phase === 'fallback');
+    assert.ok(fallback, 'no fallback event');
+    assert.deepEqual([fallback.from, fallback.to], ['webgpu', 'cpu']);
+    assert.equal(after.backend, 'cpu');
+    assert.equal(after.reason, fallback.reason);
+    assert.equal(
+      await worker.evaluate(() => self.readsBeforeLoss),
+      3,
+      'the device was not lost mid-reply',
+    );
+    // The retried request reread the whole conversation on the CPU; a fresh CPU engine agrees.
+    assert.equal(answer.usage.reused_messages, 0);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const onCpu = await page.evaluate((r) => streamReply(1, r), request);
+    assert.ok(onCpu.text.length > 0);
+    assert.equal(answer.text, onCpu.text);
+  },
+);
 
-test('backend: without --enable-unsafe-webgpu, auto picks the CPU and says why', { webgpu: false }, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  const loaded = await page.evaluate(() => loadEngine({ backend: 'auto' }));
-  assert.equal(loaded.backend, 'cpu');
-  assert.match(loaded.backendReason, /WebGPU/);
-  assert.match(loaded.backendReason, /CPU/);
-  const refused = await page.evaluate(() => loadError({ backend: 'webgpu' }));
-  assert.match(refused?.message ?? '', /WebGPU was requested but cannot be used/);
-});
+test(
+  'backend: without --enable-unsafe-webgpu, auto picks the CPU and says why',
+  { webgpu: false },
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    const loaded = await page.evaluate(() => loadEngine({ backend: 'auto' }));
+    assert.equal(loaded.backend, 'cpu');
+    assert.match(loaded.backendReason, /WebGPU/);
+    assert.match(loaded.backendReason, /CPU/);
+    const refused = await page.evaluate(() => loadError({ backend: 'webgpu' }));
+    assert.match(refused?.message ?? '', /WebGPU was requested but cannot be used/);
+  },
+);

@@ -1,7 +1,7 @@
 // Driving a <siger-chat> element as a student does: through its buttons, its settings drawer and
 // its input box. `scope` is a page or a frameLocator (a sandboxed iframe); playwright's CSS
 // selectors reach into the element's open shadow root. The selectors are the element's DOM
-// contract (www/siger-widget.js, www/ui/view.js).
+// contract (built in www/ui/: layout.js, composer.js, settings.js, thread-list.js, view.js).
 
 import { newPage } from './browser.mjs';
 
@@ -16,7 +16,9 @@ export async function openChat(context, url, { viewport } = {}) {
 
 /** Waits until the chat's `data-state` is `state` (idle, loading, ready, generating, error). */
 export function waitForState(scope, state, timeout = 30_000) {
-  return scope.locator(`[data-part=app][data-state=${state}]`).waitFor({ state: 'attached', timeout });
+  return scope
+    .locator(`[data-part=app][data-state=${state}]`)
+    .waitFor({ state: 'attached', timeout });
 }
 
 /** Sets sampling options through the settings drawer, as a student would, then closes it. */
@@ -56,7 +58,9 @@ export async function sendAndWait(scope, text, timeout) {
 
 /** The messages of `role` (user, assistant, translation), or all of them. */
 export function messages(scope, role) {
-  return scope.locator(role ? `article[data-part=message][data-role=${role}]` : 'article[data-part=message]');
+  return scope.locator(
+    role ? `article[data-part=message][data-role=${role}]` : 'article[data-part=message]',
+  );
 }
 
 /** The texts of the messages of `role`, in order. */
@@ -79,7 +83,9 @@ export async function recordLengths(scope) {
   await log.evaluate((element) => {
     const lengths = (element.recordedLengths = []);
     new MutationObserver(() => {
-      const text = [...element.querySelectorAll('[data-role=assistant] [data-part=text]')].at(-1)?.textContent ?? '';
+      const text =
+        [...element.querySelectorAll('[data-role=assistant] [data-part=text]')].at(-1)
+          ?.textContent ?? '';
       if (text.length !== lengths.at(-1)) lengths.push(text.length);
     }).observe(element, { subtree: true, childList: true, characterData: true });
   });
@@ -93,7 +99,9 @@ export async function recordLengths(scope) {
 export function stopAtFirstText(scope) {
   return scope.locator('[data-part=messages]').evaluate((element) => {
     const observer = new MutationObserver(() => {
-      const text = [...element.querySelectorAll('[data-role=assistant] [data-part=text]')].at(-1)?.textContent;
+      const text = [...element.querySelectorAll('[data-role=assistant] [data-part=text]')].at(
+        -1,
+      )?.textContent;
       if (!text) return;
       observer.disconnect();
       element.getRootNode().querySelector('button[data-action=stop]').click();
@@ -108,17 +116,24 @@ export async function until(read, ok, what, timeout = 10_000) {
   for (;;) {
     const value = await read();
     if (ok(value)) return value;
-    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeout / 1000} s`);
+    if (Date.now() > end) {
+      throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeout / 1000} s`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 /** The settings the chat page saved (www/ui/store.js, IndexedDB), read in `page`. */
 export function savedSettings(page) {
-  return page.evaluate(async () => (await (await import('/ui/store.js')).openStore()).getSettings());
+  return page.evaluate(async () =>
+    (await (await import('/ui/store.js')).openStore()).getSettings(),
+  );
 }
 
 /** Writes `thread` into the chat's store as if an earlier visit had saved it. */
 export function putThread(page, thread) {
-  return page.evaluate(async (t) => (await (await import('/ui/store.js')).openStore()).putThread(t), thread);
+  return page.evaluate(
+    async (t) => (await (await import('/ui/store.js')).openStore()).putThread(t),
+    thread,
+  );
 }

@@ -8,7 +8,9 @@ import { cases as runtimeCases } from './cases.mjs';
 import { startHostServer, startServer } from './server.mjs';
 import { cases as uiCases } from './ui-cases.mjs';
 
-const www = process.env.SIGER_WWW ? `${process.env.SIGER_WWW}/` : fileURLToPath(new URL('../../www/', import.meta.url));
+const www = process.env.SIGER_WWW
+  ? `${process.env.SIGER_WWW}/`
+  : fileURLToPath(new URL('../../www/', import.meta.url));
 for (const needed of ['pkg/siger_bg.wasm', 'models/siger-demo/manifest.json']) {
   if (!existsSync(www + needed)) {
     console.error(`missing www/${needed}: run pkg-scripts/build-web first`);
@@ -21,7 +23,9 @@ if (!existsSync(CHROMIUM)) {
 }
 
 const filters = process.argv.slice(2);
-const selected = [...runtimeCases, ...uiCases].filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
+const selected = [...runtimeCases, ...uiCases].filter(
+  (c) => filters.length === 0 || filters.some((f) => c.name.includes(f)),
+);
 const server = await startServer();
 const host = await startHostServer(server.base); // a teacher's site, for the widget tests
 const browsers = new Map(); // webgpu flag -> browser, launched when first needed
@@ -29,7 +33,9 @@ let passed = 0;
 let failed = 0;
 
 for (const testCase of selected) {
-  if (!browsers.has(testCase.webgpu)) browsers.set(testCase.webgpu, await launch({ webgpu: testCase.webgpu }));
+  if (!browsers.has(testCase.webgpu)) {
+    browsers.set(testCase.webgpu, await launch({ webgpu: testCase.webgpu }));
+  }
   const context = await browsers.get(testCase.webgpu).newContext();
   const started = performance.now();
   try {
@@ -38,8 +44,12 @@ for (const testCase of selected) {
     console.log(`ok    ${testCase.name} (${seconds(started)})`);
   } catch (err) {
     failed += 1;
-    console.log(`FAIL  ${testCase.name} (${seconds(started)})\n      ${String(err.message).split('\n').join('\n      ')}`);
-    for (const page of context.pages()) for (const line of page.logs ?? []) console.log(`      | ${brief(line)}`);
+    console.log(
+      `FAIL  ${testCase.name} (${seconds(started)})\n      ${String(err.message).split('\n').join('\n      ')}`,
+    );
+    for (const page of context.pages()) {
+      for (const line of page.logs ?? []) console.log(`      | ${brief(line)}`);
+    }
   } finally {
     await context.close().catch(() => {});
   }

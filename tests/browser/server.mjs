@@ -20,7 +20,9 @@ export async function startServer() {
   config.public = process.env.SIGER_WWW ?? resolve(here, '../../www');
   config.symlinks = Boolean(process.env.SIGER_WWW);
   const page = await readFile(resolve(here, 'page.html'));
-  const isolation = Object.fromEntries(config.headers[0].headers.map(({ key, value }) => [key, value]));
+  const isolation = Object.fromEntries(
+    config.headers[0].headers.map(({ key, value }) => [key, value]),
+  );
   const requests = new Map(); // path -> count
 
   const server = createServer((request, response) => {
@@ -79,9 +81,13 @@ const HOSTILE_CSS = `
   }`;
 
 function hostPages(widget) {
-  const page = (title, body) => `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,">${body}</html>`;
+  const page = (title, body) =>
+    `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,">${body}</html>`;
   const load = `<script type="module" src="${widget}"></script>`;
-  const sandboxed = page('Siger in a sandboxed frame', `<siger-chat mode="translate" lang="id"></siger-chat>${load}`);
+  const sandboxed = page(
+    'Siger in a sandboxed frame',
+    `<siger-chat mode="translate" lang="id"></siger-chat>${load}`,
+  );
   return {
     '/host.html': page(
       'A school page',
@@ -97,7 +103,10 @@ function hostPages(widget) {
       </script>
       ${load}`,
     ),
-    '/launcher.html': page('A school page with the launcher', `<p>Our class page.</p><siger-chat launcher mode="chat" lang="id"></siger-chat>${load}`),
+    '/launcher.html': page(
+      'A school page with the launcher',
+      `<p>Our class page.</p><siger-chat launcher mode="chat" lang="id"></siger-chat>${load}`,
+    ),
     '/sandbox.html': page(
       'A school page with a sandboxed frame',
       `<iframe sandbox="allow-scripts" style="width: 100%; height: 640px" srcdoc="${sandboxed.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}"></iframe>`,

@@ -9,8 +9,19 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newPage, requestsDuring } from './browser.mjs';
 import {
-  chooseMode, configure, messages, openChat, putThread, recordLengths, savedSettings, sendAndWait,
-  stopAtFirstText, texts, threadTitles, until, waitForState,
+  chooseMode,
+  configure,
+  messages,
+  openChat,
+  putThread,
+  recordLengths,
+  savedSettings,
+  sendAndWait,
+  stopAtFirstText,
+  texts,
+  threadTitles,
+  until,
+  waitForState,
 } from './chat-ui.mjs';
 import { TEST_PAGE } from './server.mjs';
 
@@ -24,69 +35,117 @@ function test(name, options, body) {
 
 const chatPage = (server) => `${server.base}/`;
 
-test('page: loads the model with download progress under its strict CSP, then says the backend', {}, async ({ context, server }) => {
-  const page = await newPage(context);
-  // Every text the progress label shows, from the shadow root's creation on (kept on the host),
-  // and every CSP violation (the page's meta policy allows no inline script or style).
-  await page.addInitScript(() => {
-    window.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
-    const attachShadow = Element.prototype.attachShadow;
-    Element.prototype.attachShadow = function (init) {
-      const root = attachShadow.call(this, init);
-      const labels = (this.progressLabels = []);
-      new MutationObserver(() => {
-        const label = root.querySelector('[data-part=progress-label]')?.textContent;
-        if (label && label !== labels.at(-1)) labels.push(label);
-      }).observe(root, { subtree: true, childList: true, characterData: true });
-      return root;
-    };
-  });
-  await page.goto(chatPage(server));
-  await waitForState(page, 'ready');
-  const labels = await page.locator('siger-chat').evaluate((host) => host.progressLabels);
-  assert.ok(labels.some((l) => /^Mengunduh model: \d+\.\d MB dari \d+\.\d MB \(\d+%\)$/.test(l)), `no download progress shown: ${JSON.stringify(labels)}`);
-  assert.ok(labels.some((l) => /\(100%\)/.test(l)), `the download never reached 100%: ${JSON.stringify(labels)}`);
-  assert.ok(await page.locator('[data-part=progress]').isHidden(), 'the progress bar stayed after loading');
-  const status = page.locator('[data-part=status]');
-  assert.equal(await status.getAttribute('data-backend'), 'cpu');
-  assert.match(await status.textContent(), /^CPU · /);
-  assert.equal(await page.locator('[data-part=notice][data-kind=error]').count(), 0, 'an error notice is shown');
-  assert.match(await page.locator('meta[http-equiv=Content-Security-Policy]').getAttribute('content'), /script-src 'self' 'wasm-unsafe-eval';/);
-  assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'the page broke its own CSP');
-  assert.deepEqual(page.logs.filter((l) => /error/i.test(l)), [], 'errors in the console');
-});
+test(
+  'page: loads the model with download progress under its strict CSP, then says the backend',
+  {},
+  async ({ context, server }) => {
+    const page = await newPage(context);
+    // Every text the progress label shows, from the shadow root's creation on (kept on the host),
+    // and every CSP violation (the page's meta policy allows no inline script or style).
+    await page.addInitScript(() => {
+      window.cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) =>
+        window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+      );
+      const attachShadow = Element.prototype.attachShadow;
+      Element.prototype.attachShadow = function (init) {
+        const root = attachShadow.call(this, init);
+        const labels = (this.progressLabels = []);
+        new MutationObserver(() => {
+          const label = root.querySelector('[data-part=progress-label]')?.textContent;
+          if (label && label !== labels.at(-1)) labels.push(label);
+        }).observe(root, { subtree: true, childList: true, characterData: true });
+        return root;
+      };
+    });
+    await page.goto(chatPage(server));
+    await waitForState(page, 'ready');
+    const labels = await page.locator('siger-chat').evaluate((host) => host.progressLabels);
+    assert.ok(
+      labels.some((l) => /^Mengunduh model: \d+\.\d MB dari \d+\.\d MB \(\d+%\)$/.test(l)),
+      `no download progress shown: ${JSON.stringify(labels)}`,
+    );
+    assert.ok(
+      labels.some((l) => /\(100%\)/.test(l)),
+      `the download never reached 100%: ${JSON.stringify(labels)}`,
+    );
+    assert.ok(
+      await page.locator('[data-part=progress]').isHidden(),
+      'the progress bar stayed after loading',
+    );
+    const status = page.locator('[data-part=status]');
+    assert.equal(await status.getAttribute('data-backend'), 'cpu');
+    assert.match(await status.textContent(), /^CPU · /);
+    assert.equal(
+      await page.locator('[data-part=notice][data-kind=error]').count(),
+      0,
+      'an error notice is shown',
+    );
+    assert.match(
+      await page.locator('meta[http-equiv=Content-Security-Policy]').getAttribute('content'),
+      /script-src 'self' 'wasm-unsafe-eval';/,
+    );
+    assert.deepEqual(
+      await page.evaluate(() => window.cspViolations),
+      [],
+      'the page broke its own CSP',
+    );
+    assert.deepEqual(
+      page.logs.filter((l) => /error/i.test(l)),
+      [],
+      'errors in the console',
+    );
+  },
+);
 
-test('page: a reply streams in, piece by piece, and the header shows the speed', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  await configure(page, SHORT);
-  const lengths = await recordLengths(page);
-  const reply = await sendAndWait(page, 'Apa itu fotosintesis?');
-  const seen = (await lengths()).filter((n) => n > 0);
-  assert.ok(seen.length >= 2, `the reply appeared in ${seen.length} step(s): ${seen}`);
-  assert.ok(seen.every((n, i) => i === 0 || n > seen[i - 1]), `the text did not only grow: ${seen}`);
-  assert.equal(seen.at(-1), (await reply.locator('[data-part=text]').textContent()).length);
-  assert.equal(await reply.getAttribute('data-role'), 'assistant');
-  assert.ok(Number(await reply.getAttribute('data-prompt-tokens')) > 0, 'no usage on the finished reply');
-  const status = page.locator('[data-part=status]');
-  assert.ok(Number(await status.getAttribute('data-tokens-per-second')) > 0);
-  assert.match(await status.textContent(), /^CPU · \d+\.\d token\/detik$/);
-});
+test(
+  'page: a reply streams in, piece by piece, and the header shows the speed',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    await configure(page, SHORT);
+    const lengths = await recordLengths(page);
+    const reply = await sendAndWait(page, 'Apa itu fotosintesis?');
+    const seen = (await lengths()).filter((n) => n > 0);
+    assert.ok(seen.length >= 2, `the reply appeared in ${seen.length} step(s): ${seen}`);
+    assert.ok(
+      seen.every((n, i) => i === 0 || n > seen[i - 1]),
+      `the text did not only grow: ${seen}`,
+    );
+    assert.equal(seen.at(-1), (await reply.locator('[data-part=text]').textContent()).length);
+    assert.equal(await reply.getAttribute('data-role'), 'assistant');
+    assert.ok(
+      Number(await reply.getAttribute('data-prompt-tokens')) > 0,
+      'no usage on the finished reply',
+    );
+    const status = page.locator('[data-part=status]');
+    assert.ok(Number(await status.getAttribute('data-tokens-per-second')) > 0);
+    assert.match(await status.textContent(), /^CPU · \d+\.\d token\/detik$/);
+  },
+);
 
-test('page: Stop ends the reply, marks it stopped, and the text stops growing', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  // This prompt and seed give a 111-token reply when left alone (top_p 0.9, the default).
-  await configure(page, { max_tokens: 400, temperature: 1, seed: 36 });
-  await stopAtFirstText(page);
-  const reply = await sendAndWait(page, 'Ceritakan sebuah cerita panjang.');
-  assert.equal(await reply.locator('.note').textContent(), '(dihentikan)');
-  const stopped = await reply.locator('[data-part=text]').textContent();
-  assert.ok(stopped.length > 0, 'the stopped reply lost its text');
-  await page.waitForTimeout(500);
-  assert.equal(await messages(page, 'assistant').last().locator('[data-part=text]').textContent(), stopped, 'the text grew after Stop');
-  assert.ok(await page.locator('button[data-action=stop]').isHidden());
-  assert.ok(await page.locator('button[data-action=send]').isEnabled());
-});
+test(
+  'page: Stop ends the reply, marks it stopped, and the text stops growing',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    // This prompt and seed give a 111-token reply when left alone (top_p 0.9, the default).
+    await configure(page, { max_tokens: 400, temperature: 1, seed: 36 });
+    await stopAtFirstText(page);
+    const reply = await sendAndWait(page, 'Ceritakan sebuah cerita panjang.');
+    assert.equal(await reply.locator('.note').textContent(), '(dihentikan)');
+    const stopped = await reply.locator('[data-part=text]').textContent();
+    assert.ok(stopped.length > 0, 'the stopped reply lost its text');
+    await page.waitForTimeout(500);
+    assert.equal(
+      await messages(page, 'assistant').last().locator('[data-part=text]').textContent(),
+      stopped,
+      'the text grew after Stop',
+    );
+    assert.ok(await page.locator('button[data-action=stop]').isHidden());
+    assert.ok(await page.locator('button[data-action=send]').isEnabled());
+  },
+);
 
 test('page: Regenerate replaces the last reply with a new one', {}, async ({ context, server }) => {
   const page = await openChat(context, chatPage(server));
@@ -104,76 +163,139 @@ test('page: Regenerate replaces the last reply with a new one', {}, async ({ con
   assert.equal(after.length, 1, `${after.length} replies after regenerating`);
   assert.notEqual(after[0], before, 'seed 2 wrote the same reply as seed 1');
   const seen = await lengths();
-  assert.ok(seen[0] === 0 && seen.filter((n) => n > 0).length >= 2, `the new reply did not stream in: ${seen}`);
+  assert.ok(
+    seen[0] === 0 && seen.filter((n) => n > 0).length >= 2,
+    `the new reply did not stream in: ${seen}`,
+  );
 });
 
-test('page: editing a sent message truncates the thread there and answers it anew', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  await configure(page, SHORT);
-  await sendAndWait(page, 'Halo');
-  await sendAndWait(page, 'Apa itu air?');
-  assert.equal(await messages(page, 'assistant').count(), 2);
-  await page.locator('article[data-role=user][data-index="0"] button[data-action=edit]').click();
-  await page.locator('textarea[data-part=edit-input]').fill('Apa itu api?');
-  await page.locator('button[data-action=resend]').click();
-  await waitForState(page, 'ready');
-  assert.deepEqual(await texts(page, 'user'), ['Apa itu api?']);
-  const replies = messages(page, 'assistant');
-  assert.equal(await replies.count(), 1);
-  assert.equal(await replies.getAttribute('data-index'), '1');
-  assert.ok((await replies.locator('[data-part=text]').textContent()).length > 0, 'the new reply is empty');
-  assert.ok(Number(await replies.getAttribute('data-prompt-tokens')) > 0);
-});
+test(
+  'page: editing a sent message truncates the thread there and answers it anew',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    await configure(page, SHORT);
+    await sendAndWait(page, 'Halo');
+    await sendAndWait(page, 'Apa itu air?');
+    assert.equal(await messages(page, 'assistant').count(), 2);
+    await page.locator('article[data-role=user][data-index="0"] button[data-action=edit]').click();
+    await page.locator('textarea[data-part=edit-input]').fill('Apa itu api?');
+    await page.locator('button[data-action=resend]').click();
+    await waitForState(page, 'ready');
+    assert.deepEqual(await texts(page, 'user'), ['Apa itu api?']);
+    const replies = messages(page, 'assistant');
+    assert.equal(await replies.count(), 1);
+    assert.equal(await replies.getAttribute('data-index'), '1');
+    assert.ok(
+      (await replies.locator('[data-part=text]').textContent()).length > 0,
+      'the new reply is empty',
+    );
+    assert.ok(Number(await replies.getAttribute('data-prompt-tokens')) > 0);
+  },
+);
 
-test('page: a thread survives a reload, and continuing it reuses the saved engine state', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  await configure(page, SHORT);
-  await sendAndWait(page, 'Apa itu gravitasi?');
-  const before = { user: await texts(page, 'user'), assistant: await texts(page, 'assistant') };
-  await until(() => threadTitles(page), (t) => t[0] === 'Apa itu gravitasi?', 'the thread was not saved');
-  await page.reload();
-  await waitForState(page, 'ready');
-  assert.deepEqual({ user: await texts(page, 'user'), assistant: await texts(page, 'assistant') }, before);
-  assert.deepEqual(await threadTitles(page), ['Apa itu gravitasi?']);
-  assert.equal(await page.locator('li[data-part=thread][aria-current=true]').count(), 1);
-  const second = await sendAndWait(page, 'Mengapa benda jatuh?');
-  const reused = Number(await second.getAttribute('data-reused-messages'));
-  assert.ok(reused > 0, `the reply after the reload reread the whole thread (reused_messages ${reused})`);
-});
+test(
+  'page: a thread survives a reload, and continuing it reuses the saved engine state',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    await configure(page, SHORT);
+    await sendAndWait(page, 'Apa itu gravitasi?');
+    const before = { user: await texts(page, 'user'), assistant: await texts(page, 'assistant') };
+    await until(
+      () => threadTitles(page),
+      (t) => t[0] === 'Apa itu gravitasi?',
+      'the thread was not saved',
+    );
+    await page.reload();
+    await waitForState(page, 'ready');
+    assert.deepEqual(
+      { user: await texts(page, 'user'), assistant: await texts(page, 'assistant') },
+      before,
+    );
+    assert.deepEqual(await threadTitles(page), ['Apa itu gravitasi?']);
+    assert.equal(await page.locator('li[data-part=thread][aria-current=true]').count(), 1);
+    const second = await sendAndWait(page, 'Mengapa benda jatuh?');
+    const reused = Number(await second.getAttribute('data-reused-messages'));
+    assert.ok(
+      reused > 0,
+      `the reply after the reload reread the whole thread (reused_messages ${reused})`,
+    );
+  },
+);
 
-test('page: threads can be made, renamed, switched and deleted', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  await chooseMode(page, 'lpg-id'); // translations: quick, and they make threads all the same
-  await sendAndWait(page, 'nyak');
-  await until(() => threadTitles(page), (t) => t.join() === 'nyak', 'the first thread');
-  await page.locator('button[data-action=new-thread]').click();
-  await until(() => threadTitles(page), (t) => t.join() === 'Percakapan tanpa judul,nyak', 'after New');
-  assert.equal(await messages(page, 'translation').count(), 0, 'the new thread shows old messages');
-  const current = page.locator('li[data-part=thread][aria-current=true]');
-  await sendAndWait(page, 'mengan');
-  await until(() => threadTitles(page), (t) => t.join() === 'mengan,nyak', 'the second thread');
-  assert.equal(await current.locator('[data-action=open-thread]').textContent(), 'mengan', 'aria-current is not on the new thread');
+test(
+  'page: threads can be made, renamed, switched and deleted',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    await chooseMode(page, 'lpg-id'); // translations: quick, and they make threads all the same
+    await sendAndWait(page, 'nyak');
+    await until(
+      () => threadTitles(page),
+      (t) => t.join() === 'nyak',
+      'the first thread',
+    );
+    await page.locator('button[data-action=new-thread]').click();
+    await until(
+      () => threadTitles(page),
+      (t) => t.join() === 'Percakapan tanpa judul,nyak',
+      'after New',
+    );
+    assert.equal(
+      await messages(page, 'translation').count(),
+      0,
+      'the new thread shows old messages',
+    );
+    const current = page.locator('li[data-part=thread][aria-current=true]');
+    await sendAndWait(page, 'mengan');
+    await until(
+      () => threadTitles(page),
+      (t) => t.join() === 'mengan,nyak',
+      'the second thread',
+    );
+    assert.equal(
+      await current.locator('[data-action=open-thread]').textContent(),
+      'mengan',
+      'aria-current is not on the new thread',
+    );
 
-  await current.locator('button[data-action=rename-thread]').click();
-  await page.locator('input[data-part=rename-input]').fill('Kedua');
-  await page.locator('input[data-part=rename-input]').press('Enter');
-  await until(() => threadTitles(page), (t) => t.join() === 'Kedua,nyak', 'after renaming');
+    await current.locator('button[data-action=rename-thread]').click();
+    await page.locator('input[data-part=rename-input]').fill('Kedua');
+    await page.locator('input[data-part=rename-input]').press('Enter');
+    await until(
+      () => threadTitles(page),
+      (t) => t.join() === 'Kedua,nyak',
+      'after renaming',
+    );
 
-  await page.locator('li[data-part=thread]', { hasText: 'nyak' }).locator('button[data-action=open-thread]').click();
-  await until(() => current.locator('[data-action=open-thread]').textContent(), (t) => t === 'nyak', 'aria-current after switching');
-  assert.deepEqual(await texts(page, 'user'), ['nyak']);
-  assert.equal(await page.locator('li[data-part=thread][aria-current=true]').count(), 1);
+    await page
+      .locator('li[data-part=thread]', { hasText: 'nyak' })
+      .locator('button[data-action=open-thread]')
+      .click();
+    await until(
+      () => current.locator('[data-action=open-thread]').textContent(),
+      (t) => t === 'nyak',
+      'aria-current after switching',
+    );
+    assert.deepEqual(await texts(page, 'user'), ['nyak']);
+    assert.equal(await page.locator('li[data-part=thread][aria-current=true]').count(), 1);
 
-  const second = page.locator('li[data-part=thread]', { hasText: 'Kedua' });
-  await second.locator('button[data-action=delete-thread]').click();
-  await page.locator('button[data-action=confirm-delete]').click();
-  // Until the list is drawn again: while the confirmation shows, its item has no title button.
-  const items = page.locator('li[data-part=thread]');
-  await until(async () => [await items.count(), await threadTitles(page)], ([n, t]) => n === 1 && t.join() === 'nyak', 'after deleting');
-  await page.reload();
-  await waitForState(page, 'ready');
-  assert.deepEqual(await threadTitles(page), ['nyak'], 'after a reload');
-});
+    const second = page.locator('li[data-part=thread]', { hasText: 'Kedua' });
+    await second.locator('button[data-action=delete-thread]').click();
+    await page.locator('button[data-action=confirm-delete]').click();
+    // Until the list is drawn again: while the confirmation shows, its item has no title button.
+    const items = page.locator('li[data-part=thread]');
+    await until(
+      async () => [await items.count(), await threadTitles(page)],
+      ([n, t]) => n === 1 && t.join() === 'nyak',
+      'after deleting',
+    );
+    await page.reload();
+    await waitForState(page, 'ready');
+    assert.deepEqual(await threadTitles(page), ['nyak'], 'after a reload');
+  },
+);
 
 test('page: temperature and seed in settings decide the reply', {}, async ({ context, server }) => {
   const page = await openChat(context, chatPage(server));
@@ -190,27 +312,57 @@ test('page: temperature and seed in settings decide the reply', {}, async ({ con
   assert.ok(a.length > 0, 'reply A is empty');
   assert.notEqual(b, a, 'seed 2 gave the same reply as seed 1');
   assert.equal(again, a, 'seed 1 gave another reply the second time');
-  assert.deepEqual(await savedSettings(page).then(({ temperature, seed, max_tokens }) => ({ temperature, seed, max_tokens })), { temperature: 1, seed: 1, max_tokens: 32 });
+  assert.deepEqual(
+    await savedSettings(page).then(({ temperature, seed, max_tokens }) => ({
+      temperature,
+      seed,
+      max_tokens,
+    })),
+    { temperature: 1, seed: 1, max_tokens: 32 },
+  );
 });
 
-test('page: translation mode translates and says where each word came from', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  await chooseMode(page, 'lpg-id');
-  assert.equal(await page.locator('button[data-mode=lpg-id]').getAttribute('aria-pressed'), 'true');
-  await checkTranslation(page);
-  const unknown = await sendAndWait(page, 'xqzv');
-  assert.equal(await unknown.locator('[data-part=text]').textContent(), 'xqzv');
-  assert.deepEqual(await unknown.locator('[data-part=token]').evaluateAll((spans) => spans.map((s) => s.dataset.source)), ['unknown']);
-  assert.equal(await unknown.locator('li[data-part=source][data-source=unknown]').count(), 1);
-});
+test(
+  'page: translation mode translates and says where each word came from',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    await chooseMode(page, 'lpg-id');
+    assert.equal(
+      await page.locator('button[data-mode=lpg-id]').getAttribute('aria-pressed'),
+      'true',
+    );
+    await checkTranslation(page);
+    const unknown = await sendAndWait(page, 'xqzv');
+    assert.equal(await unknown.locator('[data-part=text]').textContent(), 'xqzv');
+    assert.deepEqual(
+      await unknown
+        .locator('[data-part=token]')
+        .evaluateAll((spans) => spans.map((s) => s.dataset.source)),
+      ['unknown'],
+    );
+    assert.equal(await unknown.locator('li[data-part=source][data-source=unknown]').count(), 1);
+  },
+);
 
 /** "Nyak haga mengan!" is in the phrasebook: the translation and its cited source. */
 async function checkTranslation(scope) {
   const translation = await sendAndWait(scope, 'Nyak haga mengan!');
   assert.equal(await translation.getAttribute('data-role'), 'translation');
-  assert.equal((await translation.locator('[data-part=text]').textContent()).toLowerCase(), 'saya mau makan!');
-  assert.ok((await translation.locator('span[data-part=token][data-source=phrasebook]').count()) >= 1, 'no phrasebook token');
-  assert.ok((await translation.locator('details[data-part=sources] li[data-part=source][data-source=phrasebook]').count()) >= 1, 'no cited source');
+  assert.equal(
+    (await translation.locator('[data-part=text]').textContent()).toLowerCase(),
+    'saya mau makan!',
+  );
+  assert.ok(
+    (await translation.locator('span[data-part=token][data-source=phrasebook]').count()) >= 1,
+    'no phrasebook token',
+  );
+  assert.ok(
+    (await translation
+      .locator('details[data-part=sources] li[data-part=source][data-source=phrasebook]')
+      .count()) >= 1,
+    'no cited source',
+  );
 }
 
 const XSS = {
@@ -219,203 +371,330 @@ const XSS = {
   title: '<img src=x onerror="window.__xss=4">',
 };
 
-test('page: markup in messages, model output and titles is shown as text, never run', {}, async ({ context, server }) => {
-  const page = await newPage(context);
-  // An earlier visit "saved" a thread whose reply holds markup: the model could write one.
-  await page.goto(server.base + TEST_PAGE);
-  const now = Date.now();
-  await putThread(page, {
-    id: 'xss', title: XSS.title, created: now, updated: now,
-    messages: [{ role: 'user', mode: 'chat', content: XSS.user }, { role: 'assistant', mode: 'chat', content: XSS.assistant }],
-  });
-  const paths = await requestsDuring(context, async () => {
-    await page.goto(chatPage(server));
-    await waitForState(page, 'ready');
-    assert.deepEqual(await texts(page, 'assistant'), [XSS.assistant]);
-    assert.deepEqual(await threadTitles(page), [XSS.title]);
-    await configure(page, SHORT);
-    await sendAndWait(page, XSS.user);
-  });
-  assert.deepEqual(await texts(page, 'user'), [XSS.user, XSS.user]);
-  const inShadow = await page.locator('siger-chat').evaluate((host) => host.shadowRoot.querySelectorAll('img, script').length);
-  assert.equal(inShadow, 0, 'markup became elements');
-  assert.equal(await page.evaluate(() => window.__xss), undefined);
-  assert.ok(!paths.includes('/x'), 'an <img src=x> was loaded');
-});
+test(
+  'page: markup in messages, model output and titles is shown as text, never run',
+  {},
+  async ({ context, server }) => {
+    const page = await newPage(context);
+    // An earlier visit "saved" a thread whose reply holds markup: the model could write one.
+    await page.goto(server.base + TEST_PAGE);
+    const now = Date.now();
+    await putThread(page, {
+      id: 'xss',
+      title: XSS.title,
+      created: now,
+      updated: now,
+      messages: [
+        { role: 'user', mode: 'chat', content: XSS.user },
+        { role: 'assistant', mode: 'chat', content: XSS.assistant },
+      ],
+    });
+    const paths = await requestsDuring(context, async () => {
+      await page.goto(chatPage(server));
+      await waitForState(page, 'ready');
+      assert.deepEqual(await texts(page, 'assistant'), [XSS.assistant]);
+      assert.deepEqual(await threadTitles(page), [XSS.title]);
+      await configure(page, SHORT);
+      await sendAndWait(page, XSS.user);
+    });
+    assert.deepEqual(await texts(page, 'user'), [XSS.user, XSS.user]);
+    const inShadow = await page
+      .locator('siger-chat')
+      .evaluate((host) => host.shadowRoot.querySelectorAll('img, script').length);
+    assert.equal(inShadow, 0, 'markup became elements');
+    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    assert.ok(!paths.includes('/x'), 'an <img src=x> was loaded');
+  },
+);
 
-test('page: the interface language switches to English and stays after a reload', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  const sendButton = page.locator('button[data-action=send]');
-  assert.equal(await sendButton.textContent(), 'Kirim');
-  await page.locator('button[data-action=lang]').click();
-  assert.equal(await sendButton.textContent(), 'Send');
-  assert.equal(await page.locator('siger-chat').getAttribute('lang'), 'en');
-  await until(() => savedSettings(page), (s) => s.lang === 'en', 'the language was not saved');
-  await page.reload();
-  await waitForState(page, 'ready');
-  assert.equal(await sendButton.textContent(), 'Send', 'the language went back after a reload');
-  assert.equal(await page.locator('siger-chat').getAttribute('lang'), 'en');
-});
-
-test('page: works from the keyboard, and every control has a name a screen reader can say', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  await configure(page, SHORT);
-  // With the settings drawer open, so its fields are checked too. A name is an aria-label, a
-  // label element, or text with a letter in it: a lone symbol (⚙, ✕, ☰) is no name.
-  await page.locator('button[data-action=settings]').click();
-  const unnamed = await page.locator('siger-chat').evaluate((host) =>
-    [...host.shadowRoot.querySelectorAll('button, textarea, input, select, [role=log], [role=dialog], [role=group]')]
-      .filter((el) => !el.closest('[hidden]'))
-      .filter((el) => !(el.getAttribute('aria-label') || el.closest('label') || (el.matches('button') && /\p{L}/u.test(el.textContent))))
-      .map((el) => el.outerHTML.slice(0, 80)),
-  );
-  assert.deepEqual(unnamed, [], 'controls without an accessible name');
-  await page.locator('button[data-action=close-settings]').click();
-  // Tab from the page's start reaches the input box; Enter sends; the reply arrives.
-  await page.locator('body').focus();
-  let focused = '';
-  for (let i = 0; i < 30 && focused !== 'input'; i += 1) {
-    await page.keyboard.press('Tab');
-    focused = await page.locator('siger-chat').evaluate((host) => host.shadowRoot.activeElement?.dataset.part ?? '');
-  }
-  assert.equal(focused, 'input', 'Tab never reached the input box');
-  await page.keyboard.type('Halo');
-  await page.keyboard.press('Enter');
-  await until(() => messages(page, 'assistant').count(), (n) => n === 1, 'a reply after Enter');
-  await waitForState(page, 'ready');
-  assert.ok((await texts(page, 'assistant'))[0].length > 0, 'the reply is empty');
-  // Escape closes the settings drawer and gives focus back to its button.
-  await page.locator('button[data-action=settings]').click();
-  await page.keyboard.press('Escape');
-  assert.ok(await page.locator('[data-part=settings]').isHidden(), 'Escape left the settings open');
-  const back = await page.locator('siger-chat').evaluate((host) => host.shadowRoot.activeElement?.dataset.action ?? '');
-  assert.equal(back, 'settings', 'focus did not return to the settings button');
-});
-
-test('page: when the model cannot load, the notice says so with Retry, and the typed message is kept', {}, async ({ context, server }) => {
-  const page = await newPage(context);
-  let broken = true;
-  await context.route('**/models/siger-demo/model.safetensors', (route) => (broken ? route.fulfill({ status: 503, body: 'down' }) : route.continue()));
-  await page.goto(chatPage(server));
-  await waitForState(page, 'error');
-  const notice = page.locator('[data-part=notice][data-kind=error]');
-  assert.match(await notice.textContent(), /Model gagal dimuat: .*503.*Periksa koneksi internet/s);
-  await page.locator('[data-part=input]').fill('Apa itu hujan?');
-  await page.locator('button[data-action=send]').click();
-  await until(() => page.locator('[data-part=input]').inputValue(), (v) => v === 'Apa itu hujan?', 'the message back in the input box');
-  assert.equal(await messages(page).count(), 0, 'the failed message stayed in the thread');
-  broken = false;
-  await notice.first().locator('button[data-action=notice-action]').click();
-  await waitForState(page, 'ready');
-  await configure(page, SHORT);
-  const reply = await sendAndWait(page, await page.locator('[data-part=input]').inputValue());
-  assert.ok((await reply.locator('[data-part=text]').textContent()).length > 0);
-});
-
-test('page: Clear all data deletes the threads, the settings and the cached model', {}, async ({ context, server }) => {
-  const page = await openChat(context, chatPage(server));
-  await configure(page, { ...SHORT, seed: 5 });
-  await sendAndWait(page, 'Halo');
-  assert.equal((await savedSettings(page)).seed, 5);
-  await page.locator('button[data-action=settings]').click();
-  await page.locator('button[data-action=clear-data]').click();
-  await page.locator('button[data-action=confirm-clear]').click();
-  await until(() => page.locator('[data-part=notice][data-kind=warn]').allTextContents(), (t) => t.some((x) => /Semua data dihapus/.test(x)), 'the cleared notice');
-  assert.equal(await messages(page).count(), 0, 'messages are still shown');
-  assert.equal(await page.locator('[name=seed]').inputValue(), '', 'the seed setting survived');
-  const cached = await page.evaluate(async () => (await caches.keys()).includes('siger-models-v1'));
-  assert.equal(cached, false, 'the model cache survived');
-  await page.reload();
-  await waitForState(page, 'ready');
-  assert.deepEqual(await threadTitles(page), ['Percakapan tanpa judul'], 'a thread came back after the reload');
-});
-
-test('widget: on another site, the host CSS cannot reach in, nothing leaks out, and it translates', {}, async ({ context, host }) => {
-  const page = await openChat(context, `${host.base}/host.html`);
-  const sendStyle = await page.locator('button[data-action=send]').evaluate((b) => {
-    const style = getComputedStyle(b);
-    return { color: style.color, background: style.backgroundColor, display: style.display, fontSize: style.fontSize };
-  });
-  assert.notEqual(sendStyle.color, 'rgb(255, 0, 0)', 'the host colour reached the send button');
-  assert.notEqual(sendStyle.background, 'rgb(255, 255, 0)');
-  assert.notEqual(sendStyle.display, 'inline');
-  assert.notEqual(sendStyle.fontSize, '30px');
-  const after = await page.evaluate(() => {
-    const style = getComputedStyle(document.getElementById('host-button'));
-    return {
-      keys: Object.keys(window),
-      button: Object.fromEntries([...style].map((p) => [p, style.getPropertyValue(p)])),
-      defined: typeof customElements.get('siger-chat'),
-      before: window.hostBefore,
-    };
-  });
-  assert.deepEqual(after.keys.filter((k) => !after.before.keys.includes(k)), ['hostBefore'], 'the widget added globals');
-  assert.equal(after.defined, 'function');
-  const changed = Object.keys(after.button).filter((p) => after.button[p] !== after.before.button[p]);
-  assert.deepEqual(changed, [], 'the widget changed the host button\'s style');
-  await checkTranslation(page);
-});
-
-test('widget: in a sandboxed iframe (no storage), it loads the model and translates', {}, async ({ context, host }) => {
-  const page = await newPage(context);
-  await page.goto(`${host.base}/sandbox.html`);
-  const frame = page.frameLocator('iframe');
-  await waitForState(frame, 'ready');
-  const origin = await page.mainFrame().childFrames()[0].evaluate(() => origin);
-  assert.equal(origin, 'null', 'the frame is not sandboxed');
-  assert.equal(await frame.locator('[data-part=notice][data-kind=error]').count(), 0, 'an error notice is shown');
-  await checkTranslation(frame);
-});
-
-test('widget: the launcher shows only its button and loads the model on first open', {}, async ({ context, host }) => {
-  const page = await newPage(context);
-  const beforeOpen = await requestsDuring(context, async () => {
-    await page.goto(`${host.base}/launcher.html`);
-    await page.locator('button[data-part=launcher]').waitFor();
-    await page.waitForTimeout(500); // time enough to start a download it should not start
-  });
-  assert.ok(await page.locator('[data-part=app]').isHidden(), 'the chat panel shows before it is opened');
-  assert.deepEqual(beforeOpen.filter((p) => p.includes('/models/') || p.includes('/pkg/') || p.endsWith('/siger-worker.js')), []);
-  const launcher = page.locator('button[data-part=launcher]');
-  const afterOpen = await requestsDuring(context, async () => {
-    await launcher.click();
-    await waitForState(page, 'ready');
-  });
-  assert.ok(await page.locator('[data-part=app]').isVisible());
-  assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
-  assert.ok(afterOpen.includes('/models/siger-demo/model.safetensors'), `the model was not downloaded on open: ${afterOpen}`);
-  await launcher.click();
-  assert.ok(await page.locator('[data-part=app]').isHidden(), 'the launcher did not close the panel');
-});
-
-/** What the chat page may ask for: its own files and the demo model, all from its origin. */
-const PAGE_FILES = /^\/(|index\.html|page\.css|favicon\.svg|siger-widget\.js|ui\/[\w-]+\.js|siger\.js|siger-worker\.js|siger-files\.js|pkg\/[\w.-]+|models\/siger-demo\/[\w.-]+)$/;
-
-test('page: asks only its own origin for its own files, and a reload reads the model from the cache', {}, async ({ context, server }) => {
-  const urls = [];
-  const record = (request) => urls.push(request.url());
-  context.on('request', record);
-  let page;
-  const reload = [];
-  try {
-    page = await openChat(context, chatPage(server));
-    await configure(page, SHORT);
-    await sendAndWait(page, 'Halo');
-    const beforeReload = urls.length;
+test(
+  'page: the interface language switches to English and stays after a reload',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    const sendButton = page.locator('button[data-action=send]');
+    assert.equal(await sendButton.textContent(), 'Kirim');
+    await page.locator('button[data-action=lang]').click();
+    assert.equal(await sendButton.textContent(), 'Send');
+    assert.equal(await page.locator('siger-chat').getAttribute('lang'), 'en');
+    await until(
+      () => savedSettings(page),
+      (s) => s.lang === 'en',
+      'the language was not saved',
+    );
     await page.reload();
     await waitForState(page, 'ready');
-    reload.push(...urls.slice(beforeReload).map((u) => new URL(u).pathname));
-  } finally {
-    context.off('request', record);
-  }
-  const foreign = urls.filter((u) => new URL(u).origin !== server.base);
-  assert.deepEqual(foreign, [], 'requests to another origin');
-  const unexpected = urls.map((u) => new URL(u).pathname).filter((p) => !PAGE_FILES.test(p));
-  assert.deepEqual(unexpected, [], 'requests for files the page does not need');
-  assert.ok(urls.some((u) => u.includes('/models/siger-demo/model.safetensors')), 'the model was never downloaded: the check means nothing');
-  const refetched = reload.filter((p) => MODEL_FILES.some((f) => p === `/models/siger-demo/${f}`));
-  assert.deepEqual(refetched, [], 'model files were downloaded again after the reload');
-});
+    assert.equal(await sendButton.textContent(), 'Send', 'the language went back after a reload');
+    assert.equal(await page.locator('siger-chat').getAttribute('lang'), 'en');
+  },
+);
+
+test(
+  'page: works from the keyboard, and every control has a name a screen reader can say',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    await configure(page, SHORT);
+    // With the settings drawer open, so its fields are checked too. A name is an aria-label, a
+    // label element, or text with a letter in it: a lone symbol (⚙, ✕, ☰) is no name.
+    await page.locator('button[data-action=settings]').click();
+    const unnamed = await page.locator('siger-chat').evaluate((host) =>
+      [
+        ...host.shadowRoot.querySelectorAll(
+          'button, textarea, input, select, [role=log], [role=dialog], [role=group]',
+        ),
+      ]
+        .filter((el) => !el.closest('[hidden]'))
+        .filter(
+          (el) =>
+            !(
+              el.getAttribute('aria-label') ||
+              el.closest('label') ||
+              (el.matches('button') && /\p{L}/u.test(el.textContent))
+            ),
+        )
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    assert.deepEqual(unnamed, [], 'controls without an accessible name');
+    await page.locator('button[data-action=close-settings]').click();
+    // Tab from the page's start reaches the input box; Enter sends; the reply arrives.
+    await page.locator('body').focus();
+    let focused = '';
+    for (let i = 0; i < 30 && focused !== 'input'; i += 1) {
+      await page.keyboard.press('Tab');
+      focused = await page
+        .locator('siger-chat')
+        .evaluate((host) => host.shadowRoot.activeElement?.dataset.part ?? '');
+    }
+    assert.equal(focused, 'input', 'Tab never reached the input box');
+    await page.keyboard.type('Halo');
+    await page.keyboard.press('Enter');
+    await until(
+      () => messages(page, 'assistant').count(),
+      (n) => n === 1,
+      'a reply after Enter',
+    );
+    await waitForState(page, 'ready');
+    assert.ok((await texts(page, 'assistant'))[0].length > 0, 'the reply is empty');
+    // Escape closes the settings drawer and gives focus back to its button.
+    await page.locator('button[data-action=settings]').click();
+    await page.keyboard.press('Escape');
+    assert.ok(
+      await page.locator('[data-part=settings]').isHidden(),
+      'Escape left the settings open',
+    );
+    const back = await page
+      .locator('siger-chat')
+      .evaluate((host) => host.shadowRoot.activeElement?.dataset.action ?? '');
+    assert.equal(back, 'settings', 'focus did not return to the settings button');
+  },
+);
+
+test(
+  'page: when the model cannot load, the notice says so with Retry, and the typed message is kept',
+  {},
+  async ({ context, server }) => {
+    const page = await newPage(context);
+    let broken = true;
+    await context.route('**/models/siger-demo/model.safetensors', (route) =>
+      broken ? route.fulfill({ status: 503, body: 'down' }) : route.continue(),
+    );
+    await page.goto(chatPage(server));
+    await waitForState(page, 'error');
+    const notice = page.locator('[data-part=notice][data-kind=error]');
+    assert.match(
+      await notice.textContent(),
+      /Model gagal dimuat: .*503.*Periksa koneksi internet/s,
+    );
+    await page.locator('[data-part=input]').fill('Apa itu hujan?');
+    await page.locator('button[data-action=send]').click();
+    await until(
+      () => page.locator('[data-part=input]').inputValue(),
+      (v) => v === 'Apa itu hujan?',
+      'the message back in the input box',
+    );
+    assert.equal(await messages(page).count(), 0, 'the failed message stayed in the thread');
+    broken = false;
+    await notice.first().locator('button[data-action=notice-action]').click();
+    await waitForState(page, 'ready');
+    await configure(page, SHORT);
+    const reply = await sendAndWait(page, await page.locator('[data-part=input]').inputValue());
+    assert.ok((await reply.locator('[data-part=text]').textContent()).length > 0);
+  },
+);
+
+test(
+  'page: Clear all data deletes the threads, the settings and the cached model',
+  {},
+  async ({ context, server }) => {
+    const page = await openChat(context, chatPage(server));
+    await configure(page, { ...SHORT, seed: 5 });
+    await sendAndWait(page, 'Halo');
+    assert.equal((await savedSettings(page)).seed, 5);
+    await page.locator('button[data-action=settings]').click();
+    await page.locator('button[data-action=clear-data]').click();
+    await page.locator('button[data-action=confirm-clear]').click();
+    await until(
+      () => page.locator('[data-part=notice][data-kind=warn]').allTextContents(),
+      (t) => t.some((x) => /Semua data dihapus/.test(x)),
+      'the cleared notice',
+    );
+    assert.equal(await messages(page).count(), 0, 'messages are still shown');
+    assert.equal(await page.locator('[name=seed]').inputValue(), '', 'the seed setting survived');
+    const cached = await page.evaluate(async () =>
+      (await caches.keys()).includes('siger-models-v1'),
+    );
+    assert.equal(cached, false, 'the model cache survived');
+    await page.reload();
+    await waitForState(page, 'ready');
+    assert.deepEqual(
+      await threadTitles(page),
+      ['Percakapan tanpa judul'],
+      'a thread came back after the reload',
+    );
+  },
+);
+
+test(
+  'widget: on another site, the host CSS cannot reach in, nothing leaks out, and it translates',
+  {},
+  async ({ context, host }) => {
+    const page = await openChat(context, `${host.base}/host.html`);
+    const sendStyle = await page.locator('button[data-action=send]').evaluate((b) => {
+      const style = getComputedStyle(b);
+      return {
+        color: style.color,
+        background: style.backgroundColor,
+        display: style.display,
+        fontSize: style.fontSize,
+      };
+    });
+    assert.notEqual(sendStyle.color, 'rgb(255, 0, 0)', 'the host colour reached the send button');
+    assert.notEqual(sendStyle.background, 'rgb(255, 255, 0)');
+    assert.notEqual(sendStyle.display, 'inline');
+    assert.notEqual(sendStyle.fontSize, '30px');
+    const after = await page.evaluate(() => {
+      const style = getComputedStyle(document.getElementById('host-button'));
+      return {
+        keys: Object.keys(window),
+        button: Object.fromEntries([...style].map((p) => [p, style.getPropertyValue(p)])),
+        defined: typeof customElements.get('siger-chat'),
+        before: window.hostBefore,
+      };
+    });
+    assert.deepEqual(
+      after.keys.filter((k) => !after.before.keys.includes(k)),
+      ['hostBefore'],
+      'the widget added globals',
+    );
+    assert.equal(after.defined, 'function');
+    const changed = Object.keys(after.button).filter(
+      (p) => after.button[p] !== after.before.button[p],
+    );
+    assert.deepEqual(changed, [], "the widget changed the host button's style");
+    await checkTranslation(page);
+  },
+);
+
+test(
+  'widget: in a sandboxed iframe (no storage), it loads the model and translates',
+  {},
+  async ({ context, host }) => {
+    const page = await newPage(context);
+    await page.goto(`${host.base}/sandbox.html`);
+    const frame = page.frameLocator('iframe');
+    await waitForState(frame, 'ready');
+    const origin = await page
+      .mainFrame()
+      .childFrames()[0]
+      .evaluate(() => origin);
+    assert.equal(origin, 'null', 'the frame is not sandboxed');
+    assert.equal(
+      await frame.locator('[data-part=notice][data-kind=error]').count(),
+      0,
+      'an error notice is shown',
+    );
+    await checkTranslation(frame);
+  },
+);
+
+test(
+  'widget: the launcher shows only its button and loads the model on first open',
+  {},
+  async ({ context, host }) => {
+    const page = await newPage(context);
+    const beforeOpen = await requestsDuring(context, async () => {
+      await page.goto(`${host.base}/launcher.html`);
+      await page.locator('button[data-part=launcher]').waitFor();
+      await page.waitForTimeout(500); // time enough to start a download it should not start
+    });
+    assert.ok(
+      await page.locator('[data-part=app]').isHidden(),
+      'the chat panel shows before it is opened',
+    );
+    assert.deepEqual(
+      beforeOpen.filter(
+        (p) => p.includes('/models/') || p.includes('/pkg/') || p.endsWith('/siger-worker.js'),
+      ),
+      [],
+    );
+    const launcher = page.locator('button[data-part=launcher]');
+    const afterOpen = await requestsDuring(context, async () => {
+      await launcher.click();
+      await waitForState(page, 'ready');
+    });
+    assert.ok(await page.locator('[data-part=app]').isVisible());
+    assert.equal(await launcher.getAttribute('aria-expanded'), 'true');
+    assert.ok(
+      afterOpen.includes('/models/siger-demo/model.safetensors'),
+      `the model was not downloaded on open: ${afterOpen}`,
+    );
+    await launcher.click();
+    assert.ok(
+      await page.locator('[data-part=app]').isHidden(),
+      'the launcher did not close the panel',
+    );
+  },
+);
+
+/** What the chat page may ask for: its own files and the demo model, all from its origin. */
+const PAGE_FILES =
+  /^\/(|index\.html|page\.css|favicon\.svg|siger-widget\.js|ui\/[\w-]+\.js|siger\.js|siger-(worker|files|device|protocol|link|completions)\.js|pkg\/[\w.-]+|models\/siger-demo\/[\w.-]+)$/;
+
+test(
+  'page: asks only its own origin for its own files, and a reload reads the model from the cache',
+  {},
+  async ({ context, server }) => {
+    const urls = [];
+    const record = (request) => urls.push(request.url());
+    context.on('request', record);
+    let page;
+    const reload = [];
+    try {
+      page = await openChat(context, chatPage(server));
+      await configure(page, SHORT);
+      await sendAndWait(page, 'Halo');
+      const beforeReload = urls.length;
+      await page.reload();
+      await waitForState(page, 'ready');
+      reload.push(...urls.slice(beforeReload).map((u) => new URL(u).pathname));
+    } finally {
+      context.off('request', record);
+    }
+    const foreign = urls.filter((u) => new URL(u).origin !== server.base);
+    assert.deepEqual(foreign, [], 'requests to another origin');
+    const unexpected = urls.map((u) => new URL(u).pathname).filter((p) => !PAGE_FILES.test(p));
+    assert.deepEqual(unexpected, [], 'requests for files the page does not need');
+    assert.ok(
+      urls.some((u) => u.includes('/models/siger-demo/model.safetensors')),
+      'the model was never downloaded: the check means nothing',
+    );
+    const refetched = reload.filter((p) =>
+      MODEL_FILES.some((f) => p === `/models/siger-demo/${f}`),
+    );
+    assert.deepEqual(refetched, [], 'model files were downloaded again after the reload');
+  },
+);
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DESKTOP = { width: 1280, height: 800 };
@@ -423,14 +702,19 @@ const PHONE = { width: 390, height: 844 };
 
 /** The folder for screenshots: $SIGER_SCREENSHOTS, or target/screenshots in the repository. */
 async function screenshotFolder() {
-  const folder = process.env.SIGER_SCREENSHOTS ? resolve(process.env.SIGER_SCREENSHOTS) : resolve(REPO, 'target/screenshots');
+  const folder = process.env.SIGER_SCREENSHOTS
+    ? resolve(process.env.SIGER_SCREENSHOTS)
+    : resolve(REPO, 'target/screenshots');
   await mkdir(folder, { recursive: true });
   return folder;
 }
 
 /** Screenshots of the page at each viewport, as `<name>-desktop.png` and `<name>-phone.png`. */
 async function shoot(page, folder, name) {
-  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['phone', PHONE],
+  ]) {
     await page.setViewportSize(viewport);
     const path = resolve(folder, `${name}-${size}.png`);
     await page.screenshot({ path });
@@ -438,26 +722,34 @@ async function shoot(page, folder, name) {
   }
 }
 
-test('page: screenshots after a reply and after a translation, desktop and phone', {}, async ({ context, server }) => {
-  const folder = await screenshotFolder();
-  const page = await openChat(context, chatPage(server), { viewport: DESKTOP });
-  await configure(page, SHORT);
-  await sendAndWait(page, 'Apa itu fotosintesis?');
-  await shoot(page, folder, 'page-reply');
-  await chooseMode(page, 'lpg-id');
-  await sendAndWait(page, 'Nyak haga mengan!');
-  await shoot(page, folder, 'page-translation');
-});
+test(
+  'page: screenshots after a reply and after a translation, desktop and phone',
+  {},
+  async ({ context, server }) => {
+    const folder = await screenshotFolder();
+    const page = await openChat(context, chatPage(server), { viewport: DESKTOP });
+    await configure(page, SHORT);
+    await sendAndWait(page, 'Apa itu fotosintesis?');
+    await shoot(page, folder, 'page-reply');
+    await chooseMode(page, 'lpg-id');
+    await sendAndWait(page, 'Nyak haga mengan!');
+    await shoot(page, folder, 'page-translation');
+  },
+);
 
-test('widget: screenshots of the teacher\'s page with the launcher open, desktop and phone', {}, async ({ context, server }) => {
-  const folder = await screenshotFolder();
-  const page = await newPage(context);
-  await page.setViewportSize(DESKTOP);
-  await page.goto(`${server.base}/widget.html`);
-  await page.locator('button[data-part=launcher]').click();
-  const launched = page.locator('siger-chat[launcher]');
-  await waitForState(launched, 'ready');
-  await configure(launched, SHORT);
-  await sendAndWait(launched, 'Halo');
-  await shoot(page, folder, 'widget-launcher');
-});
+test(
+  "widget: screenshots of the teacher's page with the launcher open, desktop and phone",
+  {},
+  async ({ context, server }) => {
+    const folder = await screenshotFolder();
+    const page = await newPage(context);
+    await page.setViewportSize(DESKTOP);
+    await page.goto(`${server.base}/widget.html`);
+    await page.locator('button[data-part=launcher]').click();
+    const launched = page.locator('siger-chat[launcher]');
+    await waitForState(launched, 'ready');
+    await configure(launched, SHORT);
+    await sendAndWait(launched, 'Halo');
+    await shoot(page, folder, 'widget-launcher');
+  },
+);

@@ -110,7 +110,8 @@ class IndexedDbStore {
       const request = globalThis.indexedDB.deleteDatabase(DATABASE);
       request.onsuccess = resolve;
       request.onerror = () => reject(request.error);
-      request.onblocked = () => reject(new Error('another tab holds the database: close it and try again'));
+      request.onblocked = () =>
+        reject(new Error('another tab holds the database: close it and try again'));
     });
   }
 }
@@ -157,7 +158,13 @@ function summary({ id, title, created, updated }) {
 /** A new, empty thread. */
 export function newThread() {
   const now = Date.now();
-  return { id: crypto.randomUUID?.() ?? `${now}-${Math.random().toString(36).slice(2)}`, title: '', created: now, updated: now, messages: [] };
+  return {
+    id: crypto.randomUUID?.() ?? `${now}-${Math.random().toString(36).slice(2)}`,
+    title: '',
+    created: now,
+    updated: now,
+    messages: [],
+  };
 }
 
 /** A store that keeps nothing beyond the page's life (the widget without `threads`). */

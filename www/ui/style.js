@@ -129,3 +129,20 @@ button { cursor: pointer; }
 }
 @media (min-width: 721px) { .toggle-threads { display: none; } }
 `;
+
+let sheet = null; // one constructed stylesheet, shared by every <siger-chat>
+
+/** Styles a shadow root: with the shared sheet, or, in older browsers, a <style> of its own. */
+export function adoptStyles(root) {
+  if (!sheet && 'adoptedStyleSheets' in Document.prototype) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLES);
+  }
+  if (sheet) {
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    const style = document.createElement('style'); // a strict CSP (no inline style) may block it
+    style.textContent = STYLES;
+    root.append(style);
+  }
+}

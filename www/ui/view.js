@@ -27,11 +27,17 @@ export function h(tag, props = {}, ...children) {
   for (const [key, value] of Object.entries(props)) {
     if (value == null || value === false) continue;
     if (key === 'class') el.className = value;
-    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? '' : String(value));
+    else if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2), value);
+    } else el.setAttribute(key, value === true ? '' : String(value));
   }
   el.append(...children.flat().filter((c) => c != null && c !== false));
   return el;
+}
+
+/** A `<button type="button">` (a plain button, never a form's submit), made as `h` makes one. */
+export function button(props, ...children) {
+  return h('button', { type: 'button', ...props }, ...children);
 }
 
 const SOURCE_KEYS = {
@@ -43,11 +49,22 @@ const SOURCE_KEYS = {
   punctuation: 'sourcePunctuation',
 };
 
-/** One message of a thread, with its actions. */
-export function renderMessage(message, index, t, { canEdit, canRegenerate, onEdit, onRegenerate }) {
-  const who = { user: t.you, assistant: t.assistant, translation: t.translation }[message.role] ?? message.role;
-  const view = h('article', { class: 'message', 'data-part': 'message', 'data-role': message.role, 'data-index': index, 'data-mode': message.mode });
-  const text = message.role === 'translation' ? translationText(message.tokens, t) : h('div', { class: 'text', 'data-part': 'text' }, message.content);
+/** One message of a thread, with its actions: { canEdit, canRegenerate, onEdit, onRegenerate }. */
+export function renderMessage(message, index, t, actions) {
+  const who =
+    { user: t.you, assistant: t.assistant, translation: t.translation }[message.role] ??
+    message.role;
+  const view = h('article', {
+    class: 'message',
+    'data-part': 'message',
+    'data-role': message.role,
+    'data-index': index,
+    'data-mode': message.mode,
+  });
+  const text =
+    message.role === 'translation'
+      ? translationText(message.tokens, t)
+      : h('div', { class: 'text', 'data-part': 'text' }, message.content);
   view.append(h('div', { class: 'who' }, who), text);
   if (message.role === 'translation') view.append(sourceList(message.tokens, t));
   if (message.finish === 'abort') view.append(h('div', { class: 'note' }, t.stopped));
@@ -57,30 +74,61 @@ export function renderMessage(message, index, t, { canEdit, canRegenerate, onEdi
     view.dataset.reusedMessages = message.usage.reused_messages;
   }
 
+  const buttons = messageActions(view, message, index, t, actions);
+  if (buttons.childElementCount) view.append(buttons);
+  return view;
+}
+
+/** Edit (a sent message), Regenerate (the last reply) and Copy (what the model wrote). */
+function messageActions(view, message, index, t, { canEdit, canRegenerate, onEdit, onRegenerate }) {
   const actions = h('div', { class: 'actions' });
   if (canEdit) {
-    actions.append(
-      h('button', { type: 'button', 'data-action': 'edit', onclick: () => editInPlace(view, message, index, t, onEdit) }, t.edit),
-    );
+    const edit = () => editInPlace(view, message, index, t, onEdit);
+    actions.append(button({ 'data-action': 'edit', onclick: edit }, t.edit));
   }
-  if (canRegenerate) actions.append(h('button', { type: 'button', 'data-action': 'regenerate', onclick: onRegenerate }, t.regenerate));
+  if (canRegenerate) {
+    actions.append(button({ 'data-action': 'regenerate', onclick: onRegenerate }, t.regenerate));
+  }
   if (message.role !== 'user' && message.content && navigator.clipboard) {
-    actions.append(h('button', { type: 'button', 'data-action': 'copy', onclick: () => navigator.clipboard.writeText(message.content).catch(() => {}) }, t.copy));
+    const copy = () => navigator.clipboard.writeText(message.content).catch(() => {});
+    actions.append(button({ 'data-action': 'copy', onclick: copy }, t.copy));
   }
-  if (actions.childElementCount) view.append(actions);
-  return view;
+  return actions;
 }
 
 /** Replaces a sent message's text with an editor; Resend truncates the thread there. */
 function editInPlace(view, message, index, t, onEdit) {
-  const editor = h('textarea', { 'data-part': 'edit-input', 'aria-label': t.edit }, message.content);
-  const resend = h('button', { type: 'button', 'data-action': 'resend', onclick: () => onEdit(index, editor.value) }, t.saveEdit);
-  const cancel = h('button', { type: 'button', 'data-action': 'cancel-edit', onclick: () => view.replaceWith(renderMessage(message, index, t, { canEdit: true, canRegenerate: false, onEdit })) }, t.cancelEdit);
+  const editor = h(
+    'textarea',
+    { 'data-part': 'edit-input', 'aria-label': t.edit },
+    message.content,
+  );
+  const resend = h(
+    'button',
+    { type: 'button', 'data-action': 'resend', onclick: () => onEdit(index, editor.value) },
+    t.saveEdit,
+  );
+  const cancel = h(
+    'button',
+    {
+      type: 'button',
+      'data-action': 'cancel-edit',
+      onclick: () =>
+        view.replaceWith(
+          renderMessage(message, index, t, { canEdit: true, canRegenerate: false, onEdit }),
+        ),
+    },
+    t.cancelEdit,
+  );
   editor.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) resend.click();
     if (event.key === 'Escape') cancel.click();
   });
-  view.replaceChildren(h('div', { class: 'who' }, t.you), editor, h('div', { class: 'actions' }, resend, cancel));
+  view.replaceChildren(
+    h('div', { class: 'who' }, t.you),
+    editor,
+    h('div', { class: 'actions' }, resend, cancel),
+  );
   editor.focus();
 }
 
@@ -88,8 +136,25 @@ function editInPlace(view, message, index, t, onEdit) {
 function translationText(tokens, t) {
   const line = h('div', { class: 'text', 'data-part': 'text' });
   tokens.forEach((token, i) => {
-    if (i > 0 && !token.joined && !(token.source === 'punctuation' && /^[.,!?;:)\]]/.test(token.text))) line.append(' ');
-    line.append(h('span', { class: 'token', 'data-part': 'token', 'data-source': token.source, title: describe(token, t) }, token.text));
+    if (
+      i > 0 &&
+      !token.joined &&
+      !(token.source === 'punctuation' && /^[.,!?;:)\]]/.test(token.text))
+    ) {
+      line.append(' ');
+    }
+    line.append(
+      h(
+        'span',
+        {
+          class: 'token',
+          'data-part': 'token',
+          'data-source': token.source,
+          title: describe(token, t),
+        },
+        token.text,
+      ),
+    );
   });
   return line;
 }
@@ -97,9 +162,33 @@ function translationText(tokens, t) {
 /** Where each word came from, in words: the cited entry and resource, or why there is none. */
 function sourceList(tokens, t) {
   const words = tokens.filter((token) => token.source !== 'punctuation');
-  const list = h('ol', {}, ...words.map((token) => h('li', { 'data-part': 'source', 'data-source': token.source }, `${token.input || token.text} → ${token.text}: `, h('span', { class: 'src', 'data-source': token.source }, t[SOURCE_KEYS[token.source]] ?? token.source), details(token, t))));
-  const note = words.some((w) => w.source === 'model' || w.source === 'unknown') ? h('p', { class: 'note' }, t.sourceNote) : null;
-  return h('details', { class: 'sources', 'data-part': 'sources', open: true }, h('summary', {}, t.sources), list, note);
+  const list = h(
+    'ol',
+    {},
+    ...words.map((token) =>
+      h(
+        'li',
+        { 'data-part': 'source', 'data-source': token.source },
+        `${token.input || token.text} → ${token.text}: `,
+        h(
+          'span',
+          { class: 'src', 'data-source': token.source },
+          t[SOURCE_KEYS[token.source]] ?? token.source,
+        ),
+        details(token, t),
+      ),
+    ),
+  );
+  const note = words.some((w) => w.source === 'model' || w.source === 'unknown')
+    ? h('p', { class: 'note' }, t.sourceNote)
+    : null;
+  return h(
+    'details',
+    { class: 'sources', 'data-part': 'sources', open: true },
+    h('summary', {}, t.sources),
+    list,
+    note,
+  );
 }
 
 function details(token, t) {

@@ -1,0 +1,107 @@
+// The page's end of the worker (siger-worker.js): requests sent as siger-protocol.js's messages
+// and their answers matched by id, progress events passed on, and the worker's errors turned
+// back into Errors.
+
+import { KIND, Message } from './siger-protocol.js';
+
+/** Requests to the worker and their answers, matched by id. */
+export class WorkerLink {
+  #worker;
+  #onProgress;
+  #release;
+  #pending = new Map(); // id -> {resolve, reject, onEvent}
+  #nextId = 1;
+  closed = false;
+  onFallback = null;
+
+  constructor(worker, onProgress, release) {
+    this.#worker = worker;
+    this.#onProgress = onProgress;
+    this.#release = release;
+    worker.onmessage = ({ data }) => this.#receive(data);
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      const where = event.filename ? ` (${event.filename}:${event.lineno})` : '';
+      this.close(
+        new Error(
+          `the Siger worker failed: ${event.message || 'it could not start; is www/pkg built?'}${where}`,
+        ),
+      );
+    };
+    worker.onmessageerror = () =>
+      this.close(new Error('the Siger worker sent a message that could not be read'));
+  }
+
+  /** A promise of the answer to one request, with its id as `.id`. */
+  request(op, args, onEvent) {
+    const id = this.#nextId++;
+    const promise = new Promise((resolve, reject) => {
+      if (this.closed) return reject(this.closedError);
+      this.#pending.set(id, { resolve, reject, onEvent });
+      this.#worker.postMessage(Message.call(id, op, args));
+    });
+    promise.id = id;
+    return promise;
+  }
+
+  call(op, args) {
+    return this.request(op, args);
+  }
+
+  abort(id) {
+    if (!this.closed) this.#worker.postMessage(Message.abort(id));
+  }
+
+  /** Rejects every pending request with `error` and tells the worker to stop them. */
+  failPending(error) {
+    for (const [id, { reject }] of this.#pending) {
+      this.abort(id);
+      reject(error);
+    }
+    this.#pending.clear();
+  }
+
+  close(error) {
+    if (this.closed) return;
+    this.closed = true;
+    this.closedError = error;
+    this.#worker.terminate();
+    this.#release();
+    for (const { reject } of this.#pending.values()) reject(error);
+    this.#pending.clear();
+  }
+
+  #receive(message) {
+    if (message.type === KIND.PROGRESS) return this.#progress(message.event);
+    const pending = this.#pending.get(message.id);
+    if (!pending) return; // a request already settled on this side (aborted)
+    if (message.type === KIND.RESULT) {
+      this.#pending.delete(message.id);
+      pending.resolve(message.value);
+    } else if (message.type === KIND.ERROR) {
+      this.#pending.delete(message.id);
+      pending.reject(reviveError(message.error));
+    } else {
+      pending.onEvent?.(message);
+    }
+  }
+
+  #progress(event) {
+    if (event.phase === 'fallback') this.onFallback?.(event);
+    try {
+      this.#onProgress?.(event);
+    } catch (err) {
+      console.error('siger: onProgress threw', err); // the caller's bug must not break loading
+    }
+  }
+}
+
+function reviveError({ name, message, stack }) {
+  if (name === 'AbortError') return new DOMException(message, 'AbortError');
+  const error = new Error(message);
+  if (name && name !== 'Error') error.name = name;
+  if (stack) {
+    error.stack = `${error.name}: ${message}\n    (in the Siger worker)\n${stack.split('\n').slice(1).join('\n')}`;
+  }
+  return error;
+}

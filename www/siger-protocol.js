@@ -1,0 +1,66 @@
+// What the parts of Siger in the browser must agree on, written once: the backends, the model
+// cache's name, the megabyte of every size shown, and the messages between siger.js (the page's
+// side) and siger-worker.js (the engine's). It imports nothing, so every file can import it.
+//
+// The messages. The page sends `call` (a request: `op` with its `args`, answered under its `id`)
+// and `abort` (of the request `id`). Calls run one at a time, in order (the engine is a single
+// conversation); an abort is handled at once. The worker answers each call with one `result` or
+// one `error` (an Error as plain data: name, message, stack), and sends along the way `progress`
+// (a ProgressEvent of siger.d.ts, of no call in particular) and, for a chat, `started` (prompt
+// read) and `token` (new reply text).
+
+/** The engines `load` accepts; `auto` takes WebGPU where the model fits it, else the CPU. */
+export const BACKENDS = ['auto', 'webgpu', 'cpu'];
+
+/**
+ * The Cache API bucket holding model files: siger-files.js fills it, and the widget's "Clear all
+ * data" deletes it. Bump the suffix if the key scheme ever changes.
+ */
+export const MODEL_CACHE = 'siger-models-v1';
+
+/** A megabyte as browsers' download figures count it (decimal), in every size Siger shows. */
+export const MB = 1e6;
+
+/** `bytes` as megabytes with one decimal, e.g. `'3.7 MB'`. */
+export function megabytes(bytes) {
+  return `${(bytes / MB).toFixed(1)} MB`;
+}
+
+/** The kinds of message (`type`). */
+export const KIND = Object.freeze({
+  // page → worker
+  CALL: 'call',
+  ABORT: 'abort',
+  // worker → page
+  RESULT: 'result',
+  ERROR: 'error',
+  PROGRESS: 'progress',
+  STARTED: 'started',
+  TOKEN: 'token',
+});
+
+/** The requests a `call` can make (`op`). */
+export const OP = Object.freeze({
+  LOAD: 'load',
+  CHAT: 'chat',
+  TRANSLATE: 'translate',
+  SAVE_SESSION: 'saveSession',
+  RESTORE_SESSION: 'restoreSession',
+  UNLOAD: 'unload',
+});
+
+/** Each message, built in one place so that both sides name its fields alike. */
+export const Message = Object.freeze({
+  call: (id, op, args) => ({ type: KIND.CALL, id, op, args }),
+  abort: (id) => ({ type: KIND.ABORT, id }),
+  result: (id, value) => ({ type: KIND.RESULT, id, value }),
+  error: (id, error) => ({ type: KIND.ERROR, id, error }),
+  progress: (event) => ({ type: KIND.PROGRESS, event }),
+  started: (id, { prompt_tokens, reused_messages }) => ({
+    type: KIND.STARTED,
+    id,
+    prompt_tokens,
+    reused_messages,
+  }),
+  token: (id, content) => ({ type: KIND.TOKEN, id, content }),
+});

@@ -1,0 +1,140 @@
+// The element's parts, built once: the thread panel, the header (title, status, language,
+// settings), the progress bar, the notices, the mode chips and the composer (ui/composer.js),
+// the message log, the settings drawer (ui/settings.js) and, with `launcher`, the floating
+// button. Their words come from `data-t` (text), `data-t-label` (aria-label) and
+// `data-t-placeholder` attributes, which `writeStrings` fills in whenever the language changes.
+
+import { buildComposer, buildModeChips } from './composer.js';
+import { buildSettings } from './settings.js';
+import { button, h } from './view.js';
+
+/**
+ * The parts, by name (`ui.input`, `ui.messages`, …). `options`: the element's `threads`,
+ * `page` and `launcher` attributes. `on` holds what the controls do: newThread(),
+ * toggleLanguage(), openSettings(open), setMode(mode), typed(), submit(), stop(),
+ * toggleOpen(), settingChanged(field), clearAll().
+ */
+export function buildLayout(options, on) {
+  const ui = {};
+  ui.threadList = h('ul', { 'data-part': 'thread-list' });
+  ui.threads = h(
+    'nav',
+    {
+      class: 'threads',
+      'data-part': 'threads',
+      'data-t-label': 'threads',
+      hidden: !options.threads,
+    },
+    h(
+      'header',
+      {},
+      button({
+        class: 'primary',
+        'data-action': 'new-thread',
+        'data-t': 'newThread',
+        onclick: () => on.newThread(),
+      }),
+    ),
+    ui.threadList,
+  );
+  const top = topBar(ui, options, on);
+  const progress = progressBar(ui);
+  ui.notices = h('div', { class: 'notices', 'data-part': 'notices' });
+  const modes = buildModeChips(ui, on);
+  ui.messages = h('div', {
+    class: 'messages',
+    'data-part': 'messages',
+    role: 'log',
+    'aria-live': 'polite',
+    tabindex: '0',
+    'data-t-label': 'messagesLabel',
+  });
+  const main = [top, progress, ui.notices, modes, ui.messages, buildComposer(ui, on)];
+  ui.main = h('section', { class: 'main' }, ...main);
+  buildSettings(ui, on);
+  const app = { class: 'app', 'data-part': 'app', 'data-state': 'idle' };
+  ui.app = h('div', app, ui.threads, ui.main, ui.settingsForm);
+  if (options.launcher) launcherButton(ui, on);
+  return ui;
+}
+
+function topBar(ui, options, on) {
+  ui.status = h('span', { class: 'status', 'data-part': 'status', role: 'status' });
+  ui.langButton = button({
+    class: 'text-button',
+    'data-action': 'lang',
+    'data-t': 'switchLanguage',
+    'data-t-label': 'switchLanguageLabel',
+    onclick: () => on.toggleLanguage(),
+  });
+  ui.settingsButton = button(
+    {
+      class: 'icon',
+      'data-action': 'settings',
+      'data-t-label': 'settings',
+      'aria-expanded': 'false',
+      onclick: () => on.openSettings(true),
+    },
+    '⚙',
+  );
+  const toggleThreads = () =>
+    ui.threadsButton.setAttribute('aria-expanded', String(ui.threads.classList.toggle('open')));
+  ui.threadsButton = button(
+    {
+      class: 'icon toggle-threads',
+      'data-action': 'toggle-threads',
+      'data-t-label': 'showThreads',
+      'aria-expanded': 'false',
+      hidden: !options.threads,
+      onclick: toggleThreads,
+    },
+    '☰',
+  );
+  const title = h(options.page ? 'h1' : 'h2', { class: 'title' }, 'Siger');
+  const parts = [ui.threadsButton, title, ui.status, ui.langButton, ui.settingsButton];
+  return h('header', { class: 'top' }, ...parts);
+}
+
+function progressBar(ui) {
+  ui.progressBar = h('progress', { 'data-part': 'progress-bar', max: '1' });
+  ui.progressLabel = h('span', { 'data-part': 'progress-label', id: 'progress-label' });
+  ui.progressBar.setAttribute('aria-labelledby', 'progress-label');
+  ui.progress = h(
+    'div',
+    { class: 'progress', 'data-part': 'progress', hidden: true },
+    ui.progressLabel,
+    ui.progressBar,
+  );
+  return ui.progress;
+}
+
+function launcherButton(ui, on) {
+  ui.launcher = button(
+    {
+      class: 'launcher',
+      'data-part': 'launcher',
+      'aria-expanded': 'false',
+      'data-t-label': 'openChat',
+      onclick: () => on.toggleOpen(),
+    },
+    '💬',
+  );
+  ui.app.hidden = true;
+}
+
+/** Writes the language `t`'s words into every part under `root` marked with `data-t*`. */
+export function writeStrings(root, t) {
+  for (const el of root.querySelectorAll('[data-t]')) el.textContent = t[el.dataset.t];
+  for (const el of root.querySelectorAll('[data-t-label]')) {
+    el.setAttribute('aria-label', t[el.dataset.tLabel]);
+    if (el.tagName === 'BUTTON' && !el.dataset.t) el.title = t[el.dataset.tLabel];
+  }
+  for (const el of root.querySelectorAll('[data-t-placeholder]')) {
+    el.placeholder = t[el.dataset.tPlaceholder];
+  }
+}
+
+/** Sets the chat's state (`data-state`): idle, loading, ready, generating or error. */
+export function setState(ui, state) {
+  ui.app.dataset.state = state;
+}

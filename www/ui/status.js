@@ -1,0 +1,105 @@
+// What the chat says of its engine: while the model loads, the progress bar and each step of
+// loading; once it runs, the header's status (the backend, and the last reply's speed).
+
+import { megabytes } from '../siger-protocol.js';
+import { format } from './strings.js';
+
+/** A backend's name in the interface's words. */
+export function backendName(backend, t) {
+  return backend === 'webgpu' ? t.backendWebgpu : t.backendCpu;
+}
+
+/** The progress bar while the model loads: the bytes of every file so far, then each step. */
+export class LoadProgress {
+  #box;
+  #bar;
+  #label;
+  #files = new Map(); // file -> { loaded, total, fromCache }
+
+  constructor({ progress, progressBar, progressLabel }) {
+    this.#box = progress;
+    this.#bar = progressBar;
+    this.#label = progressLabel;
+  }
+
+  begin(t) {
+    this.#files.clear();
+    this.#box.hidden = false;
+    this.#bar.removeAttribute('value');
+    this.#label.textContent = t.checking;
+  }
+
+  /** Shows a `download`, `verify` or `init` progress event (siger.d.ts); ignores the others. */
+  show(event, t) {
+    if (event.phase === 'download') this.#download(event, t);
+    else if (event.phase === 'verify') this.#label.textContent = t.verifying;
+    else if (event.phase === 'init') {
+      this.#label.textContent = format(t.starting, { backend: backendName(event.backend, t) });
+    }
+  }
+
+  end() {
+    this.#box.hidden = true;
+  }
+
+  #download(event, t) {
+    this.#files.set(event.file, event);
+    const all = [...this.#files.values()];
+    const loaded = all.reduce((sum, f) => sum + f.loaded, 0);
+    const total = all.reduce((sum, f) => sum + f.total, 0);
+    if (all.every((f) => f.fromCache)) {
+      this.#label.textContent = t.fromCache;
+    } else {
+      const percent = total ? Math.floor((100 * loaded) / total) : 0;
+      this.#label.textContent = format(t.downloading, {
+        loaded: megabytes(loaded),
+        total: megabytes(total),
+        percent,
+      });
+    }
+    this.#bar.max = total || 1;
+    this.#bar.value = loaded;
+  }
+}
+
+/** The header's status: the backend running the model, then its speed once a reply was timed. */
+export class StatusLine {
+  #el;
+  #rate = null; // tokens per second of the last timed reply
+
+  constructor(el) {
+    this.#el = el;
+  }
+
+  show(engine, t) {
+    if (!engine) {
+      this.#el.textContent = '';
+      return;
+    }
+    const backend = backendName(engine.backend, t);
+    this.#el.dataset.backend = engine.backend;
+    this.#el.title = engine.backendReason ?? '';
+    this.#el.textContent =
+      this.#rate == null
+        ? `${backend} · ${t.ready}`
+        : format(t.statusLine, {
+            backend,
+            speed: format(t.speed, { rate: this.#rate.toFixed(1) }),
+          });
+  }
+
+  /**
+   * Decode speed: the tokens after the first, over the time since the first arrived. Returns
+   * false when there is nothing to time (fewer than two tokens).
+   */
+  measure(tokens, firstAt) {
+    if (tokens < 2 || !firstAt) return false;
+    this.#rate = (tokens - 1) / ((performance.now() - firstAt) / 1000);
+    this.#el.dataset.tokensPerSecond = this.#rate.toFixed(2);
+    return true;
+  }
+
+  forget() {
+    this.#rate = null;
+  }
+}
