@@ -2,7 +2,7 @@
 """Siger's model in PyTorch (CPU), for comparing training throughput with `siger-train`.
 
 It mirrors the Rust crate module for module, under the same parameter names
-(crate/src/weights.rs), so a Siger safetensors file loads into it after transposing the Linear
+(crate/src/io/names.rs), so a Siger safetensors file loads into it after transposing the Linear
 weights (burn stores them [d_in, d_out]; nn.Linear keeps [d_out, d_in]):
 
   crate/src/ssm.rs + scan.rs  -> SsmMixer: in_proj to x and z; causal depthwise conv (kernel
@@ -19,7 +19,7 @@ weights (burn stores them [d_in, d_out]; nn.Linear keeps [d_out, d_in]):
   crate/src/model.rs          -> SigerModel: embedding, layers, final RMSNorm, logits = h @ E^T
                                  (tied head) or an untied lm_head.
 
-The training step mirrors train-native/src/train.rs: masked cross-entropy (every position scored
+The training step mirrors train-native/src/train/ (the loss in src/loss.rs): masked cross-entropy (every position scored
 here) + aux_loss_weight * the load-balancing loss averaged over MoE layers; global-norm clipping
 at 1.0; AdamW with betas (0.9, 0.95), eps 1e-8, weight decay 0.1. Initialisation follows the
 Rust scales but not its random streams.
@@ -298,7 +298,7 @@ def train_benchmark(config_path, batch, seq_len, steps, warmup_steps, threads, s
 
 
 def rust_parameter_count(c):
-    """The Rust model's parameter total (checkpoint.rs `parameter_counts`), from the config."""
+    """The Rust model's parameter total (io/checkpoint/precheck.rs `parameter_counts`), from the config."""
     d, di, n, k, r, v = c["d_model"], d_inner(c), c["d_state"], c["d_conv"], dt_rank(c), c["vocab_size"]
     m = c["moe"]
     mixer = d * 2 * di + di * k + di + di * (r + 2 * n) + r * di + di + di * n + di + di * d

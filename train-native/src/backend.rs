@@ -6,20 +6,28 @@ use burn::tensor::backend::AutodiffBackend;
 
 use crate::cli::BackendKind;
 
-/// A command that runs on any backend.
+/// A command that runs on any backend: its arguments say which backend and devices.
 pub trait Job {
+    /// The backend asked for.
+    fn backend(&self) -> BackendKind;
+
+    /// Device indices asked for (the first is the main one); one device unless overridden.
+    fn devices(&self) -> &[usize] {
+        &[0]
+    }
+
     /// Runs on backend `B` with these devices (the first is the main one).
     fn run<B: AutodiffBackend>(self, devices: Vec<B::Device>) -> Result<(), String>;
 }
 
-/// Runs `job` on the chosen backend and devices.
-pub fn dispatch<J: Job>(kind: BackendKind, indices: &[usize], job: J) -> Result<(), String> {
-    let indices = if indices.is_empty() {
-        &[0][..]
-    } else {
-        indices
+/// Runs `job` on the backend and devices it asks for.
+pub fn dispatch<J: Job>(job: J) -> Result<(), String> {
+    let indices = match job.devices() {
+        [] => vec![0],
+        indices => indices.to_vec(),
     };
-    match kind {
+    let indices = &indices[..];
+    match job.backend() {
         BackendKind::Cpu => {
             let devices = indices
                 .iter()

@@ -1,220 +1,11 @@
-//! Command-line arguments of `siger-train`.
+//! Argument groups and value types that several commands share. Each command's own flags are
+//! in its file under `commands/`.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 
 use crate::data::OnError;
-
-/// Train, evaluate and export Siger models natively, with the same model code the browser runs.
-#[derive(Parser)]
-#[command(name = "siger-train", version, about)]
-pub struct Cli {
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-/// The subcommands.
-#[derive(Subcommand)]
-pub enum Command {
-    /// Train a byte-level BPE tokenizer with Siger's special tokens on text, dialog or JSONL files.
-    Tokenizer {
-        /// Files or folders to read (.txt, .md, .jsonl, .tsv; folders recursively).
-        #[arg(long, required = true, num_args = 1..)]
-        input: Vec<PathBuf>,
-        /// Number of ids, special tokens included.
-        #[arg(long, default_value_t = 8192)]
-        vocab_size: usize,
-        /// Folder to write tokenizer.json into.
-        #[arg(long)]
-        out: PathBuf,
-        /// What to do with malformed rows.
-        #[arg(long, value_enum, default_value_t = OnError::Fail)]
-        on_error: OnError,
-    },
-    /// Train a model from scratch (every token counts in the loss).
-    Pretrain {
-        /// A preset (`tiny`, `small`, `base`) or a config.json path.
-        #[arg(long, default_value = "small")]
-        config: String,
-        /// Training data: files or folders.
-        #[arg(long, required = true, num_args = 1..)]
-        data: Vec<PathBuf>,
-        /// A tokenizer.json (or a folder holding one); without it one is trained on --data.
-        #[arg(long)]
-        tokenizer: Option<PathBuf>,
-        /// Run folder: checkpoints/, model/, metrics.jsonl, loss.svg.
-        #[arg(long)]
-        out: PathBuf,
-        /// Hold out every N-th example (0 = none) for `eval --holdout-every N`.
-        #[arg(long, default_value_t = 0)]
-        holdout_every: usize,
-        /// Continue a run from its latest checkpoint (a run folder or a checkpoint folder). The
-        /// saved hyper-parameters are used (training flags given with --resume are ignored).
-        #[arg(long)]
-        resume: Option<PathBuf>,
-        #[command(flatten)]
-        train: TrainArgs,
-    },
-    /// Supervised chat tuning of a trained model: the loss counts only assistant tokens.
-    Finetune {
-        /// The checkpoint folder to start from (a model/ folder or a run folder).
-        #[arg(long)]
-        from: PathBuf,
-        /// Chat or instruction JSONL, or dialog files.
-        #[arg(long, required = true, num_args = 1..)]
-        data: Vec<PathBuf>,
-        /// Run folder to write.
-        #[arg(long)]
-        out: PathBuf,
-        #[command(flatten)]
-        train: TrainArgs,
-    },
-    /// Perplexity and speed of a model on text, JSONL or TSV data.
-    Eval {
-        /// Checkpoint folder (or run folder).
-        #[arg(long)]
-        model: PathBuf,
-        /// Files or folders.
-        #[arg(long, required = true, num_args = 1..)]
-        data: Vec<PathBuf>,
-        /// Tokens per evaluation window.
-        #[arg(long, default_value_t = 256, value_parser = positive)]
-        seq_len: usize,
-        /// Windows per forward pass.
-        #[arg(long, default_value_t = 8, value_parser = positive)]
-        batch_size: usize,
-        /// Evaluate only every N-th example: the slice `pretrain --holdout-every N` left out.
-        #[arg(long, default_value_t = 0)]
-        holdout_every: usize,
-        /// Print JSON (`perplexity`, `tokens`, `tokens_per_s`) instead of text.
-        #[arg(long)]
-        json: bool,
-        /// What to do with malformed rows.
-        #[arg(long, value_enum, default_value_t = OnError::Fail)]
-        on_error: OnError,
-        /// Compute backend.
-        #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
-        backend: BackendKind,
-    },
-    /// Stream a reply to stdout as tokens arrive.
-    Generate {
-        /// Checkpoint folder (or run folder).
-        #[arg(long)]
-        model: PathBuf,
-        /// The user's message (wrapped in the chat template unless --raw).
-        #[arg(long)]
-        prompt: String,
-        /// Optional system message.
-        #[arg(long)]
-        system: Option<String>,
-        /// Feed the prompt as plain text, without the chat template.
-        #[arg(long)]
-        raw: bool,
-        /// Sampling temperature; 0 = greedy.
-        #[arg(long, default_value_t = 0.7)]
-        temperature: f32,
-        /// Nucleus sampling threshold in (0, 1].
-        #[arg(long, default_value_t = 0.9)]
-        top_p: f32,
-        /// Keep only the k most likely tokens.
-        #[arg(long)]
-        top_k: Option<usize>,
-        /// Penalty for repeating tokens (1 = off).
-        #[arg(long, default_value_t = 1.1)]
-        repetition_penalty: f32,
-        /// Sampling seed.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Most tokens to generate.
-        #[arg(long, default_value_t = 200)]
-        max_tokens: usize,
-        /// Compute backend.
-        #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
-        backend: BackendKind,
-    },
-    /// Write the bundle the browser loads.
-    Export {
-        /// Checkpoint folder (or run folder).
-        #[arg(long)]
-        model: PathBuf,
-        /// Output folder.
-        #[arg(long)]
-        out: PathBuf,
-        /// Weight format: f32, or symmetric block quantization (int4 keeps the router and the
-        /// embedding / LM head at int8).
-        #[arg(long, value_enum, default_value_t = Quant::None)]
-        quant: Quant,
-        #[command(flatten)]
-        blocks: QuantBlocks,
-    },
-    /// Compare int8 and int4 bundles of a model with its f32 weights on held-out text:
-    /// perplexity, top-1 agreement, max logit difference, bundle bytes.
-    QuantReport {
-        /// The f32 checkpoint folder (or run folder).
-        #[arg(long)]
-        model: PathBuf,
-        /// Held-out text, JSONL or TSV files or folders.
-        #[arg(long, required = true, num_args = 1..)]
-        data: Vec<PathBuf>,
-        /// Tokens per evaluation window.
-        #[arg(long, default_value_t = 256, value_parser = positive)]
-        seq_len: usize,
-        /// Windows per forward pass.
-        #[arg(long, default_value_t = 4, value_parser = positive)]
-        batch_size: usize,
-        /// Evaluate only every N-th example: the slice `pretrain --holdout-every N` left out.
-        #[arg(long, default_value_t = 0)]
-        holdout_every: usize,
-        #[command(flatten)]
-        blocks: QuantBlocks,
-        /// Print JSON: `f32`, `int8`, `int4`, each with `perplexity`, `top1_agreement`,
-        /// `max_abs_logit_diff`, `bytes`; and `positions`.
-        #[arg(long)]
-        json: bool,
-        /// What to do with malformed rows.
-        #[arg(long, value_enum, default_value_t = OnError::Fail)]
-        on_error: OnError,
-        /// Compute backend.
-        #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
-        backend: BackendKind,
-    },
-    /// Translate Lampung ↔ Indonesian lookup-first, showing where every word came from.
-    Translate {
-        /// The text.
-        #[arg(long)]
-        text: String,
-        /// Source language (id, en, lpg, lpg-nyo, lpg-api); detected when left out.
-        #[arg(long)]
-        from: Option<String>,
-        /// Target language.
-        #[arg(long)]
-        to: String,
-        #[command(flatten)]
-        sources: TranslationSources,
-        /// Print the translation with its tokens as JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Score the translator on sentence pairs: BLEU, chrF, coverage, provenance counts.
-    EvalTranslate {
-        /// Two-column TSV with a header, source first (e.g. nyo-dev.tsv).
-        #[arg(long)]
-        pairs: PathBuf,
-        /// Source language (id, en, lpg, lpg-nyo, lpg-api).
-        #[arg(long)]
-        from: String,
-        /// Target language.
-        #[arg(long)]
-        to: String,
-        #[command(flatten)]
-        sources: TranslationSources,
-        /// Print JSON (`bleu`, `chrf`, `coverage`, `by_source`, `invented`).
-        #[arg(long)]
-        json: bool,
-    },
-}
 
 /// Block quantization settings, shared by `export` and `quant-report`.
 #[derive(Args, Clone, Copy, Debug)]
@@ -319,7 +110,7 @@ pub struct TrainArgs {
 }
 
 /// Parses a count that must be at least 1.
-fn positive(text: &str) -> Result<usize, String> {
+pub fn positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(0) => Err("must be at least 1".into()),
         Ok(n) => Ok(n),
@@ -356,7 +147,7 @@ impl ScanArg {
             (ScanArg::Sequential, _) | (ScanArg::Auto, BackendKind::Cpu) => {
                 siger::ScanMode::Sequential
             }
-            _ => siger::ScanMode::Chunked(siger::ssm::SCAN_CHUNK),
+            _ => siger::ScanMode::Chunked(siger::model::ssm::SCAN_CHUNK),
         }
     }
 }
@@ -382,15 +173,4 @@ impl DispatchArg {
             _ => siger::ExpertDispatch::Dense,
         }
     }
-}
-
-/// Export weight formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Quant {
-    /// f32 weights.
-    None,
-    /// 8-bit block quantization.
-    Int8,
-    /// 4-bit block quantization.
-    Int4,
 }

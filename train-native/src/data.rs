@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use siger::tokenizer::{Message, Role};
+use siger::text::{Message, Role};
 
 /// One unit of training text.
 #[derive(Debug, Clone, PartialEq)]

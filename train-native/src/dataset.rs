@@ -1,12 +1,15 @@
-//! Token windows for training and evaluation, and their deterministic batch order.
+//! Token windows for training and evaluation, their deterministic batch order, and the
+//! tensors of a batch of them.
 //!
 //! Every window holds `seq_len + 1` ids and a 0/1 mask per id: the model reads ids `0..seq_len`
 //! and is scored on predicting ids `1..=seq_len` where their mask is 1.
 
+use burn::tensor::backend::Backend;
+use burn::tensor::{Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use siger::tokenizer::Tokenizer;
+use siger::text::Tokenizer;
 
 use crate::data::Example;
 
@@ -104,10 +107,32 @@ pub fn epoch_order(windows: usize, seed: u64, epoch: u64) -> Vec<usize> {
     order
 }
 
+/// Inputs `[b, seq_len]`, targets `[b, seq_len]` and the float mask `[b, seq_len]` of windows.
+pub fn batch_tensors<B: Backend>(
+    data: &Windows,
+    windows: &[usize],
+    device: &B::Device,
+) -> (Tensor<B, 2, Int>, Tensor<B, 2, Int>, Tensor<B, 2>) {
+    let (b, l) = (windows.len(), data.seq_len);
+    let mut inputs = Vec::with_capacity(b * l);
+    let mut targets = Vec::with_capacity(b * l);
+    let mut mask = Vec::with_capacity(b * l);
+    for &w in windows {
+        inputs.extend(data.ids[w][..l].iter().map(|&i| i as i64));
+        targets.extend(data.ids[w][1..].iter().map(|&i| i as i64));
+        mask.extend(data.masks[w][1..].iter().map(|&m| m as f32));
+    }
+    (
+        Tensor::from_data(TensorData::new(inputs, [b, l]), device),
+        Tensor::from_data(TensorData::new(targets, [b, l]), device),
+        Tensor::from_data(TensorData::new(mask, [b, l]), device),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use siger::tokenizer::{Message, Role};
+    use siger::text::{Message, Role};
 
     fn tokenizer() -> Tokenizer {
         Tokenizer::train(

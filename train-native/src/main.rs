@@ -5,23 +5,32 @@ mod cli;
 mod commands;
 mod data;
 mod dataset;
+mod evaluation;
 mod grads;
+mod loss;
 mod parallel;
 mod plot;
-mod quant_report;
 mod runs;
 mod schedule;
 mod train;
-mod translate_cmd;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
+/// Train, evaluate and export Siger models natively, with the same model code the browser runs.
+#[derive(Parser)]
+#[command(name = "siger-train", version, about)]
+struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    command: Option<commands::Command>,
+}
+
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = Cli::parse();
     let Some(command) = cli.command else {
-        let _ = cli::Cli::command().print_help();
+        let _ = Cli::command().print_help();
         return ExitCode::SUCCESS;
     };
     match commands::run(command) {

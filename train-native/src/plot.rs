@@ -16,10 +16,19 @@ pub fn read_losses(metrics: &Path) -> Vec<(f64, f64)> {
 
 /// Renders the training loss against the step as an SVG document.
 pub fn loss_svg(points: &[(f64, f64)], title: &str) -> String {
-    let (w, h, left, right, top, bottom) = (720.0, 420.0, 70.0, 20.0, 40.0, 50.0);
     let (x_max, y_min, y_max) = bounds(points);
-    let x = |s: f64| left + (s / x_max) * (w - left - right);
-    let y = |l: f64| top + (y_max - l) / (y_max - y_min) * (h - top - bottom);
+    let f = Frame {
+        w: 720.0,
+        h: 420.0,
+        left: 70.0,
+        right: 20.0,
+        top: 40.0,
+        bottom: 50.0,
+        x_max,
+        y_min,
+        y_max,
+    };
+    let (w, h) = (f.w, f.h);
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -35,6 +44,48 @@ pub fn loss_svg(points: &[(f64, f64)], title: &str) -> String {
         w / 2.0,
         escape(title)
     );
+    axes(&mut svg, &f);
+    let path: Vec<String> = points
+        .iter()
+        .map(|&(s, l)| format!("{:.1},{:.1}", f.x(s), f.y(l)))
+        .collect();
+    let _ = writeln!(
+        svg,
+        r##"<polyline fill="none" stroke="#c0392b" stroke-width="1.5" points="{}"/>"##,
+        path.join(" ")
+    );
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// The plot's size, margins and data ranges: where a (step, loss) point lands.
+struct Frame {
+    w: f64,
+    h: f64,
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    x_max: f64,
+    y_min: f64,
+    y_max: f64,
+}
+
+impl Frame {
+    fn x(&self, step: f64) -> f64 {
+        self.left + (step / self.x_max) * (self.w - self.left - self.right)
+    }
+
+    fn y(&self, loss: f64) -> f64 {
+        self.top
+            + (self.y_max - loss) / (self.y_max - self.y_min) * (self.h - self.top - self.bottom)
+    }
+}
+
+/// Grid lines with loss labels, step ticks, and both axis titles.
+fn axes(svg: &mut String, f: &Frame) {
+    let (w, h, left, right, bottom) = (f.w, f.h, f.left, f.right, f.bottom);
+    let (x_max, y_min, y_max) = (f.x_max, f.y_min, f.y_max);
     for i in 0..=4 {
         let value = y_min + (y_max - y_min) * i as f64 / 4.0;
         let _ = writeln!(
@@ -42,8 +93,8 @@ pub fn loss_svg(points: &[(f64, f64)], title: &str) -> String {
             r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#e5e5e5"/><text x="{}" y="{:.1}" text-anchor="end">{value:.2}</text>"##,
             w - right,
             left - 6.0,
-            y(value) + 4.0,
-            y = y(value)
+            f.y(value) + 4.0,
+            y = f.y(value)
         );
     }
     for i in 0..=4 {
@@ -51,7 +102,7 @@ pub fn loss_svg(points: &[(f64, f64)], title: &str) -> String {
         let _ = writeln!(
             svg,
             r##"<text x="{:.1}" y="{}" text-anchor="middle">{step:.0}</text>"##,
-            x(step),
+            f.x(step),
             h - bottom + 18.0
         );
     }
@@ -67,17 +118,6 @@ pub fn loss_svg(points: &[(f64, f64)], title: &str) -> String {
         h / 2.0,
         h / 2.0
     );
-    let path: Vec<String> = points
-        .iter()
-        .map(|&(s, l)| format!("{:.1},{:.1}", x(s), y(l)))
-        .collect();
-    let _ = writeln!(
-        svg,
-        r##"<polyline fill="none" stroke="#c0392b" stroke-width="1.5" points="{}"/>"##,
-        path.join(" ")
-    );
-    svg.push_str("</svg>\n");
-    svg
 }
 
 fn bounds(points: &[(f64, f64)]) -> (f64, f64, f64) {

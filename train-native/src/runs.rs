@@ -2,13 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use siger::checkpoint;
-
-/// The newest checkpoint under `path` that passes verification, or `path` itself if it is one.
-#[cfg(test)]
-pub fn latest_checkpoint(path: &Path) -> Option<PathBuf> {
-    candidates(path).into_iter().next()
-}
+use siger::io::checkpoint;
 
 /// Every checkpoint under `path` that passes verification, newest first (or `path` itself if it
 /// is one), so a caller can fall back to an older one when the newest will not load.
@@ -80,6 +74,12 @@ fn step_of(path: &Path) -> Option<u64> {
         .strip_prefix("step-")?
         .parse()
         .ok()
+}
+
+/// The newest checkpoint under `path` that passes verification, or `path` itself if it is one.
+#[cfg(test)]
+pub fn latest_checkpoint(path: &Path) -> Option<PathBuf> {
+    candidates(path).into_iter().next()
 }
 
 #[cfg(test)]

@@ -7,98 +7,27 @@
 //! state, step and data position are saved with each checkpoint. A resumed run therefore
 //! computes the same losses as an uninterrupted one.
 
+mod checkpoints;
+mod config;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use burn::module::AutodiffModule;
 use burn::optim::adaptor::OptimizerAdaptor;
 use burn::optim::{AdamW, AdamWConfig, GradientsParams, Optimizer};
-use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
-use burn::tensor::activation::log_softmax;
-use burn::tensor::backend::{AutodiffBackend, Backend};
-use burn::tensor::{Int, Tensor, TensorData};
-use serde::{Deserialize, Serialize};
-use siger::checkpoint::{self, CheckpointError};
-use siger::tokenizer::Tokenizer;
+use burn::tensor::ElementConversion;
+use burn::tensor::backend::AutodiffBackend;
+use siger::io::checkpoint::CheckpointError;
+use siger::text::Tokenizer;
 use siger::{Model, ModelConfig};
 
-use crate::dataset::{Windows, epoch_order};
+pub use config::{StepMetrics, TrainConfig, TrainerState};
+
+use crate::dataset::{Windows, batch_tensors, epoch_order};
 use crate::grads::{add_grads, global_norm, scale_grads};
+use crate::loss::masked_nll_sum;
 use crate::parallel::{ShardResult, ShardSpec, Workers};
-#[cfg(test)]
-use crate::runs::latest_checkpoint;
-use crate::runs::{candidates, prune};
-use crate::schedule::Schedule;
-
-const OPTIMIZER_FILE: &str = "optimizer.mpk";
-const TRAINER_FILE: &str = "trainer.json";
-
-/// Hyper-parameters of one run (saved with every checkpoint).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainConfig {
-    /// Tokens the model reads per window.
-    pub seq_len: usize,
-    /// Windows per micro-batch (split across devices).
-    pub batch_size: usize,
-    /// Micro-batches per optimizer step.
-    pub grad_accum: usize,
-    /// Optimizer steps in total.
-    pub steps: u64,
-    /// Learning-rate schedule.
-    pub schedule: Schedule,
-    /// AdamW decoupled weight decay.
-    pub weight_decay: f64,
-    /// Clip the global gradient norm to this (0 = off).
-    pub grad_clip: f64,
-    /// Save a checkpoint every this many steps (0 = only at the end).
-    pub checkpoint_every: u64,
-    /// Checkpoints to keep.
-    pub keep_checkpoints: usize,
-    /// Seed of data order and router jitter.
-    pub seed: u64,
-    /// Every N-th example was held out of the training data (0 = none).
-    #[serde(default)]
-    pub holdout_every: usize,
-}
-
-/// Where a run is (saved as `trainer.json`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainerState {
-    /// Optimizer steps done.
-    pub step: u64,
-    /// Current epoch.
-    pub epoch: u64,
-    /// Micro-batches consumed in the current epoch.
-    pub batch_in_epoch: u64,
-    /// Tokens read so far.
-    pub tokens_seen: u64,
-    /// The run's hyper-parameters.
-    pub config: TrainConfig,
-}
-
-/// What one optimizer step measured.
-#[derive(Debug, Clone, Serialize)]
-pub struct StepMetrics {
-    /// Step number (1-based, after the update).
-    pub step: u64,
-    /// Training loss (cross-entropy + weighted aux loss).
-    pub loss: f64,
-    /// Cross-entropy alone.
-    pub cross_entropy: f64,
-    /// MoE load-balancing loss (unweighted, mean over micro-batches).
-    pub aux_loss: f64,
-    /// Learning rate used.
-    pub lr: f64,
-    /// Global gradient norm before clipping.
-    pub grad_norm: f64,
-    /// Tokens read per second in this step.
-    pub tokens_per_s: f64,
-    /// Fraction of (layer, expert) pairs that got no token.
-    pub dead_expert_fraction: f64,
-    /// Tokens read so far.
-    pub tokens: u64,
-}
 
 /// Why training stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -206,56 +135,6 @@ impl<B: AutodiffBackend> Trainer<B> {
         &self.tokenizer
     }
 
-    /// Continues the run whose latest loadable checkpoint is under `from` (a run folder or one
-    /// checkpoint folder), writing to `out`.
-    pub fn resume(from: &Path, devices: Vec<B::Device>, out: &Path) -> Result<Self, TrainError> {
-        let mut last_error = None;
-        for dir in candidates(from) {
-            match Self::resume_from(&dir, devices.clone(), out) {
-                Ok(trainer) => return Ok(trainer),
-                Err(e) => {
-                    eprintln!(
-                        "warning: cannot resume from {}: {e}; trying an older checkpoint",
-                        dir.display()
-                    );
-                    last_error = Some(e);
-                }
-            }
-        }
-        Err(last_error.unwrap_or_else(|| {
-            TrainError::Io(format!(
-                "{}: no checkpoint to resume from (expected checkpoints/step-*/)",
-                from.display()
-            ))
-        }))
-    }
-
-    fn resume_from(dir: &Path, devices: Vec<B::Device>, out: &Path) -> Result<Self, TrainError> {
-        let main = devices[0].clone();
-        let ckpt = checkpoint::load::<B>(dir, &main)?;
-        let state_bytes = checkpoint::read_extra(dir, &ckpt.manifest, TRAINER_FILE)?;
-        let state: TrainerState = serde_json::from_slice(&state_bytes)
-            .map_err(|e| TrainError::Io(format!("{TRAINER_FILE}: {e}")))?;
-        let optim_bytes = checkpoint::read_extra(dir, &ckpt.manifest, OPTIMIZER_FILE)?;
-        let record = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
-            .load(optim_bytes, &main)
-            .map_err(|e| TrainError::Optimizer(e.to_string()))?;
-        let optim = new_optimizer::<B>(&state.config).load_record(record);
-        forget_metrics_after(&out.join("metrics.jsonl"), state.step)?;
-        eprintln!("resuming from {} at step {}", dir.display(), state.step);
-        Ok(Self {
-            model: ckpt.model,
-            optim,
-            model_config: ckpt.config,
-            tokenizer: ckpt.tokenizer,
-            state,
-            devices,
-            out: out.to_path_buf(),
-            last_checkpoint: Some(dir.to_path_buf()),
-            order: None,
-        })
-    }
-
     /// Trains until `config.steps`, calling `on_step` after each step. Returns every step's
     /// metrics.
     pub fn run(
@@ -347,62 +226,17 @@ impl<B: AutodiffBackend> Trainer<B> {
             .collect();
         // Normalise by the tokens scored in the whole step, so accumulated and device-split
         // gradients sum to exactly the full-batch mean gradient.
-        let scored: usize = batches
-            .iter()
-            .flatten()
-            .map(|&w| {
-                data.masks[w][1..]
-                    .iter()
-                    .map(|&m| m as usize)
-                    .sum::<usize>()
-            })
-            .sum();
-        let scored = scored.max(1) as f64;
+        let scored = scored_tokens(data, &batches);
         // Shards that get windows (a batch smaller than the device count leaves some empty).
         let parts = (config.grad_accum * self.devices.len().min(config.batch_size)) as f64;
         let aux_weight = self.model_config.moe.aux_loss_weight;
-
-        let main = self.devices[0].clone();
-        let mut total: Option<GradientsParams> = None;
-        let (mut ce_sum, mut aux_sum, mut dead_sum, mut dead_count) = (0.0, 0.0, 0.0, 0usize);
-        for (micro, batch) in batches.iter().enumerate() {
-            let spec = ShardSpec {
-                seed: mix(config.seed, self.state.step, micro as u64),
-                scored,
-                aux_share: aux_weight / parts,
-            };
-            let results = workers.run(&self.model, data, batch, spec, shard_grads::<B>);
-            for (grads, ce, aux, dead) in results {
-                let grads = grads.to_device(&main, &self.model);
-                total = Some(match total.take() {
-                    None => grads,
-                    Some(acc) => add_grads(&self.model, acc, grads),
-                });
-                ce_sum += ce;
-                aux_sum += aux;
-                if let Some(d) = dead {
-                    dead_sum += d;
-                    dead_count += 1;
-                }
-            }
-        }
-        let mut grads = total.expect("at least one micro-batch");
-        let grad_norm = global_norm(&self.model, &mut grads);
-        if config.grad_clip > 0.0 && grad_norm > config.grad_clip {
-            grads = scale_grads(&self.model, grads, config.grad_clip / grad_norm);
-        }
-        let lr = config.schedule.at(self.state.step);
-        // A non-finite gradient would poison the weights (and the next checkpoint): the step is
-        // not applied and the run stops on the non-finite loss reported below.
-        let healthy = grad_norm.is_finite() && lr.is_finite();
-        if healthy {
-            self.model = self.optim.step(lr, self.model.clone(), grads);
-        }
+        let (grads, sums) = self.accumulate(data, workers, &batches, scored, aux_weight / parts);
+        let (grad_norm, lr, healthy) = self.update(grads);
         self.state.step += 1;
         let tokens = (config.grad_accum * config.batch_size * data.seq_len) as u64;
         self.state.tokens_seen += tokens;
-        let cross_entropy = ce_sum / scored;
-        let aux_loss = aux_sum / parts;
+        let cross_entropy = sums.cross_entropy / scored;
+        let aux_loss = sums.aux_loss / parts;
         StepMetrics {
             step: self.state.step,
             loss: if healthy {
@@ -415,13 +249,59 @@ impl<B: AutodiffBackend> Trainer<B> {
             lr,
             grad_norm,
             tokens_per_s: tokens as f64 / started.elapsed().as_secs_f64(),
-            dead_expert_fraction: if dead_count > 0 {
-                dead_sum / dead_count as f64
-            } else {
-                0.0
-            },
+            dead_expert_fraction: sums.dead_expert_fraction(),
             tokens: self.state.tokens_seen,
         }
+    }
+
+    /// Forward and backward over every micro-batch on every device: the gradients summed on
+    /// the main device, and the shards' loss sums.
+    fn accumulate(
+        &self,
+        data: &Windows,
+        workers: &Workers<B>,
+        batches: &[Vec<usize>],
+        scored: f64,
+        aux_share: f64,
+    ) -> (GradientsParams, ShardSums) {
+        let main = self.devices[0].clone();
+        let mut total: Option<GradientsParams> = None;
+        let mut sums = ShardSums::default();
+        for (micro, batch) in batches.iter().enumerate() {
+            let spec = ShardSpec {
+                seed: mix(self.state.config.seed, self.state.step, micro as u64),
+                scored,
+                aux_share,
+            };
+            let results = workers.run(&self.model, data, batch, spec, shard_grads::<B>);
+            for (grads, ce, aux, dead) in results {
+                let grads = grads.to_device(&main, &self.model);
+                total = Some(match total.take() {
+                    None => grads,
+                    Some(acc) => add_grads(&self.model, acc, grads),
+                });
+                sums.add(ce, aux, dead);
+            }
+        }
+        (total.expect("at least one micro-batch"), sums)
+    }
+
+    /// Clips `grads` to the global norm and applies them at this step's learning rate. Returns
+    /// the norm before clipping, the learning rate, and whether the update was applied.
+    fn update(&mut self, mut grads: GradientsParams) -> (f64, f64, bool) {
+        let (clip, schedule) = (self.state.config.grad_clip, &self.state.config.schedule);
+        let grad_norm = global_norm(&self.model, &mut grads);
+        if clip > 0.0 && grad_norm > clip {
+            grads = scale_grads(&self.model, grads, clip / grad_norm);
+        }
+        let lr = schedule.at(self.state.step);
+        // A non-finite gradient would poison the weights (and the next checkpoint): the step is
+        // not applied and the run stops on the non-finite loss it reports.
+        let healthy = grad_norm.is_finite() && lr.is_finite();
+        if healthy {
+            self.model = self.optim.step(lr, self.model.clone(), grads);
+        }
+        (grad_norm, lr, healthy)
     }
 
     fn append_metrics(&self, metrics: &StepMetrics) -> Result<(), TrainError> {
@@ -434,67 +314,50 @@ impl<B: AutodiffBackend> Trainer<B> {
             .map_err(|e| TrainError::Io(format!("{}: {e}", path.display())))?;
         writeln!(file, "{line}").map_err(|e| TrainError::Io(format!("{}: {e}", path.display())))
     }
+}
 
-    /// Writes `checkpoints/step-NNNNNNNN` atomically with optimizer and trainer state, then
-    /// removes checkpoints beyond the newest `keep_checkpoints`.
-    pub fn save_checkpoint(&mut self) -> Result<PathBuf, TrainError> {
-        let dir = self
-            .out
-            .join("checkpoints")
-            .join(format!("step-{:08}", self.state.step));
-        let optim = NamedMpkBytesRecorder::<FullPrecisionSettings>::default()
-            .record(self.optim.to_record(), ())
-            .map_err(|e| TrainError::Optimizer(e.to_string()))?;
-        let state = serde_json::to_vec_pretty(&self.state).expect("trainer state serialises");
-        let extras = [(OPTIMIZER_FILE, optim), (TRAINER_FILE, state)];
-        checkpoint::save_with(
-            &dir,
-            &self.model_config,
-            &self.model.valid(),
-            &self.tokenizer,
-            &extras,
-        )?;
-        self.last_checkpoint = Some(dir.clone());
-        prune(
-            &self.out.join("checkpoints"),
-            self.state.config.keep_checkpoints,
-            self.state.step,
-        );
-        Ok(dir)
+/// What the shards of one step summed, in the order they reported.
+#[derive(Debug, Default)]
+struct ShardSums {
+    cross_entropy: f64,
+    aux_loss: f64,
+    dead_fraction: f64,
+    /// Shards that reported a dead-expert fraction (those of models with MoE layers).
+    dead_reports: usize,
+}
+
+impl ShardSums {
+    fn add(&mut self, cross_entropy: f64, aux_loss: f64, dead: Option<f64>) {
+        self.cross_entropy += cross_entropy;
+        self.aux_loss += aux_loss;
+        if let Some(d) = dead {
+            self.dead_fraction += d;
+            self.dead_reports += 1;
+        }
     }
 
-    /// Saves the trained model (no optimizer state) to `dir`, the folder `generate`, `eval` and
-    /// `export` read.
-    pub fn save_model(&self, dir: &Path) -> Result<(), TrainError> {
-        checkpoint::save(
-            dir,
-            &self.model_config,
-            &self.model.valid(),
-            &self.tokenizer,
-        )?;
-        Ok(())
+    fn dead_expert_fraction(&self) -> f64 {
+        if self.dead_reports > 0 {
+            self.dead_fraction / self.dead_reports as f64
+        } else {
+            0.0
+        }
     }
 }
 
-/// Drops the lines of steps after `step` from a run's metrics (they are about to be redone).
-fn forget_metrics_after(path: &Path, step: u64) -> Result<(), TrainError> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Ok(());
-    };
-    let kept: String = text
-        .lines()
-        .filter(|line| {
-            serde_json::from_str::<serde_json::Value>(line)
-                .ok()
-                .and_then(|v| v.get("step")?.as_u64())
-                .is_some_and(|s| s <= step)
+/// Tokens scored in these micro-batches' windows (at least 1).
+fn scored_tokens(data: &Windows, batches: &[Vec<usize>]) -> f64 {
+    let scored: usize = batches
+        .iter()
+        .flatten()
+        .map(|&w| {
+            data.masks[w][1..]
+                .iter()
+                .map(|&m| m as usize)
+                .sum::<usize>()
         })
-        .map(|line| format!("{line}\n"))
-        .collect();
-    let tmp = path.with_extension("jsonl.tmp");
-    std::fs::write(&tmp, kept)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| TrainError::Io(format!("{}: {e}", path.display())))
+        .sum();
+    scored.max(1) as f64
 }
 
 /// Forward and backward on one device's share of a micro-batch. Returns the gradients (already
@@ -524,46 +387,6 @@ fn shard_grads<B: AutodiffBackend>(
     (grads, ce, aux, dead)
 }
 
-use burn::tensor::ElementConversion;
-
-/// Inputs `[b, seq_len]`, targets `[b, seq_len]` and the float mask `[b, seq_len]` of windows.
-pub fn batch_tensors<B: Backend>(
-    data: &Windows,
-    windows: &[usize],
-    device: &B::Device,
-) -> (Tensor<B, 2, Int>, Tensor<B, 2, Int>, Tensor<B, 2>) {
-    let (b, l) = (windows.len(), data.seq_len);
-    let mut inputs = Vec::with_capacity(b * l);
-    let mut targets = Vec::with_capacity(b * l);
-    let mut mask = Vec::with_capacity(b * l);
-    for &w in windows {
-        inputs.extend(data.ids[w][..l].iter().map(|&i| i as i64));
-        targets.extend(data.ids[w][1..].iter().map(|&i| i as i64));
-        mask.extend(data.masks[w][1..].iter().map(|&m| m as f32));
-    }
-    (
-        Tensor::from_data(TensorData::new(inputs, [b, l]), device),
-        Tensor::from_data(TensorData::new(targets, [b, l]), device),
-        Tensor::from_data(TensorData::new(mask, [b, l]), device),
-    )
-}
-
-/// Σ over scored positions of −log p(target).
-///
-/// # Shapes
-/// logits `[b, l, vocab]`, targets and mask `[b, l]` → `[1]`.
-pub fn masked_nll_sum<B: Backend>(
-    logits: Tensor<B, 3>,
-    targets: Tensor<B, 2, Int>,
-    mask: Tensor<B, 2>,
-) -> Tensor<B, 1> {
-    let log_probs = log_softmax(logits, 2);
-    let picked = log_probs
-        .gather(2, targets.unsqueeze_dim(2))
-        .squeeze_dim::<2>(2);
-    (picked * mask).sum().neg()
-}
-
 fn mix(seed: u64, step: u64, micro: u64) -> u64 {
     let mut h = seed ^ 0x9E37_79B9_7F4A_7C15;
     for v in [step, micro] {
@@ -578,7 +401,10 @@ mod tests {
     use super::*;
     use crate::data::Example;
     use crate::dataset::{LossMask, windows};
+    use crate::runs::latest_checkpoint;
+    use crate::schedule::Schedule;
     use burn::backend::ndarray::NdArrayDevice;
+    use burn::tensor::backend::Backend;
 
     type B = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
 

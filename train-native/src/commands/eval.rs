@@ -1,0 +1,73 @@
+//! `eval`: perplexity and reading speed of a model on text, JSONL or TSV data.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use burn::tensor::backend::AutodiffBackend;
+use clap::Args;
+
+use super::common::{held_out_examples, load_checkpoint};
+use crate::backend::Job;
+use crate::cli::{BackendKind, positive};
+use crate::data::OnError;
+use crate::dataset::{LossMask, windows};
+use crate::evaluation::score;
+
+/// Flags of `eval`.
+#[derive(Args)]
+pub struct EvalArgs {
+    /// Checkpoint folder (or run folder).
+    #[arg(long)]
+    model: PathBuf,
+    /// Files or folders.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// Tokens per evaluation window.
+    #[arg(long, default_value_t = 256, value_parser = positive)]
+    seq_len: usize,
+    /// Windows per forward pass.
+    #[arg(long, default_value_t = 8, value_parser = positive)]
+    batch_size: usize,
+    /// Evaluate only every N-th example: the slice `pretrain --holdout-every N` left out.
+    #[arg(long, default_value_t = 0)]
+    holdout_every: usize,
+    /// Print JSON (`perplexity`, `tokens`, `tokens_per_s`) instead of text.
+    #[arg(long)]
+    json: bool,
+    /// What to do with malformed rows.
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    on_error: OnError,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = BackendKind::Cpu)]
+    backend: BackendKind,
+}
+
+impl Job for EvalArgs {
+    fn backend(&self) -> BackendKind {
+        self.backend
+    }
+
+    fn run<B: AutodiffBackend>(self, devices: Vec<B::Device>) -> Result<(), String> {
+        let device = &devices[0];
+        let ckpt = load_checkpoint::<B::InnerBackend>(&self.model, device)?;
+        let examples = held_out_examples(&self.data, self.on_error, self.holdout_every)?;
+        let data = windows(&examples, &ckpt.tokenizer, self.seq_len, LossMask::All);
+        let started = Instant::now();
+        let nll = score(&[&ckpt.model], &data, self.batch_size, device, |_, _| {})[0];
+        let seconds = started.elapsed().as_secs_f64();
+        let (perplexity, tokens) = (nll.perplexity(), nll.tokens);
+        let read = data.len() * data.seq_len;
+        let tokens_per_s = read as f64 / seconds;
+        if self.json {
+            println!(
+                "{}",
+                serde_json::json!({ "perplexity": perplexity, "tokens": tokens, "tokens_per_s": tokens_per_s })
+            );
+        } else {
+            println!(
+                "perplexity {perplexity:.3} over {tokens} tokens ({tokens_per_s:.0} tokens/s read)"
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,56 @@
+//! The subcommands: each file holds one command's flags and what it does.
+
+mod common;
+mod eval;
+mod eval_translate;
+mod export;
+mod finetune;
+mod generate;
+mod pretrain;
+mod quant_report;
+mod tokenizer;
+mod training;
+mod translate;
+
+use clap::Subcommand;
+
+use crate::backend::dispatch;
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Train a byte-level BPE tokenizer with Siger's special tokens on text, dialog or JSONL files.
+    Tokenizer(tokenizer::TokenizerArgs),
+    /// Train a model from scratch (every token counts in the loss).
+    Pretrain(pretrain::PretrainArgs),
+    /// Supervised chat tuning of a trained model: the loss counts only assistant tokens.
+    Finetune(finetune::FinetuneArgs),
+    /// Perplexity and speed of a model on text, JSONL or TSV data.
+    Eval(eval::EvalArgs),
+    /// Stream a reply to stdout as tokens arrive.
+    Generate(generate::GenerateArgs),
+    /// Write the bundle the browser loads.
+    Export(export::ExportArgs),
+    /// Compare int8 and int4 bundles of a model with its f32 weights on held-out text:
+    /// perplexity, top-1 agreement, max logit difference, bundle bytes.
+    QuantReport(quant_report::QuantReportArgs),
+    /// Translate Lampung ↔ Indonesian lookup-first, showing where every word came from.
+    Translate(translate::TranslateArgs),
+    /// Score the translator on sentence pairs: BLEU, chrF, coverage, provenance counts.
+    EvalTranslate(eval_translate::EvalTranslateArgs),
+}
+
+/// Runs one subcommand: the ones that compute with a model on the backend they ask for.
+pub fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Tokenizer(args) => args.run(),
+        Command::Pretrain(args) => dispatch(args),
+        Command::Finetune(args) => dispatch(args),
+        Command::Eval(args) => dispatch(args),
+        Command::Generate(args) => dispatch(args),
+        Command::Export(args) => args.run(),
+        Command::QuantReport(args) => dispatch(args),
+        Command::Translate(args) => args.run(),
+        Command::EvalTranslate(args) => args.run(),
+    }
+}

@@ -1,0 +1,116 @@
+//! The `siger-train` binary end to end, one command at a time. Each test builds what it needs
+//! in its own folder: a small corpus, a tokenizer, and (through [`trained_run`]) a tiny model
+//! pretrained for a few steps.
+
+mod eval;
+mod export;
+mod generate;
+mod pretrain;
+mod quant_report;
+mod tokenizer;
+mod translate;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// Runs the binary with `args`.
+pub fn siger_train(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_siger-train"))
+        .args(args)
+        .output()
+        .expect("run siger-train")
+}
+
+/// The stdout of a run that must succeed (its stderr in the failure message).
+pub fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A path as the `&str` an argument list wants.
+pub fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 temporary path")
+}
+
+/// A dialog file and an instruction JSONL, 15 copies each.
+pub fn corpus(dir: &Path) {
+    let dialog = "==== Topik: Air ====\nKonteks: Di kelas.\nRina: Air mendidih pada suhu berapa?\n\
+                  Bu Sari: Pada 100 derajat Celsius di permukaan laut.\n\n";
+    std::fs::write(dir.join("dialog.txt"), dialog.repeat(15)).unwrap();
+    let row = r#"{"instruction":"Sebutkan warna langit","input":"","output":"Langit cerah berwarna biru.","system":""}"#;
+    std::fs::write(dir.join("rows.jsonl"), format!("{row}\n").repeat(15)).unwrap();
+}
+
+/// A temporary folder holding the corpus (`data/`) and its 300-id tokenizer (`tok/`).
+pub struct Workspace {
+    /// Removed with the workspace.
+    pub tmp: TempDir,
+    /// The corpus folder.
+    pub data: PathBuf,
+    /// The folder `tokenizer` wrote `tokenizer.json` into.
+    pub tok: PathBuf,
+}
+
+/// Writes the corpus and trains its tokenizer with the `tokenizer` command.
+pub fn workspace() -> Workspace {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    corpus(&data);
+    let tok = tmp.path().join("tok");
+    ok(&siger_train(&[
+        "tokenizer",
+        "--input",
+        arg(&data),
+        "--vocab-size",
+        "300",
+        "--out",
+        arg(&tok),
+    ]));
+    Workspace { tmp, data, tok }
+}
+
+/// A workspace and a run folder (`run/`) in it: the tiny preset pretrained for 4 steps with a
+/// checkpoint every 2.
+pub fn trained_run() -> (Workspace, PathBuf) {
+    let ws = workspace();
+    let run = ws.tmp.path().join("run");
+    ok(&siger_train(&[
+        "pretrain",
+        "--config",
+        "tiny",
+        "--data",
+        arg(&ws.data),
+        "--tokenizer",
+        arg(&ws.tok),
+        "--out",
+        arg(&run),
+        "--steps",
+        "4",
+        "--seq-len",
+        "16",
+        "--batch-size",
+        "2",
+        "--checkpoint-every",
+        "2",
+        "--quiet",
+    ]));
+    (ws, run)
+}
+
+#[test]
+fn missing_backends_and_models_give_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = siger_train(&["generate", "--model", arg(tmp.path()), "--prompt", "x"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a checkpoint folder"));
+    if !cfg!(feature = "cuda") {
+        let out = siger_train(&["eval", "--model", ".", "--data", ".", "--backend", "cuda"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--features cuda"));
+    }
+}
