@@ -18,7 +18,7 @@ pub const FORMAT: &str = "siger-checkpoint";
 pub const FORMAT_VERSION: u32 = 2;
 /// The version float checkpoints are written as.
 pub(super) const FLOAT_FORMAT_VERSION: u32 = 1;
-/// File names inside a checkpoint folder.
+/// Config file name (the four names are the files of a checkpoint folder).
 pub const CONFIG_FILE: &str = "config.json";
 /// Weights file name.
 pub const WEIGHTS_FILE: &str = "model.safetensors";
