@@ -1,7 +1,8 @@
 // Writes the browser bundle of an f32 checkpoint with the core built for the web (www/pkg), in
 // Node: the same code as `siger-train export --quant`, without compiling the native trainer.
 // Usage: node pkg-scripts/export-bundle.mjs <checkpoint folder> <out folder> <int4|int8|none>
-// The out folder is replaced whole: the files go into a staging sibling that is renamed over it.
+// The files go into a staging sibling renamed into place once complete: an interrupted export
+// leaves the old folder or none, never a half-written one.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

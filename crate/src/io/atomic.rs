@@ -194,6 +194,10 @@ mod tests {
         let blocker = tmp.path().join("file");
         std::fs::write(&blocker, b"x").unwrap();
         let err = write_file(&blocker.join("under-a-file"), b"y").unwrap_err();
-        assert!(err.to_string().contains("file"), "{err}");
+        assert_eq!(err.path, blocker, "{err}");
+        assert!(
+            err.to_string().starts_with(&blocker.display().to_string()),
+            "{err}"
+        );
     }
 }

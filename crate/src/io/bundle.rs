@@ -95,7 +95,7 @@ fn scale_dtype(scales: ScaleDtype) -> Dtype {
 /// keeps it f32.
 fn plan(name: &str, cols: usize, options: QuantOptions) -> Option<(QuantScheme, bool)> {
     let role = Role::of(name);
-    let table = name == names::EMBEDDING;
+    let table = role == Role::Embedding;
     let linear = Role::is_linear_weight(name);
     if !table && !linear {
         return None;
@@ -373,6 +373,17 @@ mod tests {
             );
             assert!(agree >= min_agree, "{scheme}: top-1 agreement {agree}");
         }
+    }
+
+    #[test]
+    fn a_bundle_is_not_exported_again() {
+        let config = ModelConfig::tiny();
+        let model = model(&config);
+        let int8 = Some(QuantOptions::new(QuantScheme::Int8));
+        let files = checkpoint_files(&config, &model, &tokenizer(), int8).unwrap();
+        let loaded = seeded(0, || load_files::<B>(&files, &Default::default())).unwrap();
+        let err = loaded.export_files(int8).unwrap_err();
+        assert!(matches!(err, CheckpointError::AlreadyQuantized), "{err}");
     }
 
     #[test]

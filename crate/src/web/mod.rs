@@ -267,13 +267,7 @@ pub fn export_bundle(
     };
     let ckpt =
         checkpoint::load_files::<NdArray<f32>>(&files, &Default::default()).map_err(js_error)?;
-    if !ckpt.manifest.quantization.is_empty() {
-        return Err(JsError::new(
-            "this is already a quantized bundle; export from the f32 checkpoint it came from",
-        ));
-    }
-    let out = checkpoint::checkpoint_files(&ckpt.config, &ckpt.model, &ckpt.tokenizer, options)
-        .map_err(js_error)?;
+    let out = ckpt.export_files(options).map_err(js_error)?;
     Ok(BundleFiles {
         manifest: out.manifest,
         config: out.config,

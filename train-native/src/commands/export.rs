@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use siger::io::checkpoint::{self, Manifest};
+use siger::io::checkpoint::Manifest;
 use siger::quant::{QuantOptions, QuantScheme};
 
 use super::common::load_checkpoint;
@@ -53,26 +53,15 @@ impl ExportArgs {
     pub fn run(self) -> Result<(), String> {
         type Cpu = burn::backend::NdArray<f32>;
         let ckpt = load_checkpoint::<Cpu>(&self.model, &Default::default())?;
-        if !ckpt.manifest.quantization.is_empty() {
-            return Err(format!(
-                "{} is already a quantized bundle; export from the f32 checkpoint it came from",
-                self.model.display()
-            ));
-        }
         let scheme = self.quant.scheme();
-        let (config, weights, tokenizer) = (&ckpt.config, &ckpt.model, &ckpt.tokenizer);
-        let manifest = match scheme {
-            None => checkpoint::save(&self.out, config, weights, tokenizer),
-            Some(scheme) => {
-                let options = QuantOptions {
-                    scheme,
-                    block: self.blocks.block,
-                    scales: self.blocks.scales.dtype(),
-                };
-                checkpoint::save_quantized(&self.out, config, weights, tokenizer, options)
-            }
-        }
-        .map_err(|e| e.to_string())?;
+        let options = scheme.map(|scheme| QuantOptions {
+            scheme,
+            block: self.blocks.block,
+            scales: self.blocks.scales.dtype(),
+        });
+        let manifest = ckpt
+            .export(&self.out, options)
+            .map_err(|e| format!("{}: {e}", self.model.display()))?;
         let bytes: u64 = manifest.files.values().map(|f| f.bytes).sum();
         let format = scheme.map_or("f32", |s| s.name());
         println!(

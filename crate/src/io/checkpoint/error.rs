@@ -81,6 +81,11 @@ pub enum CheckpointError {
         /// `vocab_size` in the config.
         config: usize,
     },
+    /// An export was asked of a bundle that is already quantized.
+    #[error(
+        "this checkpoint is already a quantized bundle; export from the f32 checkpoint it came from"
+    )]
+    AlreadyQuantized,
     /// The weights do not fit the config.
     #[error(transparent)]
     Weights(#[from] WeightsError),

@@ -42,6 +42,40 @@ pub struct Checkpoint<B: Backend> {
     pub manifest: Manifest,
 }
 
+impl<B: Backend> Checkpoint<B> {
+    /// The files of this checkpoint exported as `quant` asks (f32 when `None`), built in memory:
+    /// what `export` writes and the browser loads. Only an f32 checkpoint exports; a bundle's
+    /// integers would be quantized a second time.
+    pub fn export_files(
+        &self,
+        quant: Option<QuantOptions>,
+    ) -> Result<CheckpointFiles, CheckpointError> {
+        self.refuse_requantizing()?;
+        checkpoint_files(&self.config, &self.model, &self.tokenizer, quant)
+    }
+
+    /// [`Self::export_files`], written as the folder `dir` (atomically, as [`save`]).
+    pub fn export(
+        &self,
+        dir: &Path,
+        quant: Option<QuantOptions>,
+    ) -> Result<Manifest, CheckpointError> {
+        self.refuse_requantizing()?;
+        let (config, model, tokenizer) = (&self.config, &self.model, &self.tokenizer);
+        let (manifest, files) = to_files(config, model, tokenizer, quant, &[])?;
+        write_folder(dir, &manifest, &files)?;
+        Ok(manifest)
+    }
+
+    fn refuse_requantizing(&self) -> Result<(), CheckpointError> {
+        if self.manifest.quantization.is_empty() {
+            Ok(())
+        } else {
+            Err(CheckpointError::AlreadyQuantized)
+        }
+    }
+}
+
 /// Writes a checkpoint folder at `dir`, replacing any folder there only once the new one is
 /// complete.
 pub fn save<B: Backend>(
@@ -51,19 +85,6 @@ pub fn save<B: Backend>(
     tokenizer: &Tokenizer,
 ) -> Result<Manifest, CheckpointError> {
     save_with(dir, config, model, tokenizer, &[])
-}
-
-/// Writes a quantized bundle of `model` at `dir` (atomically, as [`save`]).
-pub fn save_quantized<B: Backend>(
-    dir: &Path,
-    config: &ModelConfig,
-    model: &Model<B>,
-    tokenizer: &Tokenizer,
-    options: QuantOptions,
-) -> Result<Manifest, CheckpointError> {
-    let (manifest, files) = to_files(config, model, tokenizer, Some(options), &[])?;
-    write_folder(dir, &manifest, &files)?;
-    Ok(manifest)
 }
 
 /// The files of a checkpoint (quantized when `quant` is given) built in memory, as a browser
