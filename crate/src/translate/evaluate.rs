@@ -136,7 +136,7 @@ mod tests {
         assert_eq!(keys, ["bleu", "by_source", "chrf", "coverage", "invented"]);
     }
 
-    /// The meizano lexicon (user-supplied, from `../shared`) and the built-in phrasebook.
+    /// The meizano lexicon (from `../shared`, the same file as `models/lexicon/`) and the built-in phrasebook.
     fn dev_resources() -> Option<(Resources, Vec<(String, String)>)> {
         let mut resources = Resources::builtin();
         let meizano = read_shared("meizano-indonesia2lampung.json")?;

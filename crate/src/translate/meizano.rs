@@ -16,7 +16,7 @@ use super::lang::DialectTag;
 use super::lexicon::Entry;
 
 /// How entries from the meizano list are cited.
-pub const ORIGIN: &str = "meizano (GPL-3.0, user-supplied)";
+pub const ORIGIN: &str = "meizano/lampung (2019, GPL-3.0)";
 
 #[derive(Deserialize)]
 struct Row {
@@ -99,7 +99,7 @@ mod tests {
     use super::super::load::load_lexicon;
     use super::*;
 
-    /// The file's shape with made-up words (the real list is GPL and stays out of the repo).
+    /// The file's shape with made-up words (tests do not depend on the shipped file).
     const SAMPLE: &str = r#"[
         {"idkata":null,"lpgkata":null,"lpgaksara":null,"lpgdialek":null},
         {"idkata":"id-a","lpgkata":null,"lpgaksara":null,"lpgdialek":null},

@@ -53,7 +53,7 @@ pub struct Token {
     /// guesses and bare clitics).
     pub entry: Option<String>,
     /// The resource holding the entry, e.g. `"siger-phrasebook"`,
-    /// `"meizano (GPL-3.0, user-supplied)"`; `"built-in morphology"` for bare clitics.
+    /// `"meizano/lampung (2019, GPL-3.0)"`; `"built-in morphology"` for bare clitics.
     pub source_name: Option<String>,
     /// The Lampung dialect of the entry, when the entry belongs to exactly one.
     pub dialect: Option<Dialect>,

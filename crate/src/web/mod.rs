@@ -17,7 +17,9 @@ use crate::infer::chat::{Chat, ReplyOptions};
 use crate::io::checkpoint::{self, CheckpointFiles, WEIGHTS_FILE};
 use crate::quant::{QuantOptions, QuantScheme};
 use crate::text::Message;
-use crate::translate::{self, Lang, Options, Resources};
+
+mod translator;
+pub use translator::Translator;
 
 /// A chat on one of the two backends.
 enum Runtime {
@@ -193,38 +195,6 @@ impl Engine {
     /// Continues from bytes `save_session` returned for the same model.
     pub fn restore_session(&mut self, bytes: Vec<u8>) -> Result<(), JsError> {
         with_chat!(&mut self.runtime, c => c.restore(&bytes)).map_err(js_error)
-    }
-
-    /// Lookup-first translation with every word's source: `from` is a language code (`id`,
-    /// `en`, `lpg`, `lpg-nyo`, `lpg-api`) or undefined to detect it; returns `{text, tokens}`.
-    pub fn translate(
-        &self,
-        text: String,
-        from: Option<String>,
-        to: String,
-    ) -> Result<JsValue, JsError> {
-        let lang = |code: &str| {
-            Lang::from_code(code).ok_or_else(|| {
-                JsError::new(&format!(
-                    "unknown language `{code}`: use id, en, lpg, lpg-nyo or lpg-api"
-                ))
-            })
-        };
-        let from = from.as_deref().map(lang).transpose()?;
-        let to = lang(&to)?;
-        let resources = Resources::builtin();
-        let translation = translate::translate(&text, from, to, &resources, &Options::default());
-        #[derive(Serialize)]
-        struct Out {
-            text: String,
-            #[serde(flatten)]
-            translation: translate::Translation,
-        }
-        let out = Out {
-            text: translation.text(),
-            translation,
-        };
-        serde_wasm_bindgen::to_value(&out).map_err(js_error)
     }
 }
 
