@@ -8,8 +8,13 @@ use super::morphology::{self, Analysis};
 use super::normalize;
 use super::options::Options;
 use super::rank;
+use super::sound::{self, WordList};
 use super::resources::Resources;
 use super::token::{Source, Token};
+
+/// Translations of one stretch of input, best first by lexicon evidence, each with its
+/// [`rank`] score (a language model may reorder them: [`super::decode`]).
+pub type Alternatives = Vec<(Token, f64)>;
 
 /// The name cited by clitic tokens, which come from built-in rules, not a lexicon.
 pub const MORPHOLOGY_NAME: &str = "built-in morphology";
@@ -27,9 +32,9 @@ pub struct Lookup<'a> {
 }
 
 impl Lookup<'_> {
-    /// The longest run of `words` (from the start) that an entry covers, as (words used, token).
-    /// Phrasebook entries win over lexicon entries of the same length.
-    pub fn longest_match(&self, words: &[String]) -> Option<(usize, Token)> {
+    /// The longest run of `words` (from the start) that an entry covers, as (words used, its
+    /// translations best first). Phrasebook entries win over lexicon entries of the same length.
+    pub fn longest_match(&self, words: &[String]) -> Option<(usize, Alternatives)> {
         let side = self.from.side();
         let window = self
             .resources
@@ -44,17 +49,49 @@ impl Lookup<'_> {
                 (&self.resources.lexicon, Source::Lexicon),
             ];
             for (lexicon, source) in sources {
-                if let Some(token) = self.entry_token(lexicon, &key, source) {
-                    return Some((n, token));
+                let tokens = self.entry_tokens(lexicon, &key, source);
+                if !tokens.is_empty() {
+                    return Some((n, tokens));
                 }
             }
         }
         None
     }
 
-    /// A single word not found as written: spelling variant, then morphology.
-    pub fn word(&self, word: &str) -> Option<Token> {
-        self.variant(word).or_else(|| self.morphological(word))
+    /// A single word not found as written: spelling variant, then morphology; its
+    /// translations best first.
+    pub fn word(&self, word: &str) -> Option<Alternatives> {
+        let found = self.variants(word);
+        if !found.is_empty() {
+            return Some(found);
+        }
+        self.morphological(word)
+    }
+
+    /// Indonesian words a Nyo word corresponds to by regular sound changes ([`sound`]), the
+    /// word alone or as the locative `di` joined to its noun (`disekulah` → `di sekolah`).
+    pub fn by_sound(&self, word: &str) -> Option<Alternatives> {
+        if !self.options.sound_rules
+            || !matches!(self.from, Lang::Lampung(_))
+            || self.to != Lang::Indonesian
+        {
+            return None;
+        }
+        let words = WordList {
+            model: self.resources.language_model(Lang::Indonesian),
+            lexicon: &self.resources.lexicon,
+        };
+        let mut found = sound::indonesian_forms(word, &words);
+        if let Some(noun) = word.strip_prefix("di").filter(|n| n.chars().count() >= 3) {
+            for (mut token, prior) in sound::indonesian_forms(noun, &words) {
+                token.text = format!("di {}", token.text);
+                token.input = word.to_string();
+                token.rule = token.rule.map(|r| format!("locative di + {noun}; {r}"));
+                found.push((token, prior - 0.5));
+            }
+        }
+        found.sort_by(|a, b| b.1.total_cmp(&a.1));
+        (!found.is_empty()).then_some(found)
     }
 
     /// A clitic written as its own word (`penceramah no`), joined to the previous token.
@@ -77,76 +114,144 @@ impl Lookup<'_> {
     }
 
     /// A Lampung word spelled differently from its entry (`kedo` for `keddo`).
-    fn variant(&self, word: &str) -> Option<Token> {
-        let (stored, text) = self.choose_spelling(word)?;
-        let entry = stored.entry.lampung.clone();
-        Some(Token {
-            input: word.to_string(),
-            rule: Some(format!("spelling: {word} ~ {entry}")),
-            ..self.cite(stored, &text, Source::Lexicon)
-        })
+    fn variants(&self, word: &str) -> Alternatives {
+        let spelled = self.ranked_spelling(word);
+        let tokens = spelled.into_iter().map(|(stored, text, score)| {
+            let entry = stored.entry.lampung.clone();
+            let token = Token {
+                input: word.to_string(),
+                rule: Some(format!("spelling: {word} ~ {entry}")),
+                ..self.cite(stored, &text, Source::Lexicon)
+            };
+            (token, score)
+        });
+        tokens.collect()
     }
 
-    fn morphological(&self, word: &str) -> Option<Token> {
+    fn morphological(&self, word: &str) -> Option<Alternatives> {
         if !self.options.morphology {
             return None;
         }
-        morphology::analyses(word, self.from)
-            .iter()
-            .find_map(|analysis| self.analysed(word, analysis))
-    }
-
-    fn analysed(&self, word: &str, analysis: &Analysis) -> Option<Token> {
-        let root = &analysis.root;
-        let (stored, root_text) = self
-            .choose(&self.resources.lexicon, root)
-            .or_else(|| self.choose_spelling(root))?;
-        let (form, dropped) = morphology::generate(analysis, &root_text, self.to)?;
-        let written = stored.entry.text(self.from.side()).unwrap_or(root);
-        let mut rule = morphology::describe(analysis, self.from, root);
-        if normalize::key(written) != *root {
-            rule.push_str(&format!(" (spelling: {root} ~ {written})"));
-        }
-        if !dropped.is_empty() {
-            let names: Vec<String> = dropped
-                .iter()
-                .map(|&a| morphology::affix_name(a, self.from))
-                .collect();
-            rule.push_str(&format!(" (not rendered: {})", names.join(", ")));
-        }
-        Some(Token {
-            rule: Some(rule),
-            input: word.to_string(),
-            ..self.cite(stored, &form, Source::Morphology)
+        morphology::analyses(word, self.from).iter().find_map(|analysis| {
+            let found = self.analysed(word, analysis);
+            (!found.is_empty()).then_some(found)
         })
     }
 
-    /// Like [`Self::choose`], through the Lampung spelling index.
-    fn choose_spelling(&self, word: &str) -> Option<(&Stored, String)> {
-        if !self.options.spelling_variants || !matches!(self.from, Lang::Lampung(_)) {
+    fn analysed(&self, word: &str, analysis: &Analysis) -> Alternatives {
+        let root = &analysis.root;
+        let mut roots = self.ranked(&self.resources.lexicon, root);
+        if roots.is_empty() {
+            roots = self.ranked_spelling(root);
+        }
+        let mut out = Alternatives::new();
+        for (stored, root_text, score) in roots {
+            let Some((form, dropped)) = morphology::generate(analysis, &root_text, self.to) else {
+                continue;
+            };
+            let written = stored.entry.text(self.from.side()).unwrap_or(root);
+            let mut rule = morphology::describe(analysis, self.from, root);
+            if normalize::key(written) != *root {
+                rule.push_str(&format!(" (spelling: {root} ~ {written})"));
+            }
+            if !dropped.is_empty() {
+                let names: Vec<String> = dropped
+                    .iter()
+                    .map(|&a| morphology::affix_name(a, self.from))
+                    .collect();
+                rule.push_str(&format!(" (not rendered: {})", names.join(", ")));
+            }
+            let token = Token {
+                rule: Some(rule),
+                input: word.to_string(),
+                ..self.cite(stored, &form, Source::Morphology)
+            };
+            out.push((token, score));
+        }
+        out
+    }
+
+    /// A word whose root no entry reaches, the root rewritten by sound correspondences and its
+    /// affixes rebuilt (`ngeraso` → `merasa`); tried after the whole word by sound.
+    pub fn morphology_by_sound(&self, word: &str) -> Option<Alternatives> {
+        if !self.options.morphology {
             return None;
         }
-        let candidates = self.resources.lexicon.lookup_spelling(word);
-        let best = rank::best(&candidates, self.from, self.to, word)?;
-        let stored = candidates[best];
-        Some((stored, stored.entry.text(self.to.side())?.to_string()))
-    }
-
-    /// The best entry for `key` and its target text.
-    fn choose<'l>(&self, lexicon: &'l Lexicon, key: &str) -> Option<(&'l Stored, String)> {
-        let candidates = lexicon.lookup(self.from.side(), key);
-        let best = rank::best(&candidates, self.from, self.to, key)?;
-        let stored = candidates[best];
-        let text = stored.entry.text(self.to.side())?.to_string();
-        Some((stored, text))
-    }
-
-    fn entry_token(&self, lexicon: &Lexicon, key: &str, source: Source) -> Option<Token> {
-        let (stored, text) = self.choose(lexicon, key)?;
-        Some(Token {
-            input: key.to_string(),
-            ..self.cite(stored, &text, source)
+        morphology::analyses(word, self.from).iter().find_map(|analysis| {
+            let found = self.analysed_by_sound(word, analysis);
+            (!found.is_empty()).then_some(found)
         })
+    }
+
+    /// A root no entry reaches, rewritten by sound correspondences, with its affixes rebuilt.
+    fn analysed_by_sound(&self, word: &str, analysis: &Analysis) -> Alternatives {
+        let root = &analysis.root;
+        let Some(forms) = self.by_sound(root) else {
+            return Alternatives::new();
+        };
+        let rebuilt = forms.into_iter().filter_map(|(token, prior)| {
+            if token.text.contains(' ') {
+                return None;
+            }
+            let (form, dropped) = morphology::generate(analysis, &token.text, self.to)?;
+            if !dropped.is_empty() {
+                return None;
+            }
+            let sound_rule = token.rule.unwrap_or_default();
+            let rule = format!("{}; {sound_rule}", morphology::describe(analysis, self.from, root));
+            let rebuilt = Token {
+                text: form,
+                input: word.to_string(),
+                rule: Some(rule),
+                ..token
+            };
+            Some((rebuilt, prior - 0.5))
+        });
+        rebuilt.collect()
+    }
+
+    /// Like [`Self::ranked`], through the Lampung spelling index.
+    fn ranked_spelling(&self, word: &str) -> Vec<(&Stored, String, f64)> {
+        if !self.options.spelling_variants || !matches!(self.from, Lang::Lampung(_)) {
+            return Vec::new();
+        }
+        let candidates = self.resources.lexicon.lookup_spelling(word);
+        self.rank(&candidates, word)
+    }
+
+    /// The entries for `key` with their target text and score, best first, one per distinct
+    /// target text.
+    fn ranked<'l>(&self, lexicon: &'l Lexicon, key: &str) -> Vec<(&'l Stored, String, f64)> {
+        let candidates = lexicon.lookup(self.from.side(), key);
+        self.rank(&candidates, key)
+    }
+
+    fn rank<'l>(&self, candidates: &[&'l Stored], key: &str) -> Vec<(&'l Stored, String, f64)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for (i, score) in rank::ranked(candidates, self.from, self.to, key) {
+            let stored = candidates[i];
+            let Some(text) = stored.entry.text(self.to.side()) else {
+                continue;
+            };
+            if seen.insert(normalize::key(text)) {
+                out.push((stored, text.to_string(), score));
+            }
+        }
+        out
+    }
+
+    fn entry_tokens(&self, lexicon: &Lexicon, key: &str, source: Source) -> Alternatives {
+        let ranked = self.ranked(lexicon, key).into_iter();
+        ranked
+            .map(|(stored, text, score)| {
+                let token = Token {
+                    input: key.to_string(),
+                    ..self.cite(stored, &text, source)
+                };
+                (token, score)
+            })
+            .collect()
     }
 
     fn cite(&self, stored: &Stored, text: &str, source: Source) -> Token {

@@ -16,6 +16,7 @@
 //! This module uses only `std`, `serde`, `serde_json` and `thiserror`, and refers to its own
 //! items through `super::`, so it builds on its own as well as inside the `siger` crate.
 
+pub mod decode;
 pub mod detect;
 pub mod evaluate;
 pub mod format;
@@ -27,6 +28,7 @@ pub mod lookup;
 pub mod meizano;
 pub mod metrics;
 pub mod morphology;
+pub mod ngram;
 pub mod normalize;
 pub mod options;
 pub mod phrasebook;
@@ -34,6 +36,7 @@ pub mod pipeline;
 pub mod rank;
 pub mod request;
 pub mod resources;
+pub mod sound;
 pub mod spelling;
 pub mod token;
 pub mod wordlists;

@@ -1,7 +1,9 @@
 //! What the translation pipeline may do beyond plain lookup.
 
+use super::decode::DecodeOptions;
+
 /// What the pipeline may do.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Options {
     /// Let the resources' [`super::guess::Guesser`] translate what lookup could not (default `false`).
     pub allow_guesses: bool,
@@ -9,6 +11,11 @@ pub struct Options {
     pub morphology: bool,
     /// Look Lampung words up through their other spellings (default `true`).
     pub spelling_variants: bool,
+    /// Rewrite Nyo words no entry reaches into attested Indonesian words by regular sound
+    /// correspondences (default `true`; [`super::sound`]).
+    pub sound_rules: bool,
+    /// How a target-side language model, when the resources hold one, chooses among senses.
+    pub decode: DecodeOptions,
 }
 
 impl Default for Options {
@@ -17,6 +24,8 @@ impl Default for Options {
             allow_guesses: false,
             morphology: true,
             spelling_variants: true,
+            sound_rules: true,
+            decode: DecodeOptions::default(),
         }
     }
 }

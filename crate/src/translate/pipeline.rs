@@ -11,10 +11,11 @@
 //!
 //! Punctuation is copied with [`Source::Punctuation`].
 
+use super::decode::decode;
 use super::detect::detect;
 use super::guess::Guesser;
 use super::lang::Lang;
-use super::lookup::Lookup;
+use super::lookup::{Alternatives, Lookup};
 use super::normalize::{self, Piece};
 use super::options::Options;
 use super::rank;
@@ -42,7 +43,11 @@ pub fn translate(
     if tokens.is_empty() {
         for range in normalize::sentences(&pieces) {
             let sentence = &pieces[range];
-            tokens.extend(phrase(sentence, &lookup).unwrap_or_else(|| words(sentence, &lookup)));
+            let translated = phrase(sentence, &lookup).unwrap_or_else(|| {
+                let model = resources.language_model(to);
+                decode(words(sentence, &lookup), model, &options.decode)
+            });
+            tokens.extend(translated);
         }
     }
     if options.allow_guesses
@@ -89,13 +94,13 @@ fn phrase(pieces: &[Piece], lookup: &Lookup) -> Option<Vec<Token>> {
     Some(tokens)
 }
 
-/// Word-by-word translation of one sentence.
-fn words(pieces: &[Piece], lookup: &Lookup) -> Vec<Token> {
+/// Word-by-word translations of one sentence: a lattice of alternatives per stretch.
+fn words(pieces: &[Piece], lookup: &Lookup) -> Vec<Alternatives> {
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < pieces.len() {
         if !pieces[i].is_word() {
-            tokens.push(Token::verbatim(&pieces[i].text, Source::Punctuation));
+            tokens.push(single(Token::verbatim(&pieces[i].text, Source::Punctuation)));
             i += 1;
             continue;
         }
@@ -110,28 +115,30 @@ fn words(pieces: &[Piece], lookup: &Lookup) -> Vec<Token> {
     tokens
 }
 
-/// Tokens for a run of words with no punctuation between them.
-fn word_run(run: &[String], lookup: &Lookup) -> Vec<Token> {
-    let mut tokens: Vec<Token> = Vec::new();
+/// A slot with one alternative.
+fn single(token: Token) -> Alternatives {
+    vec![(token, 0.0)]
+}
+
+/// Alternatives for each stretch of a run of words with no punctuation between them.
+fn word_run(run: &[String], lookup: &Lookup) -> Vec<Alternatives> {
+    let mut tokens: Vec<Alternatives> = Vec::new();
     let mut k = 0;
     while k < run.len() {
-        if let Some((n, token)) = lookup.longest_match(&run[k..]) {
-            tokens.push(token);
+        if let Some((n, found)) = lookup.longest_match(&run[k..]) {
+            tokens.push(found);
             k += n;
             continue;
         }
         let word = &run[k];
-        let clitic = || {
-            let after_word = tokens
-                .last()
-                .is_some_and(|t| t.source != Source::Punctuation);
-            after_word.then(|| lookup.standalone_clitic(word)).flatten()
-        };
-        let token = lookup
+        let clitic = || (k > 0).then(|| lookup.standalone_clitic(word).map(single)).flatten();
+        let found = lookup
             .word(word)
             .or_else(clitic)
-            .unwrap_or_else(|| Token::verbatim(word, Source::Unknown));
-        tokens.push(token);
+            .or_else(|| lookup.by_sound(word))
+            .or_else(|| lookup.morphology_by_sound(word))
+            .unwrap_or_else(|| single(Token::verbatim(word, Source::Unknown)));
+        tokens.push(found);
         k += 1;
     }
     tokens

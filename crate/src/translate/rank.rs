@@ -23,16 +23,18 @@ use super::wordlists;
 /// The position of the best candidate for translating `source_key` from `from` to `to`, or
 /// `None` when no candidate has a `to` form.
 pub fn best(candidates: &[&Stored], from: Lang, to: Lang, source_key: &str) -> Option<usize> {
-    let mut best: Option<(usize, f64)> = None;
-    for (i, stored) in candidates.iter().enumerate() {
-        let Some(score) = score(stored, from, to, source_key) else {
-            continue;
-        };
-        if best.is_none_or(|(_, top)| score > top) {
-            best = Some((i, score));
-        }
-    }
-    best.map(|(i, _)| i)
+    ranked(candidates, from, to, source_key).first().map(|&(i, _)| i)
+}
+
+/// Every candidate with a `to` form, as (position, score), best first; ties keep lexicon order.
+pub fn ranked(candidates: &[&Stored], from: Lang, to: Lang, source_key: &str) -> Vec<(usize, f64)> {
+    let mut scored: Vec<(usize, f64)> = candidates
+        .iter()
+        .enumerate()
+        .filter_map(|(i, stored)| Some((i, score(stored, from, to, source_key)?)))
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored
 }
 
 fn score(stored: &Stored, from: Lang, to: Lang, source_key: &str) -> Option<f64> {

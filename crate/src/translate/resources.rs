@@ -2,6 +2,8 @@
 
 use super::format::{LexiconError, Loaded};
 use super::guess::Guesser;
+use super::lang::Lang;
+use super::ngram::{NgramError, NgramModel};
 use super::lexicon::Lexicon;
 use super::load::load_lexicon;
 use super::phrasebook::Phrasebook;
@@ -13,6 +15,8 @@ pub struct Resources {
     pub phrasebook: Phrasebook,
     /// Words and multi-word expressions, all loaded lexicons together.
     pub lexicon: Lexicon,
+    /// Target-side language models that choose among the senses lookup found ([`super::decode`]).
+    pub language_models: Vec<NgramModel>,
     /// A model for what the lexicons leave untranslated; used only when guesses are allowed.
     pub guesser: Option<Box<dyn Guesser>>,
 }
@@ -34,6 +38,22 @@ impl Resources {
         Ok(loaded)
     }
 
+    /// Reads a language model file ([`NgramModel::from_bytes`]) and adds it.
+    pub fn add_language_model(&mut self, name: &str, bytes: &[u8]) -> Result<&NgramModel, NgramError> {
+        let model = NgramModel::from_bytes(name, bytes)?;
+        self.language_models.push(model);
+        Ok(&self.language_models[self.language_models.len() - 1])
+    }
+
+    /// The language model of `lang`, if one was added (the last one added wins).
+    pub fn language_model(&self, lang: Lang) -> Option<&NgramModel> {
+        let wanted = lang.side();
+        self.language_models
+            .iter()
+            .rev()
+            .find(|m| Lang::from_code(&m.lang).is_some_and(|l| l.side() == wanted))
+    }
+
     /// Sets the guesser.
     pub fn with_guesser(mut self, guesser: Box<dyn Guesser>) -> Self {
         self.guesser = Some(guesser);
@@ -46,6 +66,7 @@ impl std::fmt::Debug for Resources {
         f.debug_struct("Resources")
             .field("phrasebook", &self.phrasebook.lexicon().len())
             .field("lexicon", &self.lexicon.len())
+            .field("language_models", &self.language_models.len())
             .field(
                 "guesser",
                 &self.guesser.as_ref().map(|g| g.name().to_string()),

@@ -20,6 +20,9 @@ pub enum Source {
     Lexicon,
     /// A lexicon entry reached by stripping affixes; the target form was rebuilt by rule.
     Morphology,
+    /// A regular sound correspondence that turns the input word into an attested target word
+    /// (named in `rule`; [`super::sound`]).
+    Rule,
     /// A guess by a model ([`super::Guesser`]); only when guesses are allowed.
     Model,
     /// Punctuation, copied verbatim: it needs no translation, and is not unknown.
@@ -35,6 +38,7 @@ impl Source {
             Source::Phrasebook => "phrasebook",
             Source::Lexicon => "lexicon",
             Source::Morphology => "morphology",
+            Source::Rule => "rule",
             Source::Model => "model",
             Source::Punctuation => "punctuation",
             Source::Unknown => "unknown",

@@ -1,10 +1,12 @@
 //! Lampung affixes: analysis of written forms and spelling of rebuilt ones.
 //!
 //! Only affixes Siger is sure of: the prefix `di-` (passive, and the locative `di` that Lampung
-//! writers often join to its noun: `disekulah`), the nasal prefix of active verbs (`nge-` before
+//! writers often join to its noun: `disekulah`), `be-` and `te-` (Indonesian `ber-`, `ter-`:
+//! `betunangan`, `terlaleu`), the suffix `-ken`/`-ke` (Nyo) or `-ko` (Api) of Indonesian `-kan`
+//! (`kenalken`), the nasal prefix of active verbs (`nge-` before
 //! a root, `ng-` for a vowel or in place of `k`, `ny-` for `s`, `m-` for `p`, `n-` for `t`:
 //! `ngelulih`, `nginum`, `nulung`), the suffix `-an`, the possessive clitics `-ku`, `-mu` and the
-//! third person `-no` (Nyo) / `-ni` (Api), and the question particle `-kah`. Clitics `-no`,
+//! third person `-no` (Nyo, also written `-ne`) / `-ni` (Api), and the particles `-kah`, `-lah`. Clitics `-no`,
 //! `-ni` and `-kah` are also written as separate words (`penceramah no`).
 
 use super::super::lang::Dialect;
@@ -14,14 +16,22 @@ use super::{Affix, Analysis, Person, build};
 /// founding examples are in.
 pub const DEFAULT_DIALECT: Dialect = Dialect::Nyo;
 
-const PARTICLES: [(&str, Affix); 1] = [("kah", Affix::Kah)];
-const POSSESSIVES: [(&str, Affix); 4] = [
+const PARTICLES: [(&str, Affix); 2] = [("kah", Affix::Kah), ("lah", Affix::Lah)];
+const POSSESSIVES: [(&str, Affix); 5] = [
     ("ku", Affix::Possessive(Person::First)),
     ("mu", Affix::Possessive(Person::Second)),
     ("no", Affix::Possessive(Person::Third)),
     ("ni", Affix::Possessive(Person::Third)),
+    ("ne", Affix::Possessive(Person::Third)),
 ];
-const DERIVATIONAL: [(&str, Affix); 1] = [("an", Affix::An)];
+const DERIVATIONAL: [(&str, Affix); 4] = [
+    ("an", Affix::An),
+    ("ken", Affix::Kan),
+    ("ke", Affix::Kan),
+    ("ko", Affix::Kan),
+];
+/// Prefixes written before the root as they are: `be-` (Indonesian `ber-`), `te-` (`ter-`).
+const PLAIN_PREFIXES: [(&str, Affix); 2] = [("be", Affix::Ber), ("te", Affix::Ter)];
 
 /// Candidate analyses of one Lampung word (no hyphen), in no particular order.
 pub fn analyses(word: &str) -> Vec<Analysis> {
@@ -30,6 +40,11 @@ pub fn analyses(word: &str) -> Vec<Analysis> {
         let mut stems = vec![(stem.clone(), Vec::new())];
         if let Some(rest) = stem.strip_prefix("di") {
             stems.push((rest.to_string(), vec![Affix::Di]));
+        }
+        for (spelling, affix) in PLAIN_PREFIXES {
+            if let Some(rest) = stem.strip_prefix(spelling) {
+                stems.push((rest.to_string(), vec![affix]));
+            }
         }
         stems.extend(
             nasal_roots(&stem)
@@ -101,6 +116,8 @@ fn prefix(affix: Affix, word: &str) -> Option<String> {
     match affix {
         Affix::Di => Some(format!("di{word}")),
         Affix::Active => Some(nasalise(word)),
+        Affix::Ber => Some(format!("be{word}")),
+        Affix::Ter => Some(format!("te{word}")),
         _ => None,
     }
 }
@@ -110,6 +127,11 @@ pub fn suffix_text(affix: Affix, dialect: Dialect) -> Option<&'static str> {
     match affix {
         Affix::An => Some("an"),
         Affix::Kah => Some("kah"),
+        Affix::Lah => Some("lah"),
+        Affix::Kan => Some(match dialect {
+            Dialect::Api => "ko",
+            Dialect::Nyo | Dialect::Unknown => "ken",
+        }),
         Affix::Possessive(Person::First) => Some("ku"),
         Affix::Possessive(Person::Second) => Some("mu"),
         Affix::Possessive(Person::Third) => Some(match dialect {

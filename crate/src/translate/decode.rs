@@ -1,0 +1,116 @@
+//! Choosing one translation per stretch of input with a target-side language model.
+//!
+//! Lookup leaves a lattice: for each stretch of a sentence, the translations its entries allow
+//! ([`Alternatives`], best first by lexicon evidence). Without a language model the first of
+//! each is taken. With one, a beam search scores every path by
+//!
+//! ```text
+//! Σ log10 P_lm(word | two words before)  +  prior_weight · Σ (score − best score of its slot)
+//! ```
+//!
+//! and keeps the best. Every alternative is a cited lexicon form, so the choice can change which
+//! entry a word cites but never invents one. Punctuation is transparent to the model.
+
+use std::collections::HashMap;
+
+use super::lookup::Alternatives;
+use super::ngram::{BOS, EOS, NgramModel};
+use super::normalize;
+use super::token::{Source, Token};
+
+/// How the beam search weighs its evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodeOptions {
+    /// Weight of the lexicon ranking against the language model (log10 units per rank point).
+    pub prior_weight: f64,
+    /// Hypotheses kept per step.
+    pub beam: usize,
+    /// Alternatives considered per stretch.
+    pub alternatives: usize,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            prior_weight: 0.1,
+            beam: 16,
+            alternatives: 8,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Hypothesis {
+    score: f64,
+    context: (u32, u32),
+    choices: Vec<usize>,
+}
+
+/// One token per slot of `lattice`: the first alternative of each without a model, else the
+/// best-scoring path.
+pub fn decode(
+    lattice: Vec<Alternatives>,
+    model: Option<&NgramModel>,
+    options: &DecodeOptions,
+) -> Vec<Token> {
+    let Some(model) = model else {
+        return lattice.into_iter().filter_map(first).collect();
+    };
+    let mut beam = vec![Hypothesis {
+        score: 0.0,
+        context: (BOS, BOS),
+        choices: Vec::with_capacity(lattice.len()),
+    }];
+    for slot in &lattice {
+        beam = step(&beam, slot, model, options);
+    }
+    let best = beam.into_iter().max_by(|a, b| {
+        let end = |h: &Hypothesis| h.score + model.log10_prob(h.context.0, h.context.1, EOS);
+        end(a).total_cmp(&end(b)).then_with(|| b.choices.cmp(&a.choices))
+    });
+    let choices = best.map(|h| h.choices).unwrap_or_default();
+    lattice
+        .into_iter()
+        .zip(choices)
+        .filter_map(|(slot, choice)| slot.into_iter().nth(choice).map(|(t, _)| t))
+        .collect()
+}
+
+fn first(slot: Alternatives) -> Option<Token> {
+    slot.into_iter().next().map(|(token, _)| token)
+}
+
+/// Extends every hypothesis by every alternative of `slot`, recombining equal contexts.
+fn step(
+    beam: &[Hypothesis],
+    slot: &Alternatives,
+    model: &NgramModel,
+    options: &DecodeOptions,
+) -> Vec<Hypothesis> {
+    let top = slot.first().map_or(0.0, |(_, s)| *s);
+    let mut next: HashMap<(u32, u32), Hypothesis> = HashMap::new();
+    for hypothesis in beam {
+        for (choice, (token, score)) in slot.iter().enumerate().take(options.alternatives) {
+            let mut h = hypothesis.clone();
+            h.choices.push(choice);
+            h.score += options.prior_weight * (score - top);
+            if token.source != Source::Punctuation {
+                for word in normalize::normalize(&token.text).iter().filter(|p| p.is_word()) {
+                    let w = model.id(&word.text);
+                    h.score += model.log10_prob(h.context.0, h.context.1, w);
+                    h.context = (h.context.1, w);
+                }
+            }
+            match next.get(&h.context) {
+                Some(kept) if kept.score >= h.score => {}
+                _ => {
+                    next.insert(h.context, h);
+                }
+            }
+        }
+    }
+    let mut kept: Vec<Hypothesis> = next.into_values().collect();
+    kept.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.choices.cmp(&b.choices)));
+    kept.truncate(options.beam.max(1));
+    kept
+}
