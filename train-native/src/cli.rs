@@ -43,6 +43,10 @@ pub struct TranslationSources {
     /// Extra lexicons: the project's TSV/JSONL format or the meizano JSON (detected).
     #[arg(long)]
     pub lexicon: Vec<PathBuf>,
+    /// Target-side language models (`siger-train translation-lm`) that choose among the senses
+    /// lookup found; their vocabulary is also the word list sound rules must land on.
+    #[arg(long)]
+    pub language_model: Vec<PathBuf>,
     /// Let this model (a checkpoint folder) guess words no lookup found; its words are marked
     /// as model guesses (and counted as `invented`). Off by default: unknown words stay unknown.
     #[arg(long)]

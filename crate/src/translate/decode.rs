@@ -2,10 +2,10 @@
 //!
 //! Lookup leaves a lattice: for each stretch of a sentence, the translations its entries allow
 //! ([`Alternatives`], best first by lexicon evidence). Without a language model the first of
-//! each is taken. With one, a beam search scores every path by
+//! each is taken. With models, a beam search scores every path by
 //!
 //! ```text
-//! Σ log10 P_lm(word | two words before)  +  prior_weight · Σ (score − best score of its slot)
+//! Σ_models Σ log10 P_lm(word | two words before)  +  prior_weight · Σ (score − best of its slot)
 //! ```
 //!
 //! and keeps the best. Every alternative is a cited lexicon form, so the choice can change which
@@ -32,7 +32,7 @@ pub struct DecodeOptions {
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
-            prior_weight: 0.1,
+            prior_weight: 0.5,
             beam: 16,
             alternatives: 8,
         }
@@ -42,7 +42,8 @@ impl Default for DecodeOptions {
 #[derive(Clone)]
 struct Hypothesis {
     score: f64,
-    context: (u32, u32),
+    /// The last two words, as ids of each model.
+    context: Vec<(u32, u32)>,
     choices: Vec<usize>,
 }
 
@@ -50,23 +51,31 @@ struct Hypothesis {
 /// best-scoring path.
 pub fn decode(
     lattice: Vec<Alternatives>,
-    model: Option<&NgramModel>,
+    models: &[&NgramModel],
     options: &DecodeOptions,
 ) -> Vec<Token> {
-    let Some(model) = model else {
+    if models.is_empty() {
         return lattice.into_iter().filter_map(first).collect();
-    };
+    }
     let mut beam = vec![Hypothesis {
         score: 0.0,
-        context: (BOS, BOS),
+        context: vec![(BOS, BOS); models.len()],
         choices: Vec::with_capacity(lattice.len()),
     }];
     for slot in &lattice {
-        beam = step(&beam, slot, model, options);
+        beam = step(&beam, slot, models, options);
     }
+    let end = |h: &Hypothesis| {
+        let close = models.iter().zip(&h.context);
+        h.score
+            + close
+                .map(|(m, &(u, v))| m.log10_prob(u, v, EOS))
+                .sum::<f64>()
+    };
     let best = beam.into_iter().max_by(|a, b| {
-        let end = |h: &Hypothesis| h.score + model.log10_prob(h.context.0, h.context.1, EOS);
-        end(a).total_cmp(&end(b)).then_with(|| b.choices.cmp(&a.choices))
+        end(a)
+            .total_cmp(&end(b))
+            .then_with(|| b.choices.cmp(&a.choices))
     });
     let choices = best.map(|h| h.choices).unwrap_or_default();
     lattice
@@ -84,33 +93,42 @@ fn first(slot: Alternatives) -> Option<Token> {
 fn step(
     beam: &[Hypothesis],
     slot: &Alternatives,
-    model: &NgramModel,
+    models: &[&NgramModel],
     options: &DecodeOptions,
 ) -> Vec<Hypothesis> {
     let top = slot.first().map_or(0.0, |(_, s)| *s);
-    let mut next: HashMap<(u32, u32), Hypothesis> = HashMap::new();
+    let mut next: HashMap<Vec<(u32, u32)>, Hypothesis> = HashMap::new();
     for hypothesis in beam {
         for (choice, (token, score)) in slot.iter().enumerate().take(options.alternatives) {
             let mut h = hypothesis.clone();
             h.choices.push(choice);
             h.score += options.prior_weight * (score - top);
             if token.source != Source::Punctuation {
-                for word in normalize::normalize(&token.text).iter().filter(|p| p.is_word()) {
-                    let w = model.id(&word.text);
-                    h.score += model.log10_prob(h.context.0, h.context.1, w);
-                    h.context = (h.context.1, w);
+                for word in normalize::normalize(&token.text)
+                    .iter()
+                    .filter(|p| p.is_word())
+                {
+                    for (model, context) in models.iter().zip(&mut h.context) {
+                        let w = model.id(&word.text);
+                        h.score += model.log10_prob(context.0, context.1, w);
+                        *context = (context.1, w);
+                    }
                 }
             }
             match next.get(&h.context) {
                 Some(kept) if kept.score >= h.score => {}
                 _ => {
-                    next.insert(h.context, h);
+                    next.insert(h.context.clone(), h);
                 }
             }
         }
     }
     let mut kept: Vec<Hypothesis> = next.into_values().collect();
-    kept.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.choices.cmp(&b.choices)));
+    kept.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.choices.cmp(&b.choices))
+    });
     kept.truncate(options.beam.max(1));
     kept
 }

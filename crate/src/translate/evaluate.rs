@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::lang::Lang;
 use super::metrics::{corpus_bleu, corpus_chrf};
+use super::ngram::{TrainOptions, train};
 use super::options::Options;
 use super::pipeline::translate;
 use super::resources::Resources;
@@ -35,39 +36,103 @@ pub fn evaluate(
     resources: &Resources,
     options: &Options,
 ) -> Evaluation {
-    let mut hyps = Vec::with_capacity(pairs.len());
-    let mut by_source: BTreeMap<String, usize> = BTreeMap::new();
-    let (mut words, mut unknown, mut invented) = (0usize, 0usize, 0usize);
-    for (source, _) in pairs {
-        let translation = translate(source, Some(from), to, resources, options);
-        for token in &translation.tokens {
-            let handled = match token.source {
-                Source::Punctuation => 1,
-                _ => token.input_words(),
-            };
-            *by_source
-                .entry(token.source.name().to_string())
-                .or_default() += handled;
-            words += token.input_words();
-            if token.source == Source::Unknown {
-                unknown += token.input_words();
-            } else if !token.is_traceable() {
-                invented += token.text.split_whitespace().count();
-            }
-        }
-        hyps.push(translation.text());
+    let mut tally = Tally::default();
+    tally.add(pairs, from, to, resources, options);
+    tally.finish(pairs)
+}
+
+/// Like [`evaluate`], with what can be learned from the pairs themselves learned in `folds`-fold
+/// cross-validation: each contiguous fold is translated with a target-side language model
+/// trained on the references of the other folds only, added to `resources` for that fold.
+/// This measures what a user's own parallel text would add; nothing learned here is kept.
+pub fn cross_validated(
+    pairs: &[(String, String)],
+    from: Lang,
+    to: Lang,
+    resources: &mut Resources,
+    options: &Options,
+    folds: usize,
+) -> Evaluation {
+    let folds = folds.clamp(2, pairs.len().max(2));
+    let mut tally = Tally::default();
+    for fold in 0..folds {
+        let (start, end) = (fold * pairs.len() / folds, (fold + 1) * pairs.len() / folds);
+        let rest: String = pairs[..start]
+            .iter()
+            .chain(&pairs[end..])
+            .map(|(_, reference)| format!("{reference}\n"))
+            .collect();
+        let learned = TrainOptions {
+            min_count: 1,
+            min_trigram: 1,
+            min_bigram: 1,
+            ..TrainOptions::default()
+        };
+        let texts = [("other folds".to_string(), rest)];
+        resources
+            .language_models
+            .push(train(to.code(), &texts, &learned));
+        tally.add(&pairs[start..end], from, to, resources, options);
+        resources.language_models.pop();
     }
-    let refs: Vec<&str> = pairs.iter().map(|(_, r)| r.as_str()).collect();
-    Evaluation {
-        bleu: corpus_bleu(&hyps, &refs),
-        chrf: corpus_chrf(&hyps, &refs),
-        coverage: if words == 0 {
-            0.0
-        } else {
-            (words - unknown) as f64 / words as f64
-        },
-        by_source,
-        invented,
+    tally.finish(pairs)
+}
+
+/// Hypotheses and counts gathered over one or more calls.
+#[derive(Default)]
+struct Tally {
+    hyps: Vec<String>,
+    by_source: BTreeMap<String, usize>,
+    words: usize,
+    unknown: usize,
+    invented: usize,
+}
+
+impl Tally {
+    fn add(
+        &mut self,
+        pairs: &[(String, String)],
+        from: Lang,
+        to: Lang,
+        resources: &Resources,
+        options: &Options,
+    ) {
+        for (source, _) in pairs {
+            let translation = translate(source, Some(from), to, resources, options);
+            for token in &translation.tokens {
+                let handled = match token.source {
+                    Source::Punctuation => 1,
+                    _ => token.input_words(),
+                };
+                *self
+                    .by_source
+                    .entry(token.source.name().to_string())
+                    .or_default() += handled;
+                self.words += token.input_words();
+                if token.source == Source::Unknown {
+                    self.unknown += token.input_words();
+                } else if !token.is_traceable() {
+                    self.invented += token.text.split_whitespace().count();
+                }
+            }
+            self.hyps.push(translation.text());
+        }
+    }
+
+    /// The figures, against the references of `pairs` (in the order they were added).
+    fn finish(self, pairs: &[(String, String)]) -> Evaluation {
+        let refs: Vec<&str> = pairs.iter().map(|(_, r)| r.as_str()).collect();
+        Evaluation {
+            bleu: corpus_bleu(&self.hyps, &refs),
+            chrf: corpus_chrf(&self.hyps, &refs),
+            coverage: if self.words == 0 {
+                0.0
+            } else {
+                (self.words - self.unknown) as f64 / self.words as f64
+            },
+            by_source: self.by_source,
+            invented: self.invented,
+        }
     }
 }
 

@@ -43,6 +43,17 @@ impl Lang {
             _ => None,
         }
     }
+
+    /// The short code [`Self::from_code`] reads back (`id`, `en`, `lpg`, `lpg-nyo`, `lpg-api`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Indonesian => "id",
+            Lang::English => "en",
+            Lang::Lampung(Dialect::Unknown) => "lpg",
+            Lang::Lampung(Dialect::Nyo) => "lpg-nyo",
+            Lang::Lampung(Dialect::Api) => "lpg-api",
+        }
+    }
 }
 
 /// Which column of a lexicon a language reads: the language without its dialect.

@@ -8,8 +8,8 @@ use super::morphology::{self, Analysis};
 use super::normalize;
 use super::options::Options;
 use super::rank;
-use super::sound::{self, WordList};
 use super::resources::Resources;
+use super::sound::{self, WordList};
 use super::token::{Source, Token};
 
 /// Translations of one stretch of input, best first by lexicon evidence, each with its
@@ -132,10 +132,12 @@ impl Lookup<'_> {
         if !self.options.morphology {
             return None;
         }
-        morphology::analyses(word, self.from).iter().find_map(|analysis| {
-            let found = self.analysed(word, analysis);
-            (!found.is_empty()).then_some(found)
-        })
+        morphology::analyses(word, self.from)
+            .iter()
+            .find_map(|analysis| {
+                let found = self.analysed(word, analysis);
+                (!found.is_empty()).then_some(found)
+            })
     }
 
     fn analysed(&self, word: &str, analysis: &Analysis) -> Alternatives {
@@ -177,10 +179,12 @@ impl Lookup<'_> {
         if !self.options.morphology {
             return None;
         }
-        morphology::analyses(word, self.from).iter().find_map(|analysis| {
-            let found = self.analysed_by_sound(word, analysis);
-            (!found.is_empty()).then_some(found)
-        })
+        morphology::analyses(word, self.from)
+            .iter()
+            .find_map(|analysis| {
+                let found = self.analysed_by_sound(word, analysis);
+                (!found.is_empty()).then_some(found)
+            })
     }
 
     /// A root no entry reaches, rewritten by sound correspondences, with its affixes rebuilt.
@@ -198,7 +202,10 @@ impl Lookup<'_> {
                 return None;
             }
             let sound_rule = token.rule.unwrap_or_default();
-            let rule = format!("{}; {sound_rule}", morphology::describe(analysis, self.from, root));
+            let rule = format!(
+                "{}; {sound_rule}",
+                morphology::describe(analysis, self.from, root)
+            );
             let rebuilt = Token {
                 text: form,
                 input: word.to_string(),

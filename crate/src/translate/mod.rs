@@ -45,13 +45,14 @@ pub mod wordlists;
 mod test_data;
 
 pub use detect::{Detection, detect};
-pub use evaluate::{Evaluation, evaluate};
+pub use evaluate::{Evaluation, cross_validated, evaluate};
 pub use format::{LexiconError, Loaded, RowProblem};
 pub use guess::Guesser;
 pub use lang::{Dialect, DialectTag, Lang};
 pub use lexicon::{Entry, Lexicon};
 pub use load::load_lexicon;
 pub use metrics::{corpus_bleu, corpus_chrf};
+pub use ngram::NgramModel;
 pub use options::Options;
 pub use phrasebook::Phrasebook;
 pub use pipeline::translate;

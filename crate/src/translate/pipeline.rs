@@ -44,8 +44,8 @@ pub fn translate(
         for range in normalize::sentences(&pieces) {
             let sentence = &pieces[range];
             let translated = phrase(sentence, &lookup).unwrap_or_else(|| {
-                let model = resources.language_model(to);
-                decode(words(sentence, &lookup), model, &options.decode)
+                let models = resources.language_models_of(to);
+                decode(words(sentence, &lookup), &models, &options.decode)
             });
             tokens.extend(translated);
         }
@@ -100,7 +100,10 @@ fn words(pieces: &[Piece], lookup: &Lookup) -> Vec<Alternatives> {
     let mut i = 0;
     while i < pieces.len() {
         if !pieces[i].is_word() {
-            tokens.push(single(Token::verbatim(&pieces[i].text, Source::Punctuation)));
+            tokens.push(single(Token::verbatim(
+                &pieces[i].text,
+                Source::Punctuation,
+            )));
             i += 1;
             continue;
         }
@@ -131,7 +134,11 @@ fn word_run(run: &[String], lookup: &Lookup) -> Vec<Alternatives> {
             continue;
         }
         let word = &run[k];
-        let clitic = || (k > 0).then(|| lookup.standalone_clitic(word).map(single)).flatten();
+        let clitic = || {
+            (k > 0)
+                .then(|| lookup.standalone_clitic(word).map(single))
+                .flatten()
+        };
         let found = lookup
             .word(word)
             .or_else(clitic)

@@ -23,7 +23,9 @@ use super::wordlists;
 /// The position of the best candidate for translating `source_key` from `from` to `to`, or
 /// `None` when no candidate has a `to` form.
 pub fn best(candidates: &[&Stored], from: Lang, to: Lang, source_key: &str) -> Option<usize> {
-    ranked(candidates, from, to, source_key).first().map(|&(i, _)| i)
+    ranked(candidates, from, to, source_key)
+        .first()
+        .map(|&(i, _)| i)
 }
 
 /// Every candidate with a `to` form, as (position, score), best first; ties keep lexicon order.

@@ -3,9 +3,9 @@
 use super::format::{LexiconError, Loaded};
 use super::guess::Guesser;
 use super::lang::Lang;
-use super::ngram::{NgramError, NgramModel};
 use super::lexicon::Lexicon;
 use super::load::load_lexicon;
+use super::ngram::{NgramError, NgramModel};
 use super::phrasebook::Phrasebook;
 
 /// The translator's resources. Build once, translate many times.
@@ -39,19 +39,28 @@ impl Resources {
     }
 
     /// Reads a language model file ([`NgramModel::from_bytes`]) and adds it.
-    pub fn add_language_model(&mut self, name: &str, bytes: &[u8]) -> Result<&NgramModel, NgramError> {
+    pub fn add_language_model(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<&NgramModel, NgramError> {
         let model = NgramModel::from_bytes(name, bytes)?;
         self.language_models.push(model);
         Ok(&self.language_models[self.language_models.len() - 1])
     }
 
-    /// The language model of `lang`, if one was added (the last one added wins).
-    pub fn language_model(&self, lang: Lang) -> Option<&NgramModel> {
+    /// The language models of `lang`'s side (all Lampung dialects share one side).
+    pub fn language_models_of(&self, lang: Lang) -> Vec<&NgramModel> {
         let wanted = lang.side();
         self.language_models
             .iter()
-            .rev()
-            .find(|m| Lang::from_code(&m.lang).is_some_and(|l| l.side() == wanted))
+            .filter(|m| Lang::from_code(&m.lang).is_some_and(|l| l.side() == wanted))
+            .collect()
+    }
+
+    /// The first language model of `lang`'s side, whose vocabulary is the attested word list.
+    pub fn language_model(&self, lang: Lang) -> Option<&NgramModel> {
+        self.language_models_of(lang).into_iter().next()
     }
 
     /// Sets the guesser.

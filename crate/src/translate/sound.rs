@@ -138,7 +138,10 @@ fn token(input: &str, text: &str, applied: &[&Rule]) -> (Token, f64) {
         source_name: Some(SOUND_RULES_NAME.to_string()),
         dialect: None,
         input: input.to_string(),
-        rule: Some(format!("sound: {} ({input} → {text}, an attested Indonesian word)", names.join(", "))),
+        rule: Some(format!(
+            "sound: {} ({input} → {text}, an attested Indonesian word)",
+            names.join(", ")
+        )),
         joined: false,
     };
     (token, -(applied.len() as f64))
@@ -160,8 +163,14 @@ mod tests {
 
     fn forms(word: &str, known: &[&str]) -> Vec<String> {
         let lexicon = lexicon(known);
-        let words = WordList { model: None, lexicon: &lexicon };
-        indonesian_forms(word, &words).into_iter().map(|(t, _)| t.text).collect()
+        let words = WordList {
+            model: None,
+            lexicon: &lexicon,
+        };
+        indonesian_forms(word, &words)
+            .into_iter()
+            .map(|(t, _)| t.text)
+            .collect()
     }
 
     #[test]
@@ -178,7 +187,10 @@ mod tests {
     #[test]
     fn names_every_rule_and_prefers_fewer() {
         let lexicon = lexicon(&["nomor"]);
-        let words = WordList { model: None, lexicon: &lexicon };
+        let words = WordList {
+            model: None,
+            lexicon: &lexicon,
+        };
         let found = indonesian_forms("numur", &words);
         let (token, prior) = &found[0];
         assert_eq!((token.text.as_str(), token.source), ("nomor", Source::Rule));

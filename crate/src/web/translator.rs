@@ -60,7 +60,8 @@ impl Translator {
     }
 
     /// Adds a downloaded resource: `kind` is `"lexicon"` (a meizano JSON, Siger TSV or JSONL
-    /// file; see `models/lexicon/README.md`), `name` the file name its words will cite.
+    /// file; see `models/lexicon/README.md`) or `"language-model"` (a `siger-ngram` file that
+    /// chooses among senses), `name` the file name its words will cite.
     /// Returns `{kind, name, entries, skipped}`; a malformed file is an error naming the file
     /// and line, and leaves the translator as it was.
     pub fn add_resource(
@@ -82,9 +83,21 @@ impl Translator {
                     skipped: loaded.skipped,
                 }
             }
+            "language-model" => {
+                let model = self
+                    .resources
+                    .add_language_model(&name, &bytes)
+                    .map_err(js_error)?;
+                LoadedResource {
+                    kind: "language-model",
+                    entries: model.vocab_len(),
+                    name,
+                    skipped: 0,
+                }
+            }
             other => {
                 return Err(JsError::new(&format!(
-                    "{name}: unknown translation resource kind `{other}`: use \"lexicon\""
+                    "{name}: unknown translation resource kind `{other}`: use \"lexicon\" or \"language-model\""
                 )));
             }
         };

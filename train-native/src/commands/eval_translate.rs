@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use siger::translate::evaluate;
+use siger::translate::{cross_validated, evaluate};
 
 use super::translate::{parse_lang, resources};
 use crate::cli::TranslationSources;
@@ -23,6 +23,11 @@ pub struct EvalTranslateArgs {
     to: String,
     #[command(flatten)]
     sources: TranslationSources,
+    /// Also learn from the pairs themselves, in K-fold cross-validation: each fold is
+    /// translated with a target-side model trained on the other folds' references (what a
+    /// user's own parallel text would add; nothing learned is kept).
+    #[arg(long, value_name = "K")]
+    cross_validate: Option<usize>,
     /// Print JSON (`bleu`, `chrf`, `coverage`, `by_source`, `invented`).
     #[arg(long)]
     json: bool,
@@ -33,8 +38,12 @@ impl EvalTranslateArgs {
     pub fn run(self) -> Result<(), String> {
         let (from, to) = (parse_lang(&self.from)?, parse_lang(&self.to)?);
         let rows = read_pairs(&self.pairs)?;
-        let (resources, options) = resources(&self.sources)?;
-        let evaluation = evaluate(&rows, from, to, &resources, &options);
+        let (mut resources, options) = resources(&self.sources)?;
+        let evaluation = match self.cross_validate {
+            Some(k) if k < 2 => return Err("--cross-validate needs at least 2 folds".into()),
+            Some(k) => cross_validated(&rows, from, to, &mut resources, &options, k),
+            None => evaluate(&rows, from, to, &resources, &options),
+        };
         if self.json {
             println!(
                 "{}",

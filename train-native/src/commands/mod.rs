@@ -11,6 +11,7 @@ mod quant_report;
 mod tokenizer;
 mod training;
 mod translate;
+mod translation_lm;
 
 use clap::Subcommand;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Translate(translate::TranslateArgs),
     /// Score the translator on sentence pairs: BLEU, chrF, coverage, provenance counts.
     EvalTranslate(eval_translate::EvalTranslateArgs),
+    /// Train the target-side trigram model the translator chooses among senses with.
+    TranslationLm(translation_lm::TranslationLmArgs),
 }
 
 /// Runs one subcommand: the ones that compute with a model on the backend they ask for.
@@ -52,5 +55,6 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::QuantReport(args) => dispatch(args),
         Command::Translate(args) => args.run(),
         Command::EvalTranslate(args) => args.run(),
+        Command::TranslationLm(args) => args.run(),
     }
 }

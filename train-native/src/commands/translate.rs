@@ -75,6 +75,13 @@ pub fn resources(sources: &TranslationSources) -> Result<(Resources, Options), S
     for path in &sources.lexicon {
         add_lexicon(&mut resources, path)?;
     }
+    for path in &sources.language_model {
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = path.display().to_string();
+        resources
+            .add_language_model(&name, &bytes)
+            .map_err(|e| e.to_string())?;
+    }
     Ok((resources, options))
 }
 

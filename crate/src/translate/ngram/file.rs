@@ -242,7 +242,12 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn key(&mut self, section: &'static str, last: &mut u64, first: bool) -> Result<u64, NgramError> {
+    fn key(
+        &mut self,
+        section: &'static str,
+        last: &mut u64,
+        first: bool,
+    ) -> Result<u64, NgramError> {
         let delta = self.varint(section)?;
         if !first && delta == 0 {
             return Err(self.corrupt(section, "keys not strictly ascending".into()));
@@ -299,6 +304,7 @@ mod tests {
         let options = TrainOptions {
             min_count: 1,
             min_trigram: 1,
+            min_bigram: 1,
             ..TrainOptions::default()
         };
         train("id", &[("t".into(), text.into())], &options)
@@ -315,7 +321,10 @@ mod tests {
     fn every_truncation_and_bad_magic_is_an_error_not_a_panic() {
         let bytes = model().to_bytes();
         for cut in 0..bytes.len() {
-            assert!(NgramModel::from_bytes("m", &bytes[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                NgramModel::from_bytes("m", &bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
         let mut wrong = bytes.clone();
         wrong[0] = b'x';

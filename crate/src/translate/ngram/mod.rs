@@ -120,7 +120,11 @@ impl NgramModel {
     /// log10 P(w | u v) for ids (`u`, `v` may be `BOS`); for `UNK`, the probability of one
     /// word outside the vocabulary (`<unk>`'s share divided among the words it stands for).
     pub fn log10_prob(&self, u: u32, v: u32, w: u32) -> f64 {
-        let share = if w == UNK { (self.unk_types + 1) as f64 } else { 1.0 };
+        let share = if w == UNK {
+            (self.unk_types + 1) as f64
+        } else {
+            1.0
+        };
         (self.prob3(u, v, w) / share).max(1e-12).log10()
     }
 
