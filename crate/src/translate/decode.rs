@@ -132,3 +132,58 @@ fn step(
     kept.truncate(options.beam.max(1));
     kept
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::ngram::{TrainOptions, train};
+    use super::*;
+
+    fn word(text: &str) -> Token {
+        Token {
+            rule: Some("test".into()),
+            ..Token::verbatim(text, Source::Lexicon)
+        }
+    }
+
+    fn model(text: &str) -> NgramModel {
+        let options = TrainOptions {
+            min_count: 1,
+            min_trigram: 1,
+            min_bigram: 1,
+            ..TrainOptions::default()
+        };
+        train("id", &[("t".into(), text.into())], &options)
+    }
+
+    fn lattice() -> Vec<Alternatives> {
+        vec![
+            vec![(word("daku"), 0.0), (word("saya"), -0.5)],
+            vec![(word("buka"), 0.0), (word("sudah"), 0.0)],
+            vec![(word("makan"), 0.0)],
+            vec![(Token::verbatim(".", Source::Punctuation), 0.0)],
+        ]
+    }
+
+    fn texts(tokens: &[Token]) -> Vec<&str> {
+        tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn without_a_model_the_first_alternative_wins() {
+        let tokens = decode(lattice(), &[], &DecodeOptions::default());
+        assert_eq!(texts(&tokens), ["daku", "buka", "makan", "."]);
+    }
+
+    #[test]
+    fn the_model_chooses_among_the_alternatives_only() {
+        let m = model("saya sudah makan\nsaya sudah mandi\nkami sudah makan\npintu buka\n");
+        let tokens = decode(lattice(), &[&m], &DecodeOptions::default());
+        assert_eq!(texts(&tokens), ["saya", "sudah", "makan", "."]);
+        let heavy_prior = DecodeOptions {
+            prior_weight: 100.0,
+            ..DecodeOptions::default()
+        };
+        let tokens = decode(lattice(), &[&m], &heavy_prior);
+        assert_eq!(texts(&tokens)[0], "daku");
+    }
+}

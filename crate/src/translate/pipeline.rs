@@ -372,6 +372,51 @@ mod tests {
     }
 
     #[test]
+    fn a_language_model_chooses_senses_and_attests_sound_rules() {
+        use super::super::ngram::{TrainOptions, train};
+        let mut resources = resources();
+        let tsv = "lampung\tindonesian\tenglish\tdialect\tpos\tsource\tnote\n\
+                   kak\tbuka\t\tunknown\t\tt\t\n\
+                   kak\tsudah\t\tunknown\t\tt\t\n";
+        resources.add_lexicon("senses.tsv", tsv).unwrap();
+        // The everyday-word ranking prefers `sudah`; a model of text that says `buka` overrules it.
+        let text = "saya buka makan di sekolah\n".repeat(6);
+        let options = TrainOptions {
+            min_count: 1,
+            ..TrainOptions::default()
+        };
+        let sentence = "nyak kak mengan di sekulah";
+        let without = translate(
+            sentence,
+            Some(NYO),
+            Lang::Indonesian,
+            &resources,
+            &Options::default(),
+        );
+        assert_eq!(without.text(), "saya sudah makan di sekulah");
+        assert_eq!(without.tokens[4].source, Source::Unknown);
+        let model = train("id", &[("t".into(), text)], &options);
+        resources.language_models.push(model);
+        let t = translate(
+            "nyak kak mengan di sekulah",
+            Some(NYO),
+            Lang::Indonesian,
+            &resources,
+            &Options::default(),
+        );
+        assert_eq!(t.text(), "saya buka makan di sekolah");
+        assert_eq!(t.tokens[1].source_name.as_deref(), Some("senses.tsv"));
+        assert_eq!(t.tokens[4].source, Source::Rule);
+        assert!(t.tokens[4].is_traceable() && t.tokens[4].rule.is_some());
+        let off = Options {
+            sound_rules: false,
+            ..Options::default()
+        };
+        let t = translate("sekulah", Some(NYO), Lang::Indonesian, &resources, &off);
+        assert_eq!(t.tokens[0].source, Source::Unknown);
+    }
+
+    #[test]
     fn detects_the_source_when_asked() {
         let t = translate(
             "api kabar niku",

@@ -229,6 +229,26 @@ mod tests {
     }
 
     #[test]
+    fn be_te_and_ken_map_to_ber_ter_and_kan() {
+        use Affix::*;
+        assert!(has("betunangan", "tunangan", &[Ber], &[]));
+        assert!(has("tepukul", "pukul", &[Ter], &[]));
+        assert!(has("kenalken", "kenal", &[], &[Kan]));
+        assert!(has("acarane", "acara", &[], &[Possessive(Person::Third)]));
+        let kan = Analysis {
+            suffixes: vec![Kan],
+            ..Analysis::root("kenal")
+        };
+        assert_eq!(generate(&kan, "kenal", Dialect::Nyo).0, "kenalken");
+        assert_eq!(generate(&kan, "kenal", Dialect::Api).0, "kenalko");
+        let ber = Analysis {
+            prefixes: vec![Ber],
+            ..Analysis::root("tunangan")
+        };
+        assert_eq!(generate(&ber, "tunangan", Dialect::Nyo).0, "betunangan");
+    }
+
+    #[test]
     fn third_person_follows_the_dialect() {
         let analysis = Analysis {
             suffixes: vec![Affix::Possessive(Person::Third)],
@@ -236,7 +256,7 @@ mod tests {
         };
         assert_eq!(generate(&analysis, "gelar", Dialect::Api).0, "gelarni");
         assert_eq!(generate(&analysis, "gelar", Dialect::Nyo).0, "gelarno");
-        let affixes = vec![Affix::Ber];
+        let affixes = vec![Affix::PeN];
         let dropped = generate(
             &Analysis {
                 prefixes: affixes,
@@ -245,6 +265,6 @@ mod tests {
             "x",
             Dialect::Nyo,
         );
-        assert_eq!(dropped, ("x".to_string(), vec![Affix::Ber]));
+        assert_eq!(dropped, ("x".to_string(), vec![Affix::PeN]));
     }
 }
