@@ -1,20 +1,22 @@
-// Model files for the Siger worker (siger-worker.js): a checkpoint folder's manifest, then its
-// files, each read from the Cache API or downloaded with progress, and checked against the
-// manifest's sha256. A damaged cache entry is dropped and its file downloaded again.
+// Files for the Siger worker (siger-worker.js): a folder's manifest, then the files it lists,
+// each read from the Cache API or downloaded with progress, and checked against the manifest's
+// sha256. A damaged cache entry is dropped and its file downloaded again. The model's files come
+// this way, and so do the translation resources (siger-resources.js).
 //
-// `progress` is the worker's reporter: the 'download', 'verify' and 'recovered' events it is
-// given reach the page's onProgress.
+// A file list is `{name: {bytes, sha256}}`, in the order the files are fetched. `progress` is
+// the worker's reporter: the 'download', 'verify' and 'recovered' events it is given reach the
+// page's onProgress.
 
 import { MODEL_CACHE, megabytes } from './siger-protocol.js';
 
 /** The files a Siger checkpoint folder must list in its manifest, smallest first. */
 export const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
 
-/** The model cache, or null where the Cache API cannot be used. */
-export async function openCache() {
+/** The Cache API bucket `name`, or null where the Cache API cannot be used. */
+export async function openCache(name = MODEL_CACHE) {
   try {
     // Absent outside a secure context; reading it throws in an opaque origin (a data: worker).
-    return self.caches ? await self.caches.open(MODEL_CACHE) : null;
+    return self.caches ? await self.caches.open(name) : null;
   } catch {
     return null; // e.g. storage blocked by the user's settings
   }
@@ -83,17 +85,20 @@ export function parseManifest(bytes, base) {
   return manifest;
 }
 
+/** The model's file list, from its parsed manifest. */
+export function modelFiles(manifest) {
+  return Object.fromEntries(MODEL_FILES.map((name) => [name, manifest.files[name]]));
+}
+
 /** Caches only when the Cache API exists and the storage quota has room for what is missing. */
-export async function decideCaching(cache, base, manifest) {
+export async function decideCaching(cache, base, files) {
   if (!cache) return { cache: null, reason: 'no Cache API here: files are downloaded every time' };
+  const names = Object.keys(files);
   const cached = new Set();
-  for (const name of MODEL_FILES) {
-    if (await cache.match(cacheKey(base, name, manifest))) cached.add(name);
+  for (const name of names) {
+    if (await cache.match(cacheKey(base, name, files))) cached.add(name);
   }
-  const missing = MODEL_FILES.filter((n) => !cached.has(n)).reduce(
-    (s, n) => s + manifest.files[n].bytes,
-    0,
-  );
+  const missing = names.filter((n) => !cached.has(n)).reduce((s, n) => s + files[n].bytes, 0);
   const estimate = await self.navigator.storage?.estimate?.().catch(() => null);
   if (estimate?.quota !== undefined && estimate.quota - (estimate.usage ?? 0) < missing) {
     const free = megabytes(estimate.quota - (estimate.usage ?? 0));
@@ -106,48 +111,48 @@ export async function decideCaching(cache, base, manifest) {
   return {
     cache,
     store: true,
-    reason: `caching in '${MODEL_CACHE}' (${cached.size} of ${MODEL_FILES.length} files already cached)`,
+    reason: `caching in the Cache API (${cached.size} of ${names.length} files already cached)`,
   };
 }
 
-/** The cache key names the content, so a new model at the same URL never reads an old file. */
-function cacheKey(base, name, manifest) {
+/** The cache key names the content, so a new file at the same URL never reads an old one. */
+function cacheKey(base, name, files) {
   const url = new URL(name, base);
-  url.searchParams.set('sha256', manifest.files[name].sha256);
+  url.searchParams.set('sha256', files[name].sha256);
   return url.href;
 }
 
-/** Every model file, from the cache or the network, each checked against the manifest. */
-export async function obtainFiles(base, manifest, store, progress) {
+/** Every file of the list, from the cache or the network, each checked against its sha256. */
+export async function obtainFiles(base, files, store, progress) {
   const found = {};
-  for (const name of MODEL_FILES) {
-    found[name] = await obtainFile(base, name, manifest, store, progress);
+  for (const name of Object.keys(files)) {
+    found[name] = await obtainFile(base, name, files, store, progress);
   }
   progress({ phase: 'verify' });
-  const files = {};
-  for (const name of MODEL_FILES) {
+  const verified = {};
+  for (const name of Object.keys(files)) {
     let { bytes, fromCache } = found[name];
-    const intact = await matchesManifest(bytes, name, manifest);
+    const intact = await matchesManifest(bytes, name, files);
     if (!intact && fromCache) {
       // A damaged cache entry (disk error, a tampering extension): drop it and fetch anew.
-      await store.cache.delete(cacheKey(base, name, manifest));
-      bytes = await download(base, name, manifest, progress);
+      await store.cache.delete(cacheKey(base, name, files));
+      bytes = await download(base, name, files, progress);
       fromCache = false;
-      if (!(await matchesManifest(bytes, name, manifest))) throw hashError(base, name);
+      if (!(await matchesManifest(bytes, name, files))) throw hashError(base, name);
       progress({ phase: 'recovered', file: name });
     } else if (!intact) {
       throw hashError(base, name);
     }
     if (!fromCache && store.store) {
-      await cachePut(store.cache, cacheKey(base, name, manifest), bytes);
+      await cachePut(store.cache, cacheKey(base, name, files), bytes);
     }
-    files[name] = bytes;
+    verified[name] = bytes;
   }
-  return files;
+  return verified;
 }
 
-async function obtainFile(base, name, manifest, store, progress) {
-  const cached = store.cache && (await store.cache.match(cacheKey(base, name, manifest)));
+async function obtainFile(base, name, files, store, progress) {
+  const cached = store.cache && (await store.cache.match(cacheKey(base, name, files)));
   if (cached) {
     const bytes = new Uint8Array(await cached.arrayBuffer());
     progress({
@@ -159,13 +164,13 @@ async function obtainFile(base, name, manifest, store, progress) {
     });
     return { bytes, fromCache: true };
   }
-  return { bytes: await download(base, name, manifest, progress), fromCache: false };
+  return { bytes: await download(base, name, files, progress), fromCache: false };
 }
 
 /** Downloads one file, reporting progress; the manifest's size is the total (and the limit). */
-async function download(base, name, manifest, progress) {
+async function download(base, name, files, progress) {
   const url = new URL(name, base).href;
-  const total = manifest.files[name].bytes;
+  const total = files[name].bytes;
   let response;
   try {
     // The Cache API copy is the one kept; the HTTP cache would only hold a second copy.
@@ -186,7 +191,7 @@ async function download(base, name, manifest, progress) {
     if (loaded + value.length > total) {
       await reader.cancel();
       throw new Error(
-        `${url} is larger than the ${total} bytes its manifest says: the model folder is inconsistent`,
+        `${url} is larger than the ${total} bytes its manifest says: the folder on the server is inconsistent`,
       );
     }
     bytes.set(value, loaded);
@@ -203,16 +208,64 @@ async function download(base, name, manifest, progress) {
   return bytes;
 }
 
-async function matchesManifest(bytes, name, manifest) {
+/**
+ * Downloads a file that no manifest lists (a lexicon of the user's own), through the HTTP cache
+ * (revalidated: it is the only copy kept). Its Content-Length, when sent, is the total shown;
+ * reading stops with an error past `limit` bytes.
+ */
+export async function downloadUnlisted(url, name, limit, progress) {
+  let response;
+  try {
+    response = await fetch(url, { cache: 'no-cache' });
+  } catch (err) {
+    throw new Error(
+      `cannot download ${url} (${err.message}): check the address, the network, and that its server allows CORS`,
+    );
+  }
+  if (!response.ok) {
+    throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
+  }
+  // A compressed response's Content-Length counts the compressed bytes: a lower bound at most.
+  const declared = Number(response.headers.get('content-length')) || 0;
+  const report = (loaded) =>
+    progress({
+      phase: 'download',
+      file: name,
+      loaded,
+      total: Math.max(declared, loaded),
+      fromCache: false,
+    });
+  const chunks = [];
+  let loaded = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (loaded + value.length > limit) {
+      await reader.cancel();
+      throw new Error(`${url} is larger than ${megabytes(limit)}: is it the right file?`);
+    }
+    chunks.push(value);
+    // An event per 256 KiB at most.
+    if (Math.floor((loaded + value.length) / 2 ** 18) > Math.floor(loaded / 2 ** 18)) {
+      report(loaded + value.length);
+    }
+    loaded += value.length;
+  }
+  report(loaded);
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
+}
+
+async function matchesManifest(bytes, name, files) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  return hex === manifest.files[name].sha256;
+  return hex === files[name].sha256;
 }
 
 function hashError(base, name) {
   const url = new URL(name, base).href;
   return new Error(
-    `${url} does not match the sha256 in its manifest: the server's copy is damaged or mid-update`,
+    `${url} does not match the sha256 in its manifest: the server's copy is damaged or mid-update (try again later)`,
   );
 }
 
@@ -224,7 +277,7 @@ async function cachePut(cache, key, bytes) {
       new Response(bytes, { headers: { 'content-length': String(bytes.length) } }),
     );
   } catch (err) {
-    // A full quota must not stop the model from loading; it will be downloaded again next time.
+    // A full quota must not stop the files from loading; they are downloaded again next time.
     console.warn(`siger: could not cache ${key}: ${err.message}`);
   }
 }

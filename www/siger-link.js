@@ -1,19 +1,61 @@
-// The page's end of the worker (siger-worker.js): requests sent as siger-protocol.js's messages
-// and their answers matched by id, progress events passed on, and the worker's errors turned
-// back into Errors.
+// The page's end of the worker (siger-worker.js): starting it, requests sent as
+// siger-protocol.js's messages and their answers matched by id, progress events passed on (the
+// model's and the translation resources' to their own callbacks), and the worker's errors
+// turned back into Errors.
 
-import { KIND, Message } from './siger-protocol.js';
+import { KIND, Message, TOPIC } from './siger-protocol.js';
+
+/**
+ * The worker, from siger-worker.js next to this file. A worker's script must have the page's
+ * origin: on another site (the widget on a school's page) a blob module of the page's origin
+ * imports the real worker instead, which the Siger host serves with CORS
+ * (`Access-Control-Allow-Origin`); a host page's CSP must then allow `worker-src blob:`. In a
+ * sandboxed iframe (an opaque origin) a data: module does it (`worker-src data:`).
+ */
+export function startWorker() {
+  const script = new URL('./siger-worker.js', import.meta.url);
+  const options = { type: 'module', name: 'siger' };
+  if (script.origin === globalThis.location.origin) {
+    return { worker: new Worker(script, options), release() {} };
+  }
+  const source = `import ${JSON.stringify(script.href)};\n`;
+  // Chromium will not start a module worker from a blob: URL made in an opaque origin.
+  if (globalThis.origin === 'null') {
+    return {
+      worker: new Worker(`data:text/javascript,${encodeURIComponent(source)}`, options),
+      release() {},
+    };
+  }
+  const blob = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  return { worker: new Worker(blob, options), release: () => URL.revokeObjectURL(blob) };
+}
+
+/** The absolute URL of `url` (relative to the page), as the worker is given it. */
+export function absoluteUrl(url) {
+  return new URL(String(url), globalThis.document?.baseURI ?? globalThis.location.href).href;
+}
+
+/** A folder's absolute URL, given the folder or its manifest.json. */
+export function folderUrl(url) {
+  const folder = new URL(absoluteUrl(url));
+  if (folder.pathname.endsWith('/manifest.json')) {
+    folder.pathname = folder.pathname.slice(0, -'manifest.json'.length);
+  }
+  if (!folder.pathname.endsWith('/')) folder.pathname += '/';
+  return folder.href;
+}
 
 /** Requests to the worker and their answers, matched by id. */
 export class WorkerLink {
   #worker;
-  #onProgress;
+  #onProgress; // {model, translation}: a callback for each topic of progress
   #release;
   #pending = new Map(); // id -> {resolve, reject, onEvent}
   #nextId = 1;
   closed = false;
   onFallback = null;
 
+  /** `onProgress`: the callbacks of the model's progress (`model`) and the translation's. */
   constructor(worker, onProgress, release) {
     this.#worker = worker;
     this.#onProgress = onProgress;
@@ -72,7 +114,7 @@ export class WorkerLink {
   }
 
   #receive(message) {
-    if (message.type === KIND.PROGRESS) return this.#progress(message.event);
+    if (message.type === KIND.PROGRESS) return this.#progress(message.event, message.topic);
     const pending = this.#pending.get(message.id);
     if (!pending) return; // a request already settled on this side (aborted)
     if (message.type === KIND.RESULT) {
@@ -86,10 +128,10 @@ export class WorkerLink {
     }
   }
 
-  #progress(event) {
-    if (event.phase === 'fallback') this.onFallback?.(event);
+  #progress(event, topic) {
+    if (topic === TOPIC.MODEL && event.phase === 'fallback') this.onFallback?.(event);
     try {
-      this.#onProgress?.(event);
+      this.#onProgress[topic]?.(event);
     } catch (err) {
       console.error('siger: onProgress threw', err); // the caller's bug must not break loading
     }

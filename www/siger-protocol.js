@@ -1,13 +1,14 @@
-// What the parts of Siger in the browser must agree on, written once: the backends, the model
-// cache's name, the megabyte of every size shown, and the messages between siger.js (the page's
-// side) and siger-worker.js (the engine's). It imports nothing, so every file can import it.
+// What the parts of Siger in the browser must agree on, written once: the backends, the caches'
+// names, the megabyte of every size shown, and the messages between siger.js (the page's side)
+// and siger-worker.js (the engine's). It imports nothing, so every file can import it.
 //
 // The messages. The page sends `call` (a request: `op` with its `args`, answered under its `id`)
 // and `abort` (of the request `id`). Calls run one at a time, in order (the engine is a single
 // conversation); an abort is handled at once. The worker answers each call with one `result` or
 // one `error` (an Error as plain data: name, message, stack), and sends along the way `progress`
-// (a ProgressEvent of siger.d.ts, of no call in particular) and, for a chat, `started` (prompt
-// read) and `token` (new reply text).
+// (of no call in particular: a ProgressEvent of siger.d.ts about the model, or a
+// TranslationProgressEvent about the translation resources, as its `topic` says) and, for a
+// chat, `started` (prompt read) and `token` (new reply text).
 
 /** The engines `load` accepts; `auto` takes WebGPU where the model fits it, else the CPU. */
 export const BACKENDS = ['auto', 'webgpu', 'cpu'];
@@ -17,6 +18,12 @@ export const BACKENDS = ['auto', 'webgpu', 'cpu'];
  * data" deletes it. Bump the suffix if the key scheme ever changes.
  */
 export const MODEL_CACHE = 'siger-models-v1';
+
+/** The Cache API bucket holding translation resources (siger-resources.js), keyed alike. */
+export const TRANSLATION_CACHE = 'siger-translation-v1';
+
+/** Every bucket Siger fills, for "Clear all data". */
+export const CACHES = [MODEL_CACHE, TRANSLATION_CACHE];
 
 /** A megabyte as browsers' download figures count it (decimal), in every size Siger shows. */
 export const MB = 1e6;
@@ -44,10 +51,14 @@ export const OP = Object.freeze({
   LOAD: 'load',
   CHAT: 'chat',
   TRANSLATE: 'translate',
+  LOAD_TRANSLATION: 'loadTranslation',
   SAVE_SESSION: 'saveSession',
   RESTORE_SESSION: 'restoreSession',
   UNLOAD: 'unload',
 });
+
+/** What a `progress` message is about. */
+export const TOPIC = Object.freeze({ MODEL: 'model', TRANSLATION: 'translation' });
 
 /** Each message, built in one place so that both sides name its fields alike. */
 export const Message = Object.freeze({
@@ -55,7 +66,7 @@ export const Message = Object.freeze({
   abort: (id) => ({ type: KIND.ABORT, id }),
   result: (id, value) => ({ type: KIND.RESULT, id, value }),
   error: (id, error) => ({ type: KIND.ERROR, id, error }),
-  progress: (event) => ({ type: KIND.PROGRESS, event }),
+  progress: (event, topic = TOPIC.MODEL) => ({ type: KIND.PROGRESS, event, topic }),
   started: (id, { prompt_tokens, reused_messages }) => ({
     type: KIND.STARTED,
     id,

@@ -13,19 +13,22 @@
 //   greeting  the first message shown (not sent to the model)
 //   theme     auto (default: the system's) | light | dark
 //   model     the model folder's URL (default: models/siger-demo/ next to this file)
+//   lexicon   a lexicon file's URL (TSV, JSONL or meizano JSON; models/lexicon/README.md): the
+//             translation modes use it in place of the shipped dictionary (ui/dictionary.js)
 //   backend   auto (default) | webgpu | cpu: the engine, until the student picks one in settings
 //   launcher  a floating button opens and closes the chat (the model loads on first open)
 //   threads   keep conversations (several, in IndexedDB) across visits
 //   page      fill the page (the chat page's layout)
 
-import { BACKENDS, MODEL_CACHE } from './siger-protocol.js';
+import { BACKENDS } from './siger-protocol.js';
 import { EngineSlot } from './ui/engine.js';
 import { Composer } from './ui/composer.js';
-import { buildLayout, setState, writeStrings } from './ui/layout.js';
+import { Dictionary } from './ui/dictionary.js';
+import { buildLayout, setState, toggleLauncher, writeStrings } from './ui/layout.js';
 import { MessageLog } from './ui/message-log.js';
 import { reasonOf, showNotice } from './ui/notices.js';
 import { Settings } from './ui/settings.js';
-import { openStore, memoryStore } from './ui/store.js';
+import { deleteCaches, openStore, memoryStore } from './ui/store.js';
 import { strings, format, LANGUAGES } from './ui/strings.js';
 import { adoptStyles } from './ui/style.js';
 import { Threads } from './ui/threads.js';
@@ -42,6 +45,7 @@ class SigerChat extends HTMLElement {
   #composer = null; // Composer: the input box and the mode chips
   #log = null; // MessageLog
   #slot = null; // EngineSlot: the engine, its loading and its status
+  #dictionary = null; // Dictionary: the translation modes' translator, loaded on first use
   #threads = null; // Threads: the one shown and the saved ones
   #turns = null; // Turns: sending, and the answer being written
   #t = strings('id');
@@ -72,7 +76,8 @@ class SigerChat extends HTMLElement {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Start: settings, threads, then the model (at once, or when the launcher first opens it).
+  // Start: settings, threads, then the model (at once, or when the launcher first opens it) and,
+  // in a translation mode, the dictionary.
 
   async #start() {
     if (typeof Worker === 'undefined' || typeof WebAssembly === 'undefined') {
@@ -88,7 +93,13 @@ class SigerChat extends HTMLElement {
     if (LANGUAGES.includes(saved.lang)) this.#setLanguage(saved.lang);
     await this.#threads.start(this.#store);
     this.#renderMessages();
-    if (!this.hasAttribute('launcher')) this.#slot.ensure().catch(() => {});
+    if (!this.hasAttribute('launcher')) this.#wake();
+  }
+
+  /** The chat is shown: the model loads, and the dictionary if a translation mode is open. */
+  #wake() {
+    this.#slot.ensure().catch(() => {});
+    this.#dictionary.follow(this.#composer.mode, true);
   }
 
   #attributeBackend() {
@@ -125,15 +136,12 @@ class SigerChat extends HTMLElement {
     return this.#store?.putSettings(this.#settings.stored(this.#lang())).catch(() => {});
   }
 
-  /** Deletes every thread, the settings and the cached model, and frees the engine. */
+  /** Deletes every thread, the settings and the cached model and dictionary; frees the engine. */
   async #clearAll() {
     await this.#turns.settle();
     await this.#store.clear().catch(() => {});
-    try {
-      await globalThis.caches?.delete(MODEL_CACHE); // reading `caches` throws in opaque origins
-    } catch {
-      // no Cache API here: nothing was cached
-    }
+    await deleteCaches();
+    this.#dictionary.reset(); // a translation downloads the dictionary again
     await this.#slot.unload(); // it held the conversation; the next message loads the model again
     this.#settings.restore({}, this.#attributeBackend());
     this.#slot.forgetSpeed();
@@ -156,7 +164,7 @@ class SigerChat extends HTMLElement {
     const ui = buildLayout(options, {
       newThread: () => this.#threads.startNew(),
       toggleLanguage: () => this.#toggleLanguage(),
-      openSettings: (open) => this.#openSettings(open),
+      openSettings: (open) => this.#settings.open(open),
       setMode: (mode) => this.#setMode(mode),
       typed: () => this.#composer.autosize(),
       submit: () => this.#turns.submit(),
@@ -187,6 +195,10 @@ class SigerChat extends HTMLElement {
       generating: () => this.#turns.generating,
       thread: () => this.#threads.current,
     });
+    this.#dictionary = new Dictionary(ui, {
+      strings: () => this.#t,
+      lexicon: () => this.getAttribute('lexicon'),
+    });
     this.#threads = new Threads(ui, options.threads, {
       strings: () => this.#t,
       settle: () => this.#turns.settle(),
@@ -197,6 +209,7 @@ class SigerChat extends HTMLElement {
       composer: this.#composer,
       threads: this.#threads,
       slot: this.#slot,
+      dictionary: this.#dictionary,
       settings: this.#settings,
       log: this.#log,
     };
@@ -207,23 +220,12 @@ class SigerChat extends HTMLElement {
   }
 
   #toggleOpen() {
-    const ui = this.#ui;
-    const open = ui.app.hidden;
-    ui.app.hidden = !open;
-    ui.launcher.setAttribute('aria-expanded', String(open));
-    ui.launcher.textContent = open ? '✕' : '💬';
-    ui.launcher.dataset.tLabel = open ? 'closeChat' : 'openChat';
+    const open = toggleLauncher(this.#ui);
     this.#applyStrings();
     if (open) {
       this.#composer.focus();
-      this.#slot.ensure().catch(() => {});
+      this.#wake();
     }
-  }
-
-  #openSettings(open) {
-    this.#ui.settingsForm.hidden = !open;
-    this.#ui.settingsButton.setAttribute('aria-expanded', String(open));
-    (open ? this.#ui.settingsForm.elements.temperature : this.#ui.settingsButton).focus();
   }
 
   /** The interface language's code. */
@@ -245,6 +247,7 @@ class SigerChat extends HTMLElement {
     this.#renderMessages();
     this.#threads.render();
     this.#slot.showStatus();
+    this.#dictionary.showStatus();
   }
 
   /** Writes the interface's words, in the current language, everywhere. */
@@ -258,6 +261,7 @@ class SigerChat extends HTMLElement {
     this.#composer.mode = mode;
     this.#applyStrings();
     this.#renderMessages();
+    this.#dictionary.follow(mode, this.#started && !this.#ui.app.hidden); // not before #start
   }
 
   /** Shows a notice (ui/notices.js): `tag` groups notices, `action` adds a button. */

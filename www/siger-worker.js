@@ -1,6 +1,7 @@
 // The Siger engine's home: a module Web Worker that downloads, verifies and caches a model
 // (siger-files.js), picks a backend (siger-device.js), and runs the wasm engine, so the page's
-// thread never waits on the model.
+// thread never waits on the model. It also translates, with the translation resources it
+// downloads on first use (siger-resources.js); a worker can translate without any model.
 //
 // Spoken to only by siger.js, in the messages of siger-protocol.js: calls run one at a time, in
 // order (the engine is a single conversation); an abort is handled at once.
@@ -9,14 +10,17 @@ import { chooseBackend, checkDeviceMemory } from './siger-device.js';
 import {
   decideCaching,
   fetchManifest,
+  modelFiles,
   obtainFiles,
   openCache,
   parseManifest,
 } from './siger-files.js';
-import { KIND, Message, OP } from './siger-protocol.js';
+import { KIND, Message, OP, TOPIC } from './siger-protocol.js';
+import { KeptTranslator } from './siger-resources.js';
 
-let glue = null; // the wasm-bindgen module in use: {default: init, Engine}
+let glue = null; // the wasm-bindgen module in use: {default: init, Engine, Translator}
 let glueInstances = 0;
+let glueTrapped = false; // a panic trapped `glue` with no engine to replace it: import anew
 let engine = null;
 let backend = null;
 /** The verified file bytes, kept so that a lost GPU can be replaced by the CPU engine. */
@@ -39,6 +43,7 @@ const HANDLERS = {
   [OP.LOAD]: loadModel,
   [OP.CHAT]: chat,
   [OP.TRANSLATE]: translate,
+  [OP.LOAD_TRANSLATION]: loadTranslation,
   [OP.SAVE_SESSION]: saveSession,
   [OP.RESTORE_SESSION]: restoreSession,
   [OP.UNLOAD]: unload,
@@ -51,8 +56,11 @@ async function runJob(job, op, args) {
     const { value, transfer } = await HANDLERS[op](job, args);
     self.postMessage(Message.result(job.id, value), transfer ?? []);
   } catch (err) {
+    if (isCrash(err)) translators.forget(); // its wasm instance may be the one that trapped
     if (op !== OP.LOAD && op !== OP.CHAT && modelBytes && isCrash(err)) {
       await replaceEngine(err).catch(() => {});
+    } else if (!engine && isCrash(err)) {
+      glueTrapped = true;
     }
     self.postMessage(Message.error(job.id, serializeError(err)));
   } finally {
@@ -83,7 +91,7 @@ async function loadModel(job, { url, backend: requested }) {
   const weights = manifest.files['model.safetensors'].bytes;
   checkDeviceMemory(manifest);
   const choice = await chooseBackend(requested, weights);
-  const store = await decideCaching(cache, base, manifest);
+  const store = await decideCaching(cache, base, modelFiles(manifest));
   progress({
     phase: 'check',
     backend: choice.backend,
@@ -91,7 +99,7 @@ async function loadModel(job, { url, backend: requested }) {
     cache: store.reason,
     caching: store.store === true,
   });
-  const files = await obtainFiles(base, manifest, store, progress);
+  const files = await obtainFiles(base, modelFiles(manifest), store, progress);
   modelBytes = [
     manifestBytes,
     files['config.json'],
@@ -246,12 +254,32 @@ function yieldToEventLoop() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The other requests
+// Translation
 
-async function translate(job, { text, from, to }) {
-  requireEngine();
-  return { value: plain(engine.translate(text, from, to)) };
+const translators = new KeptTranslator();
+
+/**
+ * The translator for `config`, in the wasm module in use: a new instance after a panic that
+ * left no engine to replace it.
+ */
+async function translator(config, retry) {
+  if (!glue || glueTrapped) glue = await importGlue(glueTrapped);
+  glueTrapped = false;
+  const report = (event) => self.postMessage(Message.progress(event, TOPIC.TRANSLATION));
+  return translators.get(glue, config, retry, report);
 }
+
+async function translate(job, { text, from, to, translation }) {
+  const { translator: t } = await translator(translation, false);
+  return { value: plain(t.translate(text, from, to)) };
+}
+
+async function loadTranslation(job, { translation, retry }) {
+  return { value: (await translator(translation, retry)).status };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The other requests
 
 async function saveSession() {
   requireEngine();

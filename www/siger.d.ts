@@ -48,6 +48,8 @@ export interface LoadOptions {
   backend?: 'auto' | Backend;
   /** Called with each step of loading, and later with `fallback`. Exceptions it throws are logged. */
   onProgress?: (event: ProgressEvent) => void;
+  /** What `engine.translate` downloads on its first call (default: the shipped dictionary). */
+  translation?: TranslationOptions;
 }
 
 /**
@@ -67,9 +69,126 @@ export interface LoadOptions {
  */
 export function load(modelUrl: string | URL, options?: LoadOptions): Promise<SigerEngine>;
 
-/** `Siger.load(...)`, the same function as `load`. */
-export const Siger: { readonly load: typeof load };
+/**
+ * A translator that needs no model: it runs in a Web Worker of its own, starts at once and
+ * downloads nothing until its first `translate` (or `load`). Throws a TypeError on a malformed
+ * option.
+ */
+export function translator(options?: TranslationOptions): SigerTranslator;
+
+/** `Siger.load(...)` and `Siger.translator(...)`, the same functions as `load` and `translator`. */
+export const Siger: { readonly load: typeof load; readonly translator: typeof translator };
 export default Siger;
+
+/**
+ * What a translator adds to its built-in phrasebook. By default the shipped resources: the
+ * `translation/` folder beside siger.js, which `pkg-scripts/build-web` writes from
+ * `models/lexicon/resources.json` (the meizano Indonesian ↔ Lampung lexicon, GPL-3.0, and
+ * Siger's Indonesian language model, which chooses among a word's senses).
+ *
+ * The shipped files are listed in that folder's `manifest.json` with their sizes and sha256;
+ * each is taken from the Cache API bucket `'siger-translation-v1'` (under its URL plus
+ * `?sha256=<hash>`, as the model's files are) or downloaded with progress, and checked against
+ * the hash before use: a second visit downloads only the manifest (revalidated, a few hundred
+ * bytes). A `lexicon` has no manifest: it is fetched through the HTTP cache (revalidated) and
+ * checked by parsing it; a malformed row is an error naming the file and line.
+ *
+ * A resource that cannot be loaded never fails a translation: it is listed in
+ * `TranslationStatus.failed` (and a `failed` progress event), and translation goes on with the
+ * phrasebook and whatever did load.
+ */
+export interface TranslationOptions {
+  /**
+   * A translation resource folder (or its `manifest.json`), relative to the page; `null` or
+   * `false` for none. Default: the shipped resources.
+   */
+  resources?: string | URL | null | false;
+  /**
+   * A lexicon file of your own, relative to the page: TSV, JSONL or meizano JSON, told apart
+   * by content (the format: `models/lexicon/README.md`). It replaces the lexicons `resources`
+   * lists (they are not downloaded); resources of other kinds (the language model) still load.
+   * Its words cite its file name. On another origin its server must allow CORS.
+   */
+  lexicon?: string | URL | null;
+  /** With `lexicon`: keep the lexicons of `resources` too, adding `lexicon` to them. */
+  keepLexicons?: boolean;
+  /** Called with each step of loading the resources. Exceptions it throws are logged. */
+  onProgress?: (event: TranslationProgressEvent) => void;
+}
+
+/** The steps of loading translation resources: download…, verify, loaded or failed. */
+export type TranslationProgressEvent =
+  /** New files cannot be kept in the Cache API (`cache` says why): later visits download again. */
+  | { phase: 'check'; caching: false; cache: string }
+  /** A file is arriving (`manifest.json` first); a `lexicon`'s total is its Content-Length, if sent. */
+  | { phase: 'download'; file: string; loaded: number; total: number; fromCache: boolean }
+  /** A shipped file is being checked against the manifest's sha256. */
+  | { phase: 'verify' }
+  /** A cached file did not match its sha256; it was deleted and downloaded again. */
+  | { phase: 'recovered'; file: string }
+  /** A resource was added. */
+  | ({ phase: 'loaded' } & LoadedResource)
+  /** A resource could not be used; translation goes on without it. */
+  | ({ phase: 'failed' } & FailedResource);
+
+/** A translation resource that was added. */
+export interface LoadedResource {
+  /** `'lexicon'` (more kinds will come: a language model choosing among word senses). */
+  kind: string;
+  /** The file's name: what its words cite, unless the file names its own source. */
+  name: string;
+  url: string;
+  /** Entries added, and rows skipped (a row with a word missing). */
+  entries: number;
+  skipped: number;
+  /** For shipped resources: where it comes from, its licence and the licence's text. */
+  source?: string;
+  licence?: string;
+  licence_url?: string;
+}
+
+/** A translation resource that could not be used, and why. */
+export interface FailedResource {
+  /** The resource's kind, or `'manifest'` when the manifest itself could not be read. */
+  kind: string;
+  name: string;
+  url: string;
+  /**
+   * What went wrong, e.g. `'kamus.tsv:3: expected 6 or 7 tab-separated fields, found 1; fix or
+   * delete the row'`, an HTTP status, or a sha256 that does not match the manifest.
+   */
+  reason: string;
+  source?: string;
+  licence?: string;
+  licence_url?: string;
+}
+
+/** What a translator has: entry counts, the resources added, those that failed. */
+export interface TranslationStatus {
+  /** Entries of the built-in phrasebook. */
+  phrasebook: number;
+  /** Entries of every lexicon added, together. */
+  lexicon: number;
+  loaded: LoadedResource[];
+  failed: FailedResource[];
+}
+
+/** A translator without a model (`Siger.translator()`). */
+export interface SigerTranslator {
+  /** The resource folder and the lexicon it loads, as absolute URLs (or null). */
+  readonly resources: string | null;
+  readonly lexicon: string | null;
+  /**
+   * Downloads and adds the resources, once (later calls answer at once). Never rejects for a
+   * resource (see `failed`); `retry: true` loads them all again if one had failed (what is
+   * cached comes from the cache). Rejects only when the worker or the wasm cannot start.
+   */
+  load(options?: { retry?: boolean }): Promise<TranslationStatus>;
+  /** As `SigerEngine.translate`; the resources are loaded first if they are not yet. */
+  translate(text: string, languages: { from?: Language; to: Language }): Promise<Translation>;
+  /** Ends the translator's worker; later calls reject. */
+  close(): void;
+}
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -183,10 +302,13 @@ export interface TranslatedToken {
   /** The output text: one or more words, or one punctuation mark. */
   text: string;
   /** Where the word came from; `'unknown'` words are left as they were. */
-  source: 'phrasebook' | 'lexicon' | 'morphology' | 'model' | 'unknown' | 'punctuation';
+  source: 'phrasebook' | 'lexicon' | 'morphology' | 'rule' | 'model' | 'unknown' | 'punctuation';
   /** The source-language entry matched (none for punctuation, unknown words and guesses). */
   entry: string | undefined;
-  /** The resource holding the entry, e.g. `'siger-phrasebook'`. */
+  /**
+   * The resource holding the entry, e.g. `'siger-phrasebook'`, `'meizano/lampung (2019,
+   * GPL-3.0)'`, or a lexicon's file name.
+   */
   source_name: string | undefined;
   /** The Lampung dialect of the entry, when it belongs to exactly one. */
   dialect: Dialect | undefined;
@@ -254,9 +376,13 @@ export interface SigerEngine {
 
   /**
    * Lookup-first Lampung ↔ Indonesian translation; each output token names its source. `to` is
-   * required; leave `from` out to have it detected. Rejects on an unknown language code.
+   * required; leave `from` out to have it detected. Rejects on an unknown language code. The
+   * first call downloads the translation resources (`LoadOptions.translation`; by default the
+   * shipped dictionary); one that fails leaves the phrasebook and whatever did load.
    */
   translate(text: string, languages: { from?: Language; to: Language }): Promise<Translation>;
+  /** Loads the translation resources now (else the first `translate` does), as `SigerTranslator.load`. */
+  loadTranslation(options?: { retry?: boolean }): Promise<TranslationStatus>;
 
   /** The conversation read so far and the model's state after it (a small file: keep it in IndexedDB). */
   saveSession(): Promise<Uint8Array>;

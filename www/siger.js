@@ -6,12 +6,21 @@
 //   for await (const chunk of stream) output.textContent += chunk.choices[0].delta.content ?? '';
 //
 // The engine runs in a module Web Worker (siger-worker.js); this file and its parts only pass
-// messages to it (siger-link.js; completions in siger-completions.js), so the page's thread
-// never waits on the model. siger.d.ts documents the API.
+// messages to it (siger-link.js; completions in siger-completions.js; translation, also without
+// a model, in siger-translator.js), so the page's thread never waits on the model. siger.d.ts
+// documents the API.
 
 import { complete, startStream } from './siger-completions.js';
-import { WorkerLink } from './siger-link.js';
+import { WorkerLink, folderUrl, startWorker } from './siger-link.js';
 import { BACKENDS, OP } from './siger-protocol.js';
+import {
+  loadTranslation,
+  requestTranslation,
+  translationConfig,
+  translator,
+} from './siger-translator.js';
+
+export { translator };
 
 const ROLES = ['system', 'user', 'assistant'];
 /** Sampling options passed to the engine as they are. */
@@ -27,73 +36,45 @@ const SAMPLING_OPTIONS = [
 const UNSUPPORTED = ['stop', 'tools', 'tool_choice', 'functions', 'logprobs', 'response_format'];
 
 /**
- * Downloads (or reads from the cache), verifies and starts a model.
+ * Downloads (or reads from the cache), verifies and starts a model. `translation` says what
+ * `engine.translate` downloads on first use ({resources, lexicon, onProgress}, as for
+ * `translator`).
  * @param {string|URL} modelUrl the checkpoint folder (or its manifest.json), relative to the page
  */
-export async function load(modelUrl, { backend = 'auto', onProgress } = {}) {
+export async function load(modelUrl, { backend = 'auto', onProgress, translation } = {}) {
   if (!BACKENDS.includes(backend)) {
     throw new TypeError(
       `backend must be one of ${BACKENDS.join(', ')}, not ${JSON.stringify(backend)}`,
     );
   }
   const url = folderUrl(modelUrl);
+  const config = translationConfig(translation ?? {});
   const { worker, release } = startWorker();
-  const link = new WorkerLink(worker, onProgress, release);
+  const progress = { model: onProgress, translation: translation?.onProgress };
+  const link = new WorkerLink(worker, progress, release);
   try {
     const loaded = await link.call(OP.LOAD, { url, backend });
-    return new SigerEngine(link, url, loaded);
+    return new SigerEngine(link, url, loaded, config);
   } catch (err) {
     link.close(err);
     throw err;
   }
 }
 
-/** The namespace form: `Siger.load(...)`. */
-export const Siger = Object.freeze({ load });
+/** The namespace form: `Siger.load(...)`, `Siger.translator(...)`. */
+export const Siger = Object.freeze({ load, translator });
 export default Siger;
-
-/**
- * The worker, from siger-worker.js next to this file. A worker's script must have the page's
- * origin: on another site (the widget on a school's page) a blob module of the page's origin
- * imports the real worker instead, which the Siger host serves with CORS
- * (`Access-Control-Allow-Origin`); a host page's CSP must then allow `worker-src blob:`. In a
- * sandboxed iframe (an opaque origin) a data: module does it (`worker-src data:`).
- */
-function startWorker() {
-  const script = new URL('./siger-worker.js', import.meta.url);
-  const options = { type: 'module', name: 'siger' };
-  if (script.origin === globalThis.location.origin) {
-    return { worker: new Worker(script, options), release() {} };
-  }
-  const source = `import ${JSON.stringify(script.href)};\n`;
-  // Chromium will not start a module worker from a blob: URL made in an opaque origin.
-  if (globalThis.origin === 'null') {
-    return {
-      worker: new Worker(`data:text/javascript,${encodeURIComponent(source)}`, options),
-      release() {},
-    };
-  }
-  const blob = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
-  return { worker: new Worker(blob, options), release: () => URL.revokeObjectURL(blob) };
-}
-
-function folderUrl(modelUrl) {
-  const url = new URL(String(modelUrl), globalThis.document?.baseURI ?? globalThis.location.href);
-  if (url.pathname.endsWith('/manifest.json')) {
-    url.pathname = url.pathname.slice(0, -'manifest.json'.length);
-  }
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url.href;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The engine
 
 class SigerEngine {
   #link;
+  #translation; // what translate loads: {resources, lexicon} (siger-translator.js)
 
-  constructor(link, url, loaded) {
+  constructor(link, url, loaded, translation) {
     this.#link = link;
+    this.#translation = translation;
     this.model = url.split('/').filter(Boolean).pop();
     this.backend = loaded.backend;
     this.backendReason = loaded.backendReason;
@@ -107,17 +88,17 @@ class SigerEngine {
     this.chat = Object.freeze({ completions: Object.freeze({ create }) });
   }
 
-  /** Lookup-first translation; every output token says where it came from. */
-  translate(text, { from, to } = {}) {
-    if (typeof text !== 'string') {
-      return Promise.reject(new TypeError('translate: text must be a string'));
-    }
-    if (typeof to !== 'string') {
-      return Promise.reject(
-        new TypeError("translate: say which language to translate to, e.g. { to: 'id' }"),
-      );
-    }
-    return this.#link.call(OP.TRANSLATE, { text, from, to });
+  /**
+   * Lookup-first translation; every output token says where it came from. The translation
+   * resources (by default the shipped dictionary) are downloaded on the first call.
+   */
+  translate(text, languages) {
+    return requestTranslation(this.#link, this.#translation, text, languages);
+  }
+
+  /** Downloads the translation resources now, once; says what was loaded and what failed. */
+  loadTranslation({ retry = false } = {}) {
+    return loadTranslation(this.#link, this.#translation, retry);
   }
 
   /** The conversation read so far and the model's state after it. */

@@ -5,9 +5,17 @@
 import assert from 'node:assert/strict';
 import { goToTestPage, openPage, requestsDuring } from './browser.mjs';
 import { goldenReplies } from './golden.mjs';
+import {
+  BROKEN_LEXICON,
+  MEIZANO_CITATION,
+  TEACHER_LEXICON,
+  checkKnownWords,
+  shippedLexicon,
+} from './lexicon.mjs';
 
 const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
 const MODEL_DIR = '/models/siger-demo/';
+const TRANSLATION_DIR = '/translation/';
 const GREEDY = { temperature: 0, max_tokens: 8 };
 const ask = (content) => [{ role: 'user', content }];
 
@@ -402,23 +410,217 @@ test(
   },
 );
 
-test('translate (cpu): text and tokens with their sources', {}, async ({ context, server }) => {
-  const page = await openPage(context, server);
-  await page.evaluate(() => loadEngine({ backend: 'cpu' }));
-  const result = await page.evaluate(() => engines[0].translate('nyak haga mengan', { to: 'id' }));
-  assert.equal(typeof result.text, 'string');
-  assert.ok(result.text.length > 0, 'empty translation');
-  assert.ok(result.tokens.length > 0, 'no tokens');
-  const sources = ['phrasebook', 'lexicon', 'morphology', 'model', 'unknown', 'punctuation'];
-  for (const token of result.tokens) {
-    assert.equal(typeof token.text, 'string');
-    assert.ok(sources.includes(token.source), `source ${token.source}`);
-  }
-  assert.ok(
-    result.tokens.some((t) => t.source !== 'unknown'),
-    `nothing was found: ${JSON.stringify(result)}`,
-  );
-});
+/** Loads the demo model on the CPU, its translation progress events kept on the engine. */
+function loadWithTranslation(page, translation = {}) {
+  return page.evaluate(async (options) => {
+    const events = [];
+    const engine = await Siger.load('/models/siger-demo/', {
+      backend: 'cpu',
+      translation: { ...options, onProgress: (e) => events.push(e) },
+    });
+    engine.translationEvents = events;
+    return window.engines.push(engine) - 1;
+  }, translation);
+}
+
+const SENTENCES = ['Sekula nyak ngeliak adek ku lagi tiduk', 'Nyak haga mengan di warung'];
+
+test(
+  'translate (cpu): engine.translate downloads the shipped dictionary on first use, checked and cached',
+  {},
+  async ({ context, server }) => {
+    const { manifest, resource, lampung } = shippedLexicon(server.root);
+    const file = `${TRANSLATION_DIR}${resource.file}`;
+    const page = await openPage(context, server);
+    let index;
+    const loading = await requestsDuring(context, async () => {
+      index = await loadWithTranslation(page);
+    });
+    assert.deepEqual(
+      loading.filter((p) => p.startsWith(TRANSLATION_DIR)),
+      [],
+      'the dictionary was downloaded with the model',
+    );
+    const translate = (text) =>
+      page.evaluate(([i, t]) => engines[i].translate(t, { from: 'lpg', to: 'id' }), [index, text]);
+    let first;
+    const translating = await requestsDuring(context, async () => {
+      first = await translate(SENTENCES[0]);
+    });
+    assert.ok(translating.includes(`${TRANSLATION_DIR}manifest.json`), `${translating}`);
+    assert.ok(translating.includes(file), `the dictionary was not downloaded: ${translating}`);
+    for (const [sentence, result] of [
+      [SENTENCES[0], first],
+      [SENTENCES[1], await translate(SENTENCES[1])],
+    ]) {
+      const { known, problems } = checkKnownWords(sentence, result.tokens, lampung);
+      assert.ok(known.length >= 3, `only ${known} of "${sentence}" are in the lexicon`);
+      assert.deepEqual(problems, [], `"${sentence}" → ${JSON.stringify(result.tokens)}`);
+      const cited = result.tokens.filter((t) => t.source === 'lexicon');
+      assert.ok(cited.length >= 1, `no lexicon word in "${sentence}"`);
+      assert.ok(
+        cited.every((t) => t.source_name === MEIZANO_CITATION),
+        JSON.stringify(cited),
+      );
+    }
+    const status = await page.evaluate((i) => engines[i].loadTranslation(), index);
+    assert.deepEqual(status.failed, []);
+    assert.deepEqual(
+      status.loaded.map((r) => [r.kind, r.name]),
+      manifest.resources.map((r) => [r.kind, r.file]),
+      'not every shipped resource was loaded',
+    );
+    const loaded = status.loaded.find((r) => r.name === resource.file);
+    assert.equal(loaded.name, resource.file);
+    assert.equal(loaded.licence, 'GPL-3.0');
+    assert.equal(loaded.source, resource.source);
+    assert.equal(
+      new URL(loaded.licence_url).pathname,
+      `${TRANSLATION_DIR}${resource.licence_file}`,
+    );
+    assert.ok(loaded.entries > 10_000 && status.lexicon === loaded.entries, JSON.stringify(status));
+    const events = await page.evaluate((i) => engines[i].translationEvents, index);
+    const downloads = events.filter((e) => e.phase === 'download' && e.file === resource.file);
+    assert.ok(downloads.length >= 1, 'no progress event for the dictionary');
+    assert.deepEqual(
+      [downloads.at(-1).loaded, downloads.at(-1).total, downloads.at(-1).fromCache],
+      [resource.bytes, resource.bytes, false],
+    );
+    assert.ok(events.some((e) => e.phase === 'verify') && events.some((e) => e.phase === 'loaded'));
+    const keys = await page.evaluate(() => cachedKeys('siger-translation-v1'));
+    assert.ok(
+      keys.some((k) => k.endsWith(`${file}?sha256=${resource.sha256}`)),
+      `not cached: ${keys}`,
+    );
+
+    // Another visit: the dictionary comes from the cache; only the manifest is asked again.
+    const before = server.count(file);
+    await goToTestPage(page, server);
+    const again = await loadWithTranslation(page);
+    const result = await page.evaluate(
+      (i) => engines[i].translate('sekula', { from: 'lpg', to: 'id' }),
+      again,
+    );
+    assert.equal(result.tokens[0].source, 'lexicon');
+    assert.equal(server.count(file), before, 'the dictionary was downloaded again');
+    const cached = await page.evaluate((i) => engines[i].translationEvents, again);
+    assert.ok(
+      cached.some((e) => e.phase === 'download' && e.file === resource.file && e.fromCache),
+      JSON.stringify(cached),
+    );
+  },
+);
+
+test(
+  'translator: translates without a model; a lexicon of your own replaces the shipped lexicon or adds to it',
+  {},
+  async ({ context, server }) => {
+    const { manifest, resource } = shippedLexicon(server.root);
+    const others = manifest.resources.filter((r) => r.kind !== 'lexicon');
+    const own = server.fixture('kamus.tsv', TEACHER_LEXICON);
+    const page = await openPage(context, server);
+    const lpgId = { from: 'lpg', to: 'id' };
+    let replaced;
+    const paths = await requestsDuring(context, async () => {
+      replaced = await page.evaluate(
+        async ([url, languages]) => {
+          const translator = Siger.translator({ lexicon: url });
+          const status = await translator.load();
+          const result = await translator.translate('zumbalo sekula', languages);
+          translator.close();
+          return { status, tokens: result.tokens, lexicon: translator.lexicon };
+        },
+        [own, lpgId],
+      );
+    });
+    assert.deepEqual(
+      paths.filter((p) => p.startsWith('/models/') || p === TRANSLATION_DIR + resource.file),
+      [],
+      'the translator asked for the model or the shipped lexicon',
+    );
+    assert.ok(paths.includes(own), `the lexicon was not downloaded: ${paths}`);
+    assert.equal(replaced.lexicon, server.base + own);
+    assert.deepEqual(replaced.status.failed, []);
+    assert.deepEqual(
+      replaced.status.loaded.map(({ kind, name }) => [kind, name]),
+      [...others.map((r) => [r.kind, r.file]), ['lexicon', 'kamus.tsv']],
+      'the shipped resources of other kinds (the language model) should still load',
+    );
+    assert.equal(replaced.status.loaded.at(-1).entries, 1);
+    const [zumbalo, sekula] = replaced.tokens;
+    assert.deepEqual(
+      [zumbalo.text, zumbalo.source, zumbalo.source_name],
+      ['kucing', 'lexicon', 'kamus.tsv'],
+    );
+    assert.equal(sekula.source, 'unknown', 'the shipped dictionary was loaded too');
+
+    const added = await page.evaluate(
+      async ([url, languages]) => {
+        const translator = Siger.translator({ lexicon: url, keepLexicons: true });
+        const result = await translator.translate('zumbalo sekula', languages);
+        const none = Siger.translator({ resources: null });
+        const phrasebook = await none.translate('Nyak haga mengan!', languages);
+        const status = await none.load();
+        translator.close();
+        none.close();
+        return { sources: result.tokens.map((t) => t.source_name), phrasebook, status };
+      },
+      [own, lpgId],
+    );
+    assert.deepEqual(added.sources, ['kamus.tsv', MEIZANO_CITATION]);
+    assert.equal(added.phrasebook.text.toLowerCase(), 'saya mau makan!');
+    assert.deepEqual([added.status.loaded, added.status.lexicon], [[], 0]);
+    assert.ok(added.status.phrasebook > 0);
+  },
+);
+
+test(
+  'translator: a malformed lexicon is reported with its file and line, and translation goes on',
+  {},
+  async ({ context, server }) => {
+    const broken = server.fixture('rusak.tsv', BROKEN_LEXICON);
+    const page = await openPage(context, server);
+    const outcome = await page.evaluate(async (url) => {
+      const events = [];
+      const translator = Siger.translator({ lexicon: url, onProgress: (e) => events.push(e) });
+      const status = await translator.load();
+      const result = await translator.translate('Nyak haga mengan!', { from: 'lpg', to: 'id' });
+      const fail = (promise) =>
+        promise.then(
+          () => null,
+          (e) => `${e.name}: ${e.message}`,
+        );
+      const language = await fail(translator.translate('nyak', { to: 'xx' }));
+      const option = await fail((async () => Siger.translator({ lexicon: 42 }))());
+      translator.close();
+      const closed = await fail(translator.translate('nyak', { to: 'id' }));
+      // Neither an address that is no URL nor a missing file stops the phrasebook.
+      const others = [];
+      for (const lexicon of ['http://[no-url', '/__siger_test__/missing.tsv']) {
+        const other = Siger.translator({ lexicon, resources: null });
+        const translated = await other.translate('Nyak haga mengan!', { from: 'lpg', to: 'id' });
+        others.push({ failed: (await other.load()).failed, text: translated.text });
+        other.close();
+      }
+      return { status, events, text: result.text, language, option, closed, others };
+    }, broken);
+    assert.deepEqual(
+      outcome.status.loaded.filter((r) => r.kind === 'lexicon'),
+      [],
+    );
+    assert.equal(outcome.status.failed.length, 1);
+    assert.match(outcome.status.failed[0].reason, /^rusak\.tsv:3: .*fix or delete the row/);
+    assert.ok(outcome.events.some((e) => e.phase === 'failed' && e.name === 'rusak.tsv'));
+    assert.equal(outcome.text.toLowerCase(), 'saya mau makan!', 'the phrasebook stopped working');
+    assert.match(outcome.language ?? '', /unknown language `xx`/);
+    assert.match(outcome.option ?? '', /^TypeError: translation: lexicon must be a URL/);
+    const [noUrl, missing] = outcome.others;
+    assert.match(noUrl.failed[0]?.reason ?? '', /"http:\/\/\[no-url" is not a URL/);
+    assert.match(missing.failed[0]?.reason ?? '', /missing\.tsv: HTTP 404/);
+    for (const other of outcome.others) assert.equal(other.text.toLowerCase(), 'saya mau makan!');
+    assert.match(outcome.closed ?? '', /closed/);
+  },
+);
 
 /** The engine's backend now and any fallback so far: a WebGPU test must not pass on the CPU. */
 async function assertStillOnWebGpu(page, index) {

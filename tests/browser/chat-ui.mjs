@@ -137,3 +137,44 @@ export function putThread(page, thread) {
     thread,
   );
 }
+
+/** The tokens of a translation message, as its DOM shows them (ui/view.js). */
+export function tokensOf(message) {
+  return message.locator('span[data-part=token]').evaluateAll((spans) =>
+    spans.map((s) => ({
+      text: s.textContent,
+      input: s.dataset.input,
+      source: s.dataset.source,
+      sourceName: s.dataset.sourceName,
+      title: s.title,
+    })),
+  );
+}
+
+/** Waits until the dictionary's line shows what the translation modes loaded. */
+export function waitForDictionary(scope, timeout = 30_000) {
+  return scope.locator('[data-part=dictionary]:not([hidden])').waitFor({ timeout });
+}
+
+/**
+ * From the next page load on, records every text of the model's and the dictionary's progress
+ * labels, from the shadow root's creation on; returns a function reading them
+ * (`{progress: [...], 'dictionary-progress': [...]}`).
+ */
+export async function recordProgressLabels(page) {
+  await page.addInitScript(() => {
+    const attachShadow = Element.prototype.attachShadow;
+    Element.prototype.attachShadow = function (init) {
+      const root = attachShadow.call(this, init);
+      const labels = (this.progressLabels = { progress: [], 'dictionary-progress': [] });
+      new MutationObserver(() => {
+        for (const [part, seen] of Object.entries(labels)) {
+          const label = root.querySelector(`[data-part=${part}-label]`)?.textContent;
+          if (label && label !== seen.at(-1)) seen.push(label);
+        }
+      }).observe(root, { subtree: true, childList: true, characterData: true });
+      return root;
+    };
+  });
+  return () => page.locator('siger-chat').evaluate((host) => host.progressLabels);
+}

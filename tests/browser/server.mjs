@@ -1,7 +1,8 @@
 // A static server for the browser tests: www/ through serve-handler (the core of vercel's
 // `serve`, which pkg-scripts/run uses) with pkg-scripts/serve.json's headers, plus the test
 // page, on 127.0.0.1 and a free port.
-// It counts requests per path, so a test can check what the browser really asked for.
+// It counts requests per path, so a test can check what the browser really asked for, and serves
+// the files a test gives it (`fixture`) under /__siger_test__/.
 
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -24,6 +25,7 @@ export async function startServer() {
     config.headers[0].headers.map(({ key, value }) => [key, value]),
   );
   const requests = new Map(); // path -> count
+  const fixtures = new Map(); // path -> body
 
   const server = createServer((request, response) => {
     const path = new URL(request.url, 'http://host').pathname;
@@ -31,6 +33,11 @@ export async function startServer() {
     if (path === TEST_PAGE) {
       response.writeHead(200, { ...isolation, 'Content-Type': 'text/html; charset=utf-8' });
       response.end(page);
+      return;
+    }
+    if (fixtures.has(path)) {
+      response.writeHead(200, { ...isolation, 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end(fixtures.get(path));
       return;
     }
     handler(request, response, config).catch((err) => {
@@ -46,6 +53,11 @@ export async function startServer() {
     root: config.public,
     /** How many requests reached the server for `path` so far. */
     count: (path) => requests.get(path) ?? 0,
+    /** Serves `body` at /__siger_test__/`name`; returns that path. */
+    fixture: (name, body) => {
+      fixtures.set(`/__siger_test__/${name}`, body);
+      return `/__siger_test__/${name}`;
+    },
     close: () => new Promise((ok) => server.close(ok)),
   };
 }
@@ -57,19 +69,46 @@ export async function startServer() {
  *                   beside a host button; it records window's keys before the widget loads
  *   /launcher.html  only `<siger-chat launcher>`
  *   /sandbox.html   the widget inside `<iframe sandbox="allow-scripts">` (an opaque origin)
+ *   /lexicon.html?lexicon=URL  the translate widget with `lexicon="URL"`
+ * and the files a test gives it (`fixture`: a teacher's lexicon), with CORS.
  */
 export async function startHostServer(sigerBase) {
-  const pages = hostPages(`${sigerBase}/siger-widget.js`);
+  const widget = `${sigerBase}/siger-widget.js`;
+  const pages = hostPages(widget);
+  const fixtures = new Map(); // path -> body
   const server = createServer((request, response) => {
-    const page = pages[new URL(request.url, 'http://host').pathname];
+    const url = new URL(request.url, 'http://host');
+    if (fixtures.has(url.pathname)) {
+      const headers = { 'Content-Type': 'text/plain; charset=utf-8' };
+      response.writeHead(200, { ...headers, 'Access-Control-Allow-Origin': '*' });
+      response.end(fixtures.get(url.pathname));
+      return;
+    }
+    const page =
+      url.pathname === '/lexicon.html'
+        ? lexiconPage(widget, url.searchParams.get('lexicon') ?? '')
+        : pages[url.pathname];
     response.writeHead(page ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
     response.end(page ?? 'not found');
   });
   await new Promise((ok, fail) => server.listen(0, '127.0.0.1', ok).on('error', fail));
   return {
     base: `http://localhost:${server.address().port}`,
+    /** Serves `body` at /`name`; returns that path. */
+    fixture: (name, body) => {
+      fixtures.set(`/${name}`, body);
+      return `/${name}`;
+    },
     close: () => new Promise((ok) => server.close(ok)),
   };
+}
+
+/** A teacher's page with the translate widget pointed at the lexicon `lexicon` (as written). */
+function lexiconPage(widget, lexicon) {
+  const attribute = lexicon.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+  return `<!doctype html><html lang="id"><meta charset="utf-8"><title>Our class dictionary</title><link rel="icon" href="data:,">
+    <siger-chat mode="translate" lang="id" lexicon="${attribute}"></siger-chat>
+    <script type="module" src="${widget}"></script></html>`;
 }
 
 /** Host CSS aimed at everything a widget is made of. */

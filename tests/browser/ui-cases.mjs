@@ -15,14 +15,25 @@ import {
   openChat,
   putThread,
   recordLengths,
+  recordProgressLabels,
   savedSettings,
+  send,
   sendAndWait,
   stopAtFirstText,
   texts,
   threadTitles,
+  tokensOf,
   until,
+  waitForDictionary,
   waitForState,
 } from './chat-ui.mjs';
+import {
+  BROKEN_LEXICON,
+  MEIZANO_CITATION,
+  TEACHER_LEXICON,
+  checkKnownWords,
+  shippedLexicon,
+} from './lexicon.mjs';
 import { TEST_PAGE } from './server.mjs';
 
 const SHORT = { max_tokens: 32 };
@@ -365,6 +376,271 @@ async function checkTranslation(scope) {
   );
 }
 
+const SENTENCES = ['Sekula nyak ngeliak adek ku lagi tiduk', 'Nyak haga mengan di warung'];
+const TRANSLATION_DIR = '/translation/';
+const dictionaryNotice = (scope) =>
+  scope.locator('[data-part=notice][data-kind=error][data-tag=dictionary]');
+
+test(
+  'page: Lampung → Indonesia translates with the shipped dictionary, each known word found and cited',
+  {},
+  async ({ context, server }) => {
+    const { manifest, resource, lampung } = shippedLexicon(server.root);
+    const page = await openChat(context, chatPage(server));
+    await chooseMode(page, 'lpg-id');
+    for (const sentence of SENTENCES) {
+      const message = await sendAndWait(page, sentence);
+      const tokens = await tokensOf(message);
+      const { known, problems } = checkKnownWords(sentence, tokens, lampung);
+      assert.ok(known.length >= 3, `only ${known} of "${sentence}" are in the lexicon`);
+      assert.deepEqual(problems, [], `"${sentence}" → ${JSON.stringify(tokens)}`);
+      const cited = tokens.filter((t) => t.source === 'lexicon');
+      assert.ok(cited.length >= 1, `no lexicon word in "${sentence}"`);
+      for (const token of cited) {
+        assert.equal(token.sourceName, MEIZANO_CITATION);
+        assert.ok(token.title.includes(MEIZANO_CITATION), `tooltip: ${token.title}`);
+      }
+      const listed = await message
+        .locator('li[data-part=source][data-source=lexicon]')
+        .allTextContents();
+      assert.equal(listed.length, cited.length);
+      assert.ok(
+        listed.every((l) => l.includes(MEIZANO_CITATION)),
+        `sources listed: ${listed}`,
+      );
+    }
+    // The line above the messages names the dictionary, its size and its licence, and every
+    // other resource loaded.
+    const line = page.locator('[data-part=dictionary]');
+    const kinds = await line
+      .locator('[data-part=dictionary-resource]')
+      .evaluateAll((spans) => spans.map((s) => s.dataset.kind));
+    assert.deepEqual(kinds.sort(), manifest.resources.map((r) => r.kind).sort());
+    const lexicon = line.locator('[data-part=dictionary-resource][data-kind=lexicon]');
+    const source = resource.source.replace(/[()]/g, '\\$&');
+    assert.match(
+      await lexicon.textContent(),
+      new RegExp(`^Kamus: ${source} · [\\d.]+ entri · lisensi GPL-3\\.0$`),
+    );
+    const licence = await fetch(await lexicon.locator('a[data-part=licence]').getAttribute('href'));
+    assert.equal(licence.status, 200);
+    assert.match(await licence.text(), /GNU GENERAL PUBLIC LICENSE\s+Version 3/);
+    await chooseMode(page, 'chat');
+    assert.ok(await line.isHidden(), 'the dictionary line shows in chat mode');
+  },
+);
+
+test(
+  'page: the dictionary is asked for only once a translation mode is opened, its download shown',
+  {},
+  async ({ context, server }) => {
+    const { resource } = shippedLexicon(server.root);
+    const page = await newPage(context);
+    const labels = await recordProgressLabels(page);
+    const chatting = await requestsDuring(context, async () => {
+      await page.goto(chatPage(server));
+      await waitForState(page, 'ready');
+      await configure(page, SHORT);
+      await sendAndWait(page, 'Halo');
+    });
+    assert.ok(chatting.includes('/models/siger-demo/model.safetensors'), 'no model: no check');
+    assert.deepEqual(
+      chatting.filter((p) => p.startsWith(TRANSLATION_DIR)),
+      [],
+      'the dictionary was asked for in chat mode',
+    );
+    const opening = await requestsDuring(context, async () => {
+      await chooseMode(page, 'id-lpg');
+      await waitForDictionary(page);
+    });
+    assert.ok(opening.includes(`${TRANSLATION_DIR}manifest.json`), `${opening}`);
+    assert.ok(opening.includes(`${TRANSLATION_DIR}${resource.file}`), `${opening}`);
+    const shown = (await labels())['dictionary-progress'];
+    assert.ok(
+      shown.some((l) => /^Mengunduh kamus: \d+\.\d MB dari \d+\.\d MB \(\d+%\)$/.test(l)),
+      `no download progress shown: ${JSON.stringify(shown)}`,
+    );
+    assert.ok(
+      shown.some((l) => /\(100%\)/.test(l)),
+      `never 100%: ${JSON.stringify(shown)}`,
+    );
+    assert.ok(await page.locator('[data-part=dictionary-progress]').isHidden());
+    const message = await sendAndWait(page, 'saya mau makan di warung');
+    assert.ok(
+      (await tokensOf(message)).some((t) => t.sourceName === MEIZANO_CITATION),
+      'Indonesian → Lampung did not use the dictionary',
+    );
+  },
+);
+
+test(
+  'page: after a reload the dictionary comes from the cache, without downloading it',
+  {},
+  async ({ context, server }) => {
+    const { resource } = shippedLexicon(server.root);
+    const file = `${TRANSLATION_DIR}${resource.file}`;
+    const page = await newPage(context);
+    const labels = await recordProgressLabels(page);
+    await page.goto(chatPage(server));
+    await chooseMode(page, 'lpg-id');
+    await waitForDictionary(page);
+    const keys = await page.evaluate(async () =>
+      (await (await caches.open('siger-translation-v1')).keys()).map((r) => r.url),
+    );
+    assert.ok(
+      keys.some((k) => k.endsWith(`${file}?sha256=${resource.sha256}`)),
+      `${keys}`,
+    );
+    const before = server.count(file);
+    await page.reload();
+    let message;
+    const paths = await requestsDuring(context, async () => {
+      await waitForState(page, 'ready');
+      await chooseMode(page, 'lpg-id');
+      await waitForDictionary(page);
+      message = await sendAndWait(page, 'sekula');
+    });
+    assert.ok(!paths.includes(file), 'the dictionary was downloaded again');
+    assert.equal(server.count(file), before);
+    assert.ok(
+      paths.includes(`${TRANSLATION_DIR}manifest.json`),
+      'the manifest was not revalidated',
+    );
+    const shown = (await labels())['dictionary-progress'];
+    assert.deepEqual(
+      shown.filter((l) => l.startsWith('Mengunduh')),
+      [],
+      'a download was shown',
+    );
+    assert.ok(shown.includes('Memuat kamus dari penyimpanan perangkat…'), JSON.stringify(shown));
+    assert.equal((await tokensOf(message))[0].source, 'lexicon');
+  },
+);
+
+test(
+  'page: a damaged dictionary (sha256 mismatch) is refused plainly, the phrasebook still translates, Retry recovers',
+  {},
+  async ({ context, server }) => {
+    const { resource, bytes } = shippedLexicon(server.root);
+    // One letter changed: still valid JSON of the same size, so only the sha256 can tell.
+    const damaged = Buffer.from(bytes);
+    const at = damaged.indexOf('"sekolah"') + 1;
+    assert.ok(at > 0, 'no "sekolah" in the lexicon to damage');
+    damaged[at] = 'S'.charCodeAt(0);
+    let damage = true;
+    await context.route(`**${TRANSLATION_DIR}${resource.file}`, (route) =>
+      damage ? route.fulfill({ status: 200, body: damaged }) : route.continue(),
+    );
+    const page = await openChat(context, chatPage(server));
+    await chooseMode(page, 'lpg-id');
+    const notice = dictionaryNotice(page);
+    await notice.waitFor();
+    assert.match(
+      await notice.textContent(),
+      new RegExp(
+        `^Kamus tidak bisa dimuat: http://127\\.0\\.0\\.1:\\d+${TRANSLATION_DIR}${resource.file.replace(/\./g, '\\.')} ` +
+          'does not match the sha256 in its manifest.*Terjemahan tetap berjalan, tetapi hanya dengan buku frasa bawaan\\.',
+      ),
+    );
+    await waitForDictionary(page);
+    assert.match(await page.locator('[data-part=dictionary]').textContent(), /buku frasa bawaan/);
+    await checkTranslation(page);
+    const unknown = await sendAndWait(page, 'sekula');
+    assert.equal((await tokensOf(unknown))[0].source, 'unknown');
+    const cached = await page.evaluate(async () =>
+      (await (await caches.open('siger-translation-v1')).keys()).map((r) => r.url),
+    );
+    assert.ok(
+      !cached.some((k) => k.includes(resource.file)),
+      `the damaged file was cached: ${cached}`,
+    );
+
+    damage = false;
+    await notice.locator('button[data-action=notice-action]').click();
+    await until(
+      () => page.locator('[data-part=dictionary]').textContent(),
+      (t) => t.includes(resource.source),
+      'the dictionary after Retry',
+    );
+    assert.equal(await notice.count(), 0, 'the notice stayed after Retry');
+    const found = await sendAndWait(page, 'sekula');
+    assert.equal((await tokensOf(found))[0].source, 'lexicon');
+    assert.deepEqual(
+      page.logs.filter((l) => l.startsWith('page error')),
+      [],
+      'the page threw',
+    );
+  },
+);
+
+test('page: translation works while the model cannot load', {}, async ({ context, server }) => {
+  await context.route('**/models/siger-demo/model.safetensors', (route) =>
+    route.fulfill({ status: 503, body: 'down' }),
+  );
+  const page = await newPage(context);
+  await page.goto(chatPage(server));
+  await waitForState(page, 'error');
+  await chooseMode(page, 'lpg-id');
+  await send(page, 'sekula');
+  const message = messages(page, 'translation').last();
+  await message.waitFor();
+  assert.deepEqual(
+    (await tokensOf(message)).map((t) => [t.text, t.source, t.sourceName]),
+    [['sekolah', 'lexicon', MEIZANO_CITATION]],
+  );
+});
+
+test(
+  "widget: the lexicon attribute replaces the shipped lexicon with the teacher's file",
+  {},
+  async ({ context, server, host }) => {
+    const { manifest, resource } = shippedLexicon(server.root);
+    const own = host.fixture('kamus.tsv', TEACHER_LEXICON);
+    let page;
+    let message;
+    const paths = await requestsDuring(context, async () => {
+      page = await openChat(context, `${host.base}/lexicon.html?lexicon=kamus.tsv`);
+      message = await sendAndWait(page, 'zumbalo sekula');
+    });
+    assert.ok(paths.includes(own), `the teacher's lexicon was not downloaded: ${paths}`);
+    assert.ok(
+      !paths.includes(TRANSLATION_DIR + resource.file),
+      'the shipped lexicon was downloaded too',
+    );
+    assert.deepEqual(
+      (await tokensOf(message)).map((t) => [t.text, t.source, t.sourceName]),
+      [
+        ['kucing', 'lexicon', 'kamus.tsv'],
+        ['sekula', 'unknown', undefined],
+      ],
+    );
+    // The teacher's lexicon first, then the shipped resources of other kinds (which still load).
+    const line = page.locator('[data-part=dictionary] [data-part=dictionary-resource]');
+    assert.equal(await line.first().textContent(), 'Kamus: kamus.tsv · 1 entri');
+    assert.deepEqual(
+      await line.evaluateAll((spans) => spans.slice(1).map((s) => s.dataset.kind)),
+      manifest.resources.filter((r) => r.kind !== 'lexicon').map((r) => r.kind),
+    );
+    assert.equal(await dictionaryNotice(page).count(), 0);
+  },
+);
+
+test(
+  'widget: a malformed lexicon is named with its line in a notice, and the phrasebook still translates',
+  {},
+  async ({ context, host }) => {
+    host.fixture('kamus-rusak.tsv', BROKEN_LEXICON);
+    const page = await openChat(context, `${host.base}/lexicon.html?lexicon=kamus-rusak.tsv`);
+    const notice = dictionaryNotice(page);
+    await notice.waitFor();
+    assert.match(
+      await notice.textContent(),
+      /^Kamus tidak bisa dimuat: kamus-rusak\.tsv:3: .*; fix or delete the row\. Terjemahan tetap berjalan, tetapi hanya dengan buku frasa bawaan\./,
+    );
+    await checkTranslation(page);
+  },
+);
+
 const XSS = {
   user: '<img src=x onerror="window.__xss=1">',
   assistant: '<img src=x onerror="window.__xss=2"><script>window.__xss=3</script>',
@@ -524,12 +800,15 @@ test(
 );
 
 test(
-  'page: Clear all data deletes the threads, the settings and the cached model',
+  'page: Clear all data deletes the threads, the settings and the cached model and dictionary',
   {},
   async ({ context, server }) => {
     const page = await openChat(context, chatPage(server));
     await configure(page, { ...SHORT, seed: 5 });
     await sendAndWait(page, 'Halo');
+    await chooseMode(page, 'lpg-id');
+    await waitForDictionary(page);
+    await chooseMode(page, 'chat');
     assert.equal((await savedSettings(page)).seed, 5);
     await page.locator('button[data-action=settings]').click();
     await page.locator('button[data-action=clear-data]').click();
@@ -541,10 +820,9 @@ test(
     );
     assert.equal(await messages(page).count(), 0, 'messages are still shown');
     assert.equal(await page.locator('[name=seed]').inputValue(), '', 'the seed setting survived');
-    const cached = await page.evaluate(async () =>
-      (await caches.keys()).includes('siger-models-v1'),
-    );
-    assert.equal(cached, false, 'the model cache survived');
+    const buckets = await page.evaluate(() => caches.keys());
+    assert.ok(!buckets.includes('siger-models-v1'), 'the model cache survived');
+    assert.ok(!buckets.includes('siger-translation-v1'), 'the dictionary cache survived');
     await page.reload();
     await waitForState(page, 'ready');
     assert.deepEqual(
@@ -659,7 +937,7 @@ test(
 
 /** What the chat page may ask for: its own files and the demo model, all from its origin. */
 const PAGE_FILES =
-  /^\/(|index\.html|page\.css|favicon\.svg|siger-widget\.js|ui\/[\w-]+\.js|siger\.js|siger-(worker|files|device|protocol|link|completions)\.js|pkg\/[\w.-]+|models\/siger-demo\/[\w.-]+)$/;
+  /^\/(|index\.html|page\.css|favicon\.svg|siger-widget\.js|ui\/[\w-]+\.js|siger\.js|siger-(worker|files|device|protocol|link|completions|translator|resources)\.js|pkg\/[\w.-]+|models\/siger-demo\/[\w.-]+)$/;
 
 test(
   'page: asks only its own origin for its own files, and a reload reads the model from the cache',

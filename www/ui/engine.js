@@ -25,7 +25,7 @@ export class EngineSlot {
    */
   constructor(ui, host) {
     this.#ui = ui;
-    this.#progress = new LoadProgress(ui);
+    this.#progress = new LoadProgress(ui.progress);
     this.#status = new StatusLine(ui.status);
     this.#host = host;
   }

@@ -1,7 +1,7 @@
 // The element's parts, built once: the thread panel, the header (title, status, language,
-// settings), the progress bar, the notices, the mode chips and the composer (ui/composer.js),
-// the message log, the settings drawer (ui/settings.js) and, with `launcher`, the floating
-// button. Their words come from `data-t` (text), `data-t-label` (aria-label) and
+// settings), the model's and the dictionary's progress bars, the notices, the mode chips, the
+// dictionary's line (translation modes), the composer (ui/composer.js), the message log, the
+// settings drawer (ui/settings.js) and, with `launcher`, the floating button. Their words come from `data-t` (text), `data-t-label` (aria-label) and
 // `data-t-placeholder` attributes, which `writeStrings` fills in whenever the language changes.
 
 import { buildComposer, buildModeChips } from './composer.js';
@@ -38,9 +38,11 @@ export function buildLayout(options, on) {
     ui.threadList,
   );
   const top = topBar(ui, options, on);
-  const progress = progressBar(ui);
+  ui.progress = progressBar('progress');
+  ui.dictionaryProgress = progressBar('dictionary-progress');
   ui.notices = h('div', { class: 'notices', 'data-part': 'notices' });
   const modes = buildModeChips(ui, on);
+  ui.dictionary = h('p', { class: 'dictionary', 'data-part': 'dictionary', hidden: true });
   ui.messages = h('div', {
     class: 'messages',
     'data-part': 'messages',
@@ -49,7 +51,8 @@ export function buildLayout(options, on) {
     tabindex: '0',
     'data-t-label': 'messagesLabel',
   });
-  const main = [top, progress, ui.notices, modes, ui.messages, buildComposer(ui, on)];
+  const bars = [ui.progress.box, ui.dictionaryProgress.box];
+  const main = [top, ...bars, ui.notices, modes, ui.dictionary, ui.messages, buildComposer(ui, on)];
   ui.main = h('section', { class: 'main' }, ...main);
   buildSettings(ui, on);
   const app = { class: 'app', 'data-part': 'app', 'data-state': 'idle' };
@@ -95,17 +98,16 @@ function topBar(ui, options, on) {
   return h('header', { class: 'top' }, ...parts);
 }
 
-function progressBar(ui) {
-  ui.progressBar = h('progress', { 'data-part': 'progress-bar', max: '1' });
-  ui.progressLabel = h('span', { 'data-part': 'progress-label', id: 'progress-label' });
-  ui.progressBar.setAttribute('aria-labelledby', 'progress-label');
-  ui.progress = h(
-    'div',
-    { class: 'progress', 'data-part': 'progress', hidden: true },
-    ui.progressLabel,
-    ui.progressBar,
-  );
-  return ui.progress;
+/** A hidden progress bar: `{box, bar, label}`, whose `data-part`s start with `part`. */
+function progressBar(part) {
+  const label = h('span', { 'data-part': `${part}-label`, id: `${part}-label` });
+  const bar = h('progress', {
+    'data-part': `${part}-bar`,
+    max: '1',
+    'aria-labelledby': `${part}-label`,
+  });
+  const box = h('div', { class: 'progress', 'data-part': part, hidden: true }, label, bar);
+  return { box, bar, label };
 }
 
 function launcherButton(ui, on) {
@@ -120,6 +122,16 @@ function launcherButton(ui, on) {
     '💬',
   );
   ui.app.hidden = true;
+}
+
+/** Opens or closes the launcher's panel; returns whether it is open now. */
+export function toggleLauncher(ui) {
+  const open = ui.app.hidden;
+  ui.app.hidden = !open;
+  ui.launcher.setAttribute('aria-expanded', String(open));
+  ui.launcher.textContent = open ? '✕' : '💬';
+  ui.launcher.dataset.tLabel = open ? 'closeChat' : 'openChat';
+  return open;
 }
 
 /** Writes the language `t`'s words into every part under `root` marked with `data-t*`. */

@@ -39,10 +39,13 @@ export class ReplyReader {
   }
 }
 
-/** Translates `text` in a translation mode, into the thread's message (tokens with sources). */
-export async function translation(engine, text, mode) {
+/**
+ * Translates `text` in a translation mode, into the thread's message (tokens with sources), with
+ * `translator` (a SigerTranslator, or an engine: both have `translate`).
+ */
+export async function translation(translator, text, mode) {
   // `lpg-id` is Lampung → Indonesian, `id-lpg` the reverse (ui/view.js, MODES).
   const [from, to] = mode === 'lpg-id' ? ['lpg', 'id'] : ['id', 'lpg'];
-  const result = await engine.translate(text, { from, to });
+  const result = await translator.translate(text, { from, to });
   return { role: 'translation', mode, content: result.text, tokens: result.tokens };
 }

@@ -143,6 +143,13 @@ export class Settings {
     this.#ui = ui;
   }
 
+  /** Opens or closes the drawer; the focus goes into it, or back to its button. */
+  open(open) {
+    this.#ui.settingsForm.hidden = !open;
+    this.#ui.settingsButton.setAttribute('aria-expanded', String(open));
+    (open ? this.#ui.settingsForm.elements.temperature : this.#ui.settingsButton).focus();
+  }
+
   /** Takes the saved settings, over the defaults and the page's `backend`. */
   restore(saved, backend) {
     this.values = { ...DEFAULT_SETTINGS, backend, ...saved };

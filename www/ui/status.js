@@ -1,5 +1,6 @@
 // What the chat says of its engine: while the model loads, the progress bar and each step of
-// loading; once it runs, the header's status (the backend, and the last reply's speed).
+// loading; once it runs, the header's status (the backend, and the last reply's speed). The
+// dictionary's download (ui/dictionary.js) shows in a progress bar of its own, in its own words.
 
 import { megabytes } from '../siger-protocol.js';
 import { format } from './strings.js';
@@ -9,30 +10,41 @@ export function backendName(backend, t) {
   return backend === 'webgpu' ? t.backendWebgpu : t.backendCpu;
 }
 
-/** The progress bar while the model loads: the bytes of every file so far, then each step. */
+/** The strings (keys of ui/strings.js) a progress bar says, the model's by default. */
+export const MODEL_WORDS = Object.freeze({
+  checking: 'checking',
+  downloading: 'downloading',
+  fromCache: 'fromCache',
+  verifying: 'verifying',
+});
+
+/** A progress bar while files load: the bytes of every file so far, then each step. */
 export class LoadProgress {
   #box;
   #bar;
   #label;
+  #words;
   #files = new Map(); // file -> { loaded, total, fromCache }
 
-  constructor({ progress, progressBar, progressLabel }) {
-    this.#box = progress;
-    this.#bar = progressBar;
-    this.#label = progressLabel;
+  /** `parts`: the bar's `box`, `bar` (a <progress>) and `label` (ui/layout.js). */
+  constructor({ box, bar, label }, words = MODEL_WORDS) {
+    this.#box = box;
+    this.#bar = bar;
+    this.#label = label;
+    this.#words = words;
   }
 
   begin(t) {
     this.#files.clear();
     this.#box.hidden = false;
     this.#bar.removeAttribute('value');
-    this.#label.textContent = t.checking;
+    this.#label.textContent = t[this.#words.checking];
   }
 
   /** Shows a `download`, `verify` or `init` progress event (siger.d.ts); ignores the others. */
   show(event, t) {
     if (event.phase === 'download') this.#download(event, t);
-    else if (event.phase === 'verify') this.#label.textContent = t.verifying;
+    else if (event.phase === 'verify') this.#label.textContent = t[this.#words.verifying];
     else if (event.phase === 'init') {
       this.#label.textContent = format(t.starting, { backend: backendName(event.backend, t) });
     }
@@ -43,15 +55,17 @@ export class LoadProgress {
   }
 
   #download(event, t) {
+    // The manifest, a few hundred bytes, is always asked of the network: it says nothing here.
+    if (event.file === 'manifest.json') return;
     this.#files.set(event.file, event);
     const all = [...this.#files.values()];
     const loaded = all.reduce((sum, f) => sum + f.loaded, 0);
     const total = all.reduce((sum, f) => sum + f.total, 0);
     if (all.every((f) => f.fromCache)) {
-      this.#label.textContent = t.fromCache;
+      this.#label.textContent = t[this.#words.fromCache];
     } else {
       const percent = total ? Math.floor((100 * loaded) / total) : 0;
-      this.#label.textContent = format(t.downloading, {
+      this.#label.textContent = format(t[this.#words.downloading], {
         loaded: megabytes(loaded),
         total: megabytes(total),
         percent,

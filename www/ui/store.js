@@ -1,13 +1,25 @@
 // Where the chat keeps its threads and settings: IndexedDB (database `siger-chat`), or memory
-// when the browser gives no storage (a sandboxed iframe, private modes, blocked storage). A
+// when the browser gives no storage (a sandboxed iframe, private modes, blocked storage); and
+// the deletion of the Cache API buckets (the files the worker cached) with them. A
 // thread is a plain object:
 //   { id, title, created, updated, messages: [{ role, content, mode, ... }],
 //     session?: Uint8Array }
 // `session` is the engine's saved state after the thread's last reply (saveSession), so a
 // thread continued after a reload is not read again.
 
+import { CACHES } from '../siger-protocol.js';
+
 const DATABASE = 'siger-chat';
 const VERSION = 1;
+
+/** Deletes the Cache API buckets Siger fills (the model's, the dictionary's). */
+export async function deleteCaches() {
+  try {
+    for (const name of CACHES) await globalThis.caches?.delete(name); // throws in opaque origins
+  } catch {
+    // no Cache API here: nothing was cached
+  }
+}
 
 /** Opens the store; never rejects: without IndexedDB it returns a memory store (`persistent: false`). */
 export async function openStore() {

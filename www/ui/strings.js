@@ -1,9 +1,10 @@
 // The interface's words, in Indonesian (the default) and English. Every string the chat shows
-// comes from here; `{name}` marks a value filled in by `format`.
+// comes from here; `{name}` marks a value filled in by `format`. `locale` formats numbers.
 
 export const LANGUAGES = ['id', 'en'];
 
 const id = {
+  locale: 'id-ID',
   switchLanguage: 'English',
   switchLanguageLabel: 'Switch the interface to English',
   settings: 'Pengaturan',
@@ -44,6 +45,22 @@ const id = {
   checking: 'Memeriksa perangkat…',
   downloading: 'Mengunduh model: {loaded} dari {total} ({percent}%)',
   fromCache: 'Memuat model dari penyimpanan perangkat…',
+  dictionaryChecking: 'Menyiapkan kamus…',
+  dictionaryDownloading: 'Mengunduh kamus: {loaded} dari {total} ({percent}%)',
+  dictionaryFromCache: 'Memuat kamus dari penyimpanan perangkat…',
+  dictionaryVerifying: 'Memeriksa berkas kamus…',
+  kindLexicon: 'Kamus',
+  kindModel: 'Model bahasa',
+  dictionaryEntries: '{count} entri',
+  dictionaryLicence: 'lisensi {licence}',
+  dictionaryPhrasebookOnly: 'hanya buku frasa bawaan ({count} entri)',
+  lexiconFailed: 'Kamus tidak bisa dimuat: {reason}.',
+  modelFailed: 'Model bahasa tidak bisa dimuat: {reason}.',
+  resourceFailed: 'Sumber terjemahan ({kind}) tidak bisa dimuat: {reason}.',
+  dictionaryFallback: 'Terjemahan tetap berjalan, tetapi hanya dengan buku frasa bawaan.',
+  dictionaryFallbackSome: 'Terjemahan tetap berjalan dengan yang berhasil dimuat.',
+  dictionaryNotCaching:
+    'Kamus tidak bisa disimpan di perangkat ini; kunjungan berikutnya akan mengunduhnya lagi.',
   verifying: 'Memeriksa berkas model…',
   starting: 'Menyalakan mesin ({backend})…',
   ready: 'Siap',
@@ -81,14 +98,15 @@ const id = {
   backendHelp: 'WebGPU memakai kartu grafis; CPU bekerja di semua perangkat.',
   clearData: 'Hapus semua data',
   clearDataHelp:
-    'Menghapus semua percakapan, pengaturan, dan model yang tersimpan di perangkat ini.',
+    'Menghapus semua percakapan, pengaturan, serta model dan kamus yang tersimpan di perangkat ini.',
   clearConfirm:
-    'Hapus semua percakapan, pengaturan, dan model tersimpan? Ini tidak bisa dibatalkan.',
+    'Hapus semua percakapan, pengaturan, serta model dan kamus tersimpan? Ini tidak bisa dibatalkan.',
   cleared: 'Semua data dihapus.',
   sources: 'Asal kata',
   sourcePhrasebook: 'buku frasa',
   sourceLexicon: 'kamus',
   sourceMorphology: 'morfologi',
+  sourceRule: 'aturan bunyi',
   sourceModel: 'tebakan model',
   sourceUnknown: 'tidak dikenal',
   sourcePunctuation: 'tanda baca',
@@ -101,6 +119,7 @@ const id = {
 };
 
 const en = {
+  locale: 'en-GB',
   switchLanguage: 'Bahasa Indonesia',
   switchLanguageLabel: 'Ganti bahasa antarmuka ke Bahasa Indonesia',
   settings: 'Settings',
@@ -141,6 +160,22 @@ const en = {
   checking: 'Checking this device…',
   downloading: 'Downloading the model: {loaded} of {total} ({percent}%)',
   fromCache: 'Loading the model from this device…',
+  dictionaryChecking: 'Preparing the dictionary…',
+  dictionaryDownloading: 'Downloading the dictionary: {loaded} of {total} ({percent}%)',
+  dictionaryFromCache: 'Loading the dictionary from this device…',
+  dictionaryVerifying: 'Checking the dictionary files…',
+  kindLexicon: 'Dictionary',
+  kindModel: 'Language model',
+  dictionaryEntries: '{count} entries',
+  dictionaryLicence: 'licence {licence}',
+  dictionaryPhrasebookOnly: 'the built-in phrasebook only ({count} entries)',
+  lexiconFailed: 'The dictionary could not be loaded: {reason}.',
+  modelFailed: 'The language model could not be loaded: {reason}.',
+  resourceFailed: 'A translation resource ({kind}) could not be loaded: {reason}.',
+  dictionaryFallback: 'Translation goes on, with the built-in phrasebook only.',
+  dictionaryFallbackSome: 'Translation goes on with what did load.',
+  dictionaryNotCaching:
+    'The dictionary cannot be kept on this device; the next visit downloads it again.',
   verifying: 'Checking the model files…',
   starting: 'Starting the engine ({backend})…',
   ready: 'Ready',
@@ -175,14 +210,16 @@ const en = {
   backendAuto: 'Automatic',
   backendHelp: 'WebGPU uses the graphics card; the CPU works on every device.',
   clearData: 'Clear all data',
-  clearDataHelp: 'Deletes every conversation, the settings and the model kept on this device.',
+  clearDataHelp:
+    'Deletes every conversation, the settings, and the model and dictionary kept on this device.',
   clearConfirm:
-    'Delete every conversation, the settings and the stored model? This cannot be undone.',
+    'Delete every conversation, the settings, and the stored model and dictionary? This cannot be undone.',
   cleared: 'All data was deleted.',
   sources: 'Word sources',
   sourcePhrasebook: 'phrasebook',
   sourceLexicon: 'lexicon',
   sourceMorphology: 'morphology',
+  sourceRule: 'sound rule',
   sourceModel: 'model guess',
   sourceUnknown: 'unknown',
   sourcePunctuation: 'punctuation',

@@ -6,7 +6,7 @@ const DARK = `
   --bg: #16140f; --panel: #1f1c16; --fg: #eee8dc; --muted: #b3ab9b; --line: #3b362c;
   --accent: #e07a5f; --accent-fg: #16140f; --user: #2c2820; --bot: #1f1c16; --focus: #8ab4ff;
   --warn-bg: #3d3210; --warn-fg: #f3dc9a; --error-bg: #45191a; --error-fg: #ffc9c9;
-  --src-phrasebook: #5fd48a; --src-lexicon: #8ab4ff; --src-morphology: #cfa2ff;
+  --src-phrasebook: #5fd48a; --src-lexicon: #8ab4ff; --src-morphology: #cfa2ff; --src-rule: #7fd6d0;
   --src-model: #ffb35c; --src-unknown: #ff8a8a;
   color-scheme: dark;`;
 
@@ -15,7 +15,7 @@ export const STYLES = String.raw`
   --bg: #fbfaf7; --panel: #ffffff; --fg: #1d1b16; --muted: #5f5a4f; --line: #ddd7ca;
   --accent: #8a1c1c; --accent-fg: #ffffff; --user: #f3ece0; --bot: #ffffff; --focus: #1f5fbf;
   --warn-bg: #fff4d6; --warn-fg: #5a4300; --error-bg: #fde8e8; --error-fg: #7a1010;
-  --src-phrasebook: #1b7f3b; --src-lexicon: #1f5fbf; --src-morphology: #7b3fb3;
+  --src-phrasebook: #1b7f3b; --src-lexicon: #1f5fbf; --src-morphology: #7b3fb3; --src-rule: #0f6f6a;
   --src-model: #b35c00; --src-unknown: #a11; --src-punctuation: transparent;
   --radius: 12px;
   display: block; color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -56,6 +56,9 @@ button { cursor: pointer; }
 
 .progress { padding: 8px 12px; border-bottom: 1px solid var(--line); font-size: 0.9rem; }
 .progress progress { width: 100%; height: 10px; accent-color: var(--accent); }
+.dictionary { margin: 0; padding: 0 12px 6px; color: var(--muted); font-size: 0.85rem; }
+.dictionary .label { font-weight: 600; }
+.dictionary a { color: inherit; }
 
 .notices { display: flex; flex-direction: column; gap: 6px; padding: 0 12px; }
 .notices:not(:empty) { padding: 8px 12px; }
@@ -87,6 +90,7 @@ button { cursor: pointer; }
 .token[data-source="phrasebook"] { border-color: var(--src-phrasebook); }
 .token[data-source="lexicon"] { border-color: var(--src-lexicon); }
 .token[data-source="morphology"] { border-color: var(--src-morphology); }
+.token[data-source="rule"] { border-color: var(--src-rule); }
 .token[data-source="model"] { border-bottom-style: dashed; border-color: var(--src-model); }
 .token[data-source="unknown"] { border-bottom-style: dotted; }
 .token[data-source="punctuation"] { border-color: transparent; }
@@ -96,6 +100,7 @@ button { cursor: pointer; }
 .sources .src[data-source="phrasebook"] { color: var(--src-phrasebook); }
 .sources .src[data-source="lexicon"] { color: var(--src-lexicon); }
 .sources .src[data-source="morphology"] { color: var(--src-morphology); }
+.sources .src[data-source="rule"] { color: var(--src-rule); }
 .sources .src[data-source="model"] { color: var(--src-model); }
 .sources .src[data-source="unknown"] { color: var(--src-unknown); }
 

@@ -4,7 +4,7 @@
 
 import { setState } from './layout.js';
 import { reasonOf, showNotice } from './notices.js';
-import { ReplyReader, chatMessages, translation } from './reply.js';
+import { ReplyReader, chatMessages } from './reply.js';
 import { format } from './strings.js';
 import { titleOf } from './thread-list.js';
 
@@ -16,8 +16,9 @@ export class Turns {
 
   /**
    * `parts`: the element's ui (ui/layout.js), composer, threads, slot (the EngineSlot),
-   * settings and log (the MessageLog). `host`: strings() (the interface's words now) and
-   * render() (draws the shown thread's messages).
+   * dictionary (the translation modes' Dictionary), settings and log (the MessageLog).
+   * `host`: strings() (the interface's words now) and render() (draws the shown thread's
+   * messages).
    */
   constructor(parts, host) {
     this.#parts = parts;
@@ -141,21 +142,24 @@ export class Turns {
     }
   }
 
+  /** Translates with the dictionary, which needs no model (it may still be loading). */
   async #translate(thread, mode) {
     try {
-      const engine = await this.#parts.slot.ensure();
-      thread.messages.push(await translation(engine, thread.messages.at(-1).content, mode));
+      const text = thread.messages.at(-1).content;
+      thread.messages.push(await this.#parts.dictionary.translate(text, mode));
       return true;
     } catch (err) {
-      return this.#failed('translateFailed', err);
+      return this.#failed('translateFailed', err, true);
     }
   }
 
-  /** Says why the answer failed (the string `key`); returns false, the turn's outcome. */
-  #failed(key, err) {
-    const { ui, slot } = this.#parts;
-    // A model that failed to load has its own notice (with Retry) already.
-    if (slot.engine) {
+  /**
+   * Says why the answer failed (the string `key`); returns false, the turn's outcome. A chat's
+   * failure is not said when the model failed to load: that has its own notice (with Retry).
+   */
+  #failed(key, err, say = Boolean(this.#parts.slot.engine)) {
+    const { ui } = this.#parts;
+    if (say) {
       const t = this.#host.strings();
       showNotice(ui.notices, t, 'error', format(t[key], { reason: reasonOf(err) }));
     }
@@ -168,7 +172,10 @@ export class Turns {
     composer.showGenerating(on, stoppable);
     ui.messages.setAttribute('aria-busy', String(on));
     const state = ui.app.dataset.state;
+    // After a translation the model may still be loading (translation does not wait for it).
     if (on) setState(ui, 'generating');
-    else setState(ui, slot.engine ? 'ready' : state === 'generating' ? 'idle' : state);
+    else if (slot.engine) setState(ui, 'ready');
+    else if (slot.loading) setState(ui, 'loading');
+    else setState(ui, state === 'generating' ? 'idle' : state);
   }
 }

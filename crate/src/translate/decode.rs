@@ -13,10 +13,13 @@
 
 use std::collections::HashMap;
 
-use super::lookup::Alternatives;
 use super::ngram::{BOS, EOS, NgramModel};
 use super::normalize;
 use super::token::{Source, Token};
+
+/// Translations of one stretch of input, best first by lexicon evidence, each with its
+/// [`super::rank`] score; [`decode`] may choose another than the first.
+pub type Alternatives = Vec<(Token, f64)>;
 
 /// How the beam search weighs its evidence.
 #[derive(Clone, Debug, PartialEq)]

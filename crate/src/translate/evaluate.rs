@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::lang::Lang;
+use super::learn::{LEARNED_NAME, LearnOptions, learn};
 use super::metrics::{corpus_bleu, corpus_chrf};
 use super::ngram::{TrainOptions, train};
 use super::options::Options;
@@ -43,7 +44,8 @@ pub fn evaluate(
 
 /// Like [`evaluate`], with what can be learned from the pairs themselves learned in `folds`-fold
 /// cross-validation: each contiguous fold is translated with a target-side language model
-/// trained on the references of the other folds only, added to `resources` for that fold.
+/// trained on the references of the other folds only, and word translations learned from them
+/// ([`learn`]), both added to `resources` for that fold and removed after.
 /// This measures what a user's own parallel text would add; nothing learned here is kept.
 pub fn cross_validated(
     pairs: &[(String, String)],
@@ -62,17 +64,25 @@ pub fn cross_validated(
             .chain(&pairs[end..])
             .map(|(_, reference)| format!("{reference}\n"))
             .collect();
-        let learned = TrainOptions {
+        let every_ngram = TrainOptions {
             min_count: 1,
             min_trigram: 1,
             min_bigram: 1,
             ..TrainOptions::default()
         };
         let texts = [("other folds".to_string(), rest)];
-        resources
-            .language_models
-            .push(train(to.code(), &texts, &learned));
+        let model = train(to.code(), &texts, &every_ngram);
+        resources.language_models.push(model);
+        let others: Vec<(String, String)> = pairs[..start]
+            .iter()
+            .chain(&pairs[end..])
+            .cloned()
+            .collect();
+        let lexicon = resources.lexicon.clone();
+        let entries = learn(&others, from, to, &LearnOptions::default());
+        resources.lexicon.extend(LEARNED_NAME, entries);
         tally.add(&pairs[start..end], from, to, resources, options);
+        resources.lexicon = lexicon;
         resources.language_models.pop();
     }
     tally.finish(pairs)

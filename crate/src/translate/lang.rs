@@ -157,6 +157,16 @@ impl DialectTag {
     }
 }
 
+impl From<Dialect> for DialectTag {
+    fn from(dialect: Dialect) -> Self {
+        match dialect {
+            Dialect::Nyo => DialectTag::Nyo,
+            Dialect::Api => DialectTag::Api,
+            Dialect::Unknown => DialectTag::Unknown,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,19 +2,16 @@
 //! phrasebook and lexicon, then (single words) a Lampung spelling variant, then morphology,
 //! then a clitic written apart. Each success is a token that cites its entry and rule.
 
+use super::decode::Alternatives;
 use super::lang::{Lang, Side};
 use super::lexicon::{Lexicon, Stored};
-use super::morphology::{self, Analysis};
+use super::morphology::{self, Affix, Analysis};
 use super::normalize;
 use super::options::Options;
 use super::rank;
 use super::resources::Resources;
 use super::sound::{self, WordList};
 use super::token::{Source, Token};
-
-/// Translations of one stretch of input, best first by lexicon evidence, each with its
-/// [`rank`] score (a language model may reorder them: [`super::decode`]).
-pub type Alternatives = Vec<(Token, f64)>;
 
 /// The name cited by clitic tokens, which come from built-in rules, not a lexicon.
 pub const MORPHOLOGY_NAME: &str = "built-in morphology";
@@ -163,6 +160,14 @@ impl Lookup<'_> {
                     .collect();
                 rule.push_str(&format!(" (not rendered: {})", names.join(", ")));
             }
+            if let Some(locative) = self.locative(analysis, &root_text) {
+                let token = Token {
+                    rule: Some(format!("locative di + {root}")),
+                    input: word.to_string(),
+                    ..self.cite(stored, &locative, Source::Morphology)
+                };
+                out.push((token, score - 0.5));
+            }
             let token = Token {
                 rule: Some(rule),
                 input: word.to_string(),
@@ -170,7 +175,24 @@ impl Lookup<'_> {
             };
             out.push((token, score));
         }
+        out.sort_by(|a, b| b.1.total_cmp(&a.1));
         out
+    }
+
+    /// Lampung writes the locative `di` joined to its noun (`dikattur`), Indonesian apart
+    /// (`di kantor`): for a Lampung word whose only prefix is `di-`, the form with `di` apart,
+    /// offered beside the passive reading for the language model to choose.
+    fn locative(&self, analysis: &Analysis, root_text: &str) -> Option<String> {
+        let only_di = analysis.prefixes == [Affix::Di] && !analysis.reduplicated;
+        if !only_di || !matches!(self.from, Lang::Lampung(_)) || self.to != Lang::Indonesian {
+            return None;
+        }
+        let bare = Analysis {
+            prefixes: Vec::new(),
+            ..analysis.clone()
+        };
+        let (form, dropped) = morphology::generate(&bare, root_text, self.to)?;
+        dropped.is_empty().then(|| format!("di {form}"))
     }
 
     /// A word whose root no entry reaches, the root rewritten by sound correspondences and its

@@ -22,6 +22,7 @@ pub mod evaluate;
 pub mod format;
 pub mod guess;
 pub mod lang;
+pub mod learn;
 pub mod lexicon;
 pub mod load;
 pub mod lookup;

@@ -11,11 +11,11 @@
 //!
 //! Punctuation is copied with [`Source::Punctuation`].
 
-use super::decode::decode;
+use super::decode::{Alternatives, decode};
 use super::detect::detect;
 use super::guess::Guesser;
 use super::lang::Lang;
-use super::lookup::{Alternatives, Lookup};
+use super::lookup::Lookup;
 use super::normalize::{self, Piece};
 use super::options::Options;
 use super::rank;

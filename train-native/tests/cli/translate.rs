@@ -67,3 +67,45 @@ fn eval_translate_scores_pairs_and_names_bad_rows() {
             .contains("pairs.tsv:2: expected two tab-separated columns")
     );
 }
+
+#[test]
+fn translation_lm_trains_a_model_that_translate_loads_and_a_bad_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = tmp.path().join("id.txt");
+    std::fs::write(&text, "saya mau makan nasi\n".repeat(10)).unwrap();
+    let model = tmp.path().join("id.ngram");
+    let out = ok(&siger_train(&[
+        "translation-lm",
+        "--text",
+        arg(&text),
+        "--out",
+        arg(&model),
+    ]));
+    assert!(out.contains("words"), "{out}");
+    let out = ok(&siger_train(&[
+        "translate",
+        "--text",
+        "nyak haga mengan",
+        "--from",
+        "lpg-nyo",
+        "--to",
+        "id",
+        "--language-model",
+        arg(&model),
+    ]));
+    assert!(out.contains("saya mau makan"), "{out}");
+    let bad = tmp.path().join("bad.ngram");
+    std::fs::write(&bad, b"not a model").unwrap();
+    let refused = siger_train(&[
+        "translate",
+        "--text",
+        "nyak",
+        "--to",
+        "id",
+        "--language-model",
+        arg(&bad),
+    ]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("not a Siger n-gram model"), "{stderr}");
+}

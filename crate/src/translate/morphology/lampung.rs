@@ -145,7 +145,7 @@ pub fn suffix_text(affix: Affix, dialect: Dialect) -> Option<&'static str> {
 /// A clitic written as a word of its own.
 pub fn standalone_clitic(word: &str) -> Option<Affix> {
     match word {
-        "no" | "ni" => Some(Affix::Possessive(Person::Third)),
+        "no" | "ni" | "ne" => Some(Affix::Possessive(Person::Third)),
         "kah" => Some(Affix::Kah),
         _ => None,
     }
