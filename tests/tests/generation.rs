@@ -25,7 +25,8 @@ fn seeded_generation_is_reproducible_and_respects_limits() {
     let (_tmp, ckpt) = setup();
     let prompt = ckpt
         .tokenizer
-        .encode_chat(&[Message::new(Role::User, "Halo")], true);
+        .encode_chat(&[Message::new(Role::User, "Halo")], true)
+        .unwrap();
     let run = |seed: u64| -> (String, Vec<u32>) {
         let sampler = Sampler::new(SamplingConfig {
             temperature: 1.0,
@@ -55,7 +56,7 @@ fn seeded_generation_is_reproducible_and_respects_limits() {
 #[test]
 fn streamed_pieces_concatenate_to_the_decoded_text() {
     let (_tmp, ckpt) = setup();
-    let prompt = ckpt.tokenizer.encode("Kita belajar");
+    let prompt = ckpt.tokenizer.encode("Kita belajar").unwrap();
     let sampler = Sampler::new(SamplingConfig {
         temperature: 0.8,
         seed: 1,
@@ -87,7 +88,9 @@ fn streamed_pieces_concatenate_to_the_decoded_text() {
 fn resuming_from_a_saved_state_equals_reading_everything_again() {
     let (_tmp, ckpt) = setup();
     let tok = &ckpt.tokenizer;
-    let first = tok.encode_chat(&[Message::new(Role::User, "Halo")], true);
+    let first = tok
+        .encode_chat(&[Message::new(Role::User, "Halo")], true)
+        .unwrap();
     let greedy = || GenerationConfig {
         max_tokens: 6,
         stop_tokens: vec![],
@@ -99,7 +102,9 @@ fn resuming_from_a_saved_state_equals_reading_everything_again() {
     }
     let state = turn.into_state();
 
-    let second = tok.encode_chat(&[Message::new(Role::User, "Lagi")], true);
+    let second = tok
+        .encode_chat(&[Message::new(Role::User, "Lagi")], true)
+        .unwrap();
     let resumed: Vec<u32> = {
         let mut g = Generator::resume(
             &ckpt.model,
@@ -131,7 +136,7 @@ fn zero_max_tokens_generates_nothing() {
         max_tokens: 0,
         stop_tokens: vec![],
     };
-    let prompt = ckpt.tokenizer.encode("Halo");
+    let prompt = ckpt.tokenizer.encode("Halo").unwrap();
     let mut g = Generator::new(
         &ckpt.model,
         &ckpt.tokenizer,

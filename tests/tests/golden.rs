@@ -36,7 +36,8 @@ fn the_demo_int4_bundle_decodes_the_golden_ids() {
         .map(|prompt| {
             let ids = bundle
                 .tokenizer
-                .encode_chat(&[Message::new(Role::User, *prompt)], true);
+                .encode_chat(&[Message::new(Role::User, *prompt)], true)
+                .unwrap();
             let config = GenerationConfig::chat(&bundle.tokenizer, MAX_TOKENS);
             let tok = &bundle.tokenizer;
             let mut generator =

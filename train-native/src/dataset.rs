@@ -9,7 +9,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use siger::text::Tokenizer;
+use siger::text::{Tokenizer, TokenizerError};
 
 use crate::data::Example;
 
@@ -49,24 +49,25 @@ impl Windows {
 }
 
 /// Tokenises `examples` into one stream (each example followed by `<|endoftext|>`) and cuts it
-/// into windows overlapping by one id; the tail is padded with `<|pad|>` (mask 0).
+/// into windows overlapping by one id; the tail is padded with `<|pad|>` (mask 0). A text the
+/// tokenizer cannot encode is an error, never an example silently dropped.
 pub fn windows(
     examples: &[Example],
     tokenizer: &Tokenizer,
     seq_len: usize,
     mask: LossMask,
-) -> Windows {
+) -> Result<Windows, TokenizerError> {
     let special = tokenizer.special();
     let (mut stream, mut stream_mask) = (Vec::new(), Vec::new());
     for example in examples {
         let (ids, m) = match example {
             Example::Text(text) => {
-                let ids = tokenizer.encode(text);
+                let ids = tokenizer.encode(text)?;
                 let m = vec![1; ids.len()];
                 (ids, m)
             }
             Example::Chat(messages) => {
-                let (ids, m) = tokenizer.encode_chat_for_training(messages);
+                let (ids, m) = tokenizer.encode_chat_for_training(messages)?;
                 match mask {
                     LossMask::All => (ids.clone(), vec![1; ids.len()]),
                     LossMask::AssistantOnly => (ids, m),
@@ -96,7 +97,7 @@ pub fn windows(
         }
         start += seq_len;
     }
-    out
+    Ok(out)
 }
 
 /// The window order of one epoch: a permutation seeded by `(seed, epoch)`.
@@ -149,7 +150,7 @@ mod tests {
     fn windows_overlap_by_one_and_pad_the_tail() {
         let tok = tokenizer();
         let text = Example::Text("Halo apa kabar? Baik sekali, terima kasih. Halo lagi.".into());
-        let w = windows(&[text], &tok, 8, LossMask::All);
+        let w = windows(&[text], &tok, 8, LossMask::All).unwrap();
         assert!(w.len() >= 2);
         for pair in w.ids.windows(2) {
             assert_eq!(pair[0][8], pair[1][0]);
@@ -166,14 +167,14 @@ mod tests {
             Message::new(Role::User, "Halo"),
             Message::new(Role::Assistant, "Baik"),
         ]);
-        let w = windows(&[chat], &tok, 64, LossMask::AssistantOnly);
+        let w = windows(&[chat], &tok, 64, LossMask::AssistantOnly).unwrap();
         let scored: Vec<u32> = w.ids[0]
             .iter()
             .zip(&w.masks[0])
             .filter(|(_, m)| **m == 1)
             .map(|(i, _)| *i)
             .collect();
-        let mut expected = tok.encode("Baik");
+        let mut expected = tok.encode("Baik").unwrap();
         expected.push(tok.special().end_turn);
         assert_eq!(scored, expected);
     }

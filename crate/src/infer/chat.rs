@@ -38,6 +38,9 @@ pub enum ChatError {
     /// Generation failed.
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// The tokenizer could not encode a message.
+    #[error(transparent)]
+    Tokenize(#[from] crate::text::TokenizerError),
     /// Bad sampling options.
     #[error(transparent)]
     Sampling(#[from] crate::infer::sampling::SamplingError),
@@ -168,7 +171,7 @@ impl<B: Backend> Chat<B> {
         let reused_messages = base.messages.len();
         let prompt = self
             .tokenizer
-            .encode_chat(&messages[reused_messages..], true);
+            .encode_chat(&messages[reused_messages..], true)?;
         let config = GenerationConfig::chat(&self.tokenizer, options.max_tokens);
         let generator = Generator::from_parts(
             Cow::Owned(self.model.clone()),
@@ -251,7 +254,8 @@ impl<B: Backend> Chat<B> {
         if !ended_turn {
             tail.push(self.tokenizer.special().end_turn);
         }
-        tail.extend(self.tokenizer.encode("\n"));
+        // `start` encoded "\n" already (encode_chat begins with it), so this cannot fail here.
+        tail.extend(self.tokenizer.encode("\n").unwrap_or_default());
         self.read_ids(&tail, &mut state);
         self.last_reply_tokens = reply.tokens;
         let mut messages = reply.messages;

@@ -45,7 +45,8 @@ impl<B: Backend> Guesser for ModelGuesser<B> {
         let prompt = Self::prompt(words, to);
         let ids = self
             .tokenizer
-            .encode_chat(&[Message::new(Role::User, prompt)], true);
+            .encode_chat(&[Message::new(Role::User, prompt)], true)
+            .ok()?;
         // A guess is bounded by the input: a few tokens per word, one line.
         let config = GenerationConfig::chat(&self.tokenizer, 4 * words.len() + 4);
         let generator = Generator::new(

@@ -6,6 +6,26 @@ pub enum WeightsError {
     /// The file is not valid safetensors.
     #[error("weights file is not valid safetensors ({0}); it may be truncated or corrupted")]
     Format(String),
+    /// The file holds a different number of tensors than the configuration implies.
+    #[error(
+        "the configuration implies {expected} tensors but the weights file holds {found}: they come from different models"
+    )]
+    TensorCount {
+        /// Tensors the configuration implies.
+        expected: u64,
+        /// Tensors in the file.
+        found: usize,
+    },
+    /// The configuration's model is larger than the loader allows.
+    #[error(
+        "the model has {parameters} parameters, more than this loader allows ({cap}); use a smaller model"
+    )]
+    TooManyParameters {
+        /// Parameters the configuration implies.
+        parameters: u64,
+        /// The cap.
+        cap: u64,
+    },
     /// The model expects a tensor the file lacks.
     #[error("weights file has no tensor `{0}`: it was saved from a different model configuration")]
     Missing(String),

@@ -26,6 +26,10 @@
 //! (plus `name.scales`; see `bundle.rs`). Any rename between file names and field paths
 //! belongs here.
 
+use std::collections::BTreeMap;
+
+use crate::model::ModelConfig;
+
 /// The token embedding (also the tied LM head).
 pub const EMBEDDING: &str = "embedding.weight";
 /// The untied LM head.
@@ -86,6 +90,60 @@ pub fn expert_linear(i: usize, group: ExpertGroup, j: usize, linear: &str) -> St
         "layers.{i}.feed_forward.moe.{}.{j}.{linear}.weight",
         group.field()
     )
+}
+
+/// Every tensor of `config`'s model, name → shape, as the table above gives them. Call it on a
+/// validated config whose [`ModelConfig::implied_size`] was compared with the file first: it
+/// makes one entry per tensor.
+pub fn tensor_shapes(config: &ModelConfig) -> BTreeMap<String, Vec<usize>> {
+    let (d, v, n, k) = (
+        config.d_model,
+        config.vocab_size,
+        config.d_state,
+        config.d_conv,
+    );
+    let (di, r) = (config.d_inner(), config.dt_rank());
+    let mut out = BTreeMap::from([
+        (EMBEDDING.to_string(), vec![v, d]),
+        (FINAL_NORM.to_string(), vec![d]),
+    ]);
+    if !config.tie_embeddings {
+        out.insert(LM_HEAD.into(), vec![d, v]);
+    }
+    for i in 0..config.n_layers {
+        out.insert(layer_norm(i), vec![d]);
+        out.insert(mixer_linear(i, "in_proj"), vec![d, 2 * di]);
+        out.insert(mixer(i, "conv_weight"), vec![di, k]);
+        out.insert(mixer(i, "conv_bias"), vec![di]);
+        out.insert(mixer_linear(i, "x_proj"), vec![di, r + 2 * n]);
+        out.insert(mixer_linear(i, "dt_proj"), vec![r, di]);
+        out.insert(mixer(i, "dt_proj.bias"), vec![di]);
+        out.insert(mixer(i, "a_log"), vec![di, n]);
+        out.insert(mixer(i, "d"), vec![di]);
+        out.insert(mixer_linear(i, "out_proj"), vec![di, d]);
+        if !config.is_moe_layer(i) {
+            continue;
+        }
+        let moe = &config.moe;
+        out.insert(format!("layers.{i}.feed_forward.norm.gamma"), vec![d]);
+        out.insert(router(i), vec![d, moe.routed_experts]);
+        let counts = [moe.routed_experts, moe.shared_experts];
+        for (group, count) in ExpertGroup::ALL.into_iter().zip(counts) {
+            for j in 0..count {
+                for linear in ["gate_proj", "up_proj"] {
+                    out.insert(
+                        expert_linear(i, group, j, linear),
+                        vec![d, moe.expert_hidden],
+                    );
+                }
+                out.insert(
+                    expert_linear(i, group, j, "down_proj"),
+                    vec![moe.expert_hidden, d],
+                );
+            }
+        }
+    }
+    out
 }
 
 /// What a tensor is, as far as quantizing and counting need to know.

@@ -204,34 +204,6 @@ mod tests {
     use crate::model::{ModelConfig, MoeConfig};
     use crate::test_util::{TestBackend, seeded};
 
-    /// The names the table gives for every tensor of `config`'s model.
-    fn table(config: &ModelConfig) -> BTreeSet<String> {
-        let mut out = BTreeSet::from([names::EMBEDDING.to_string(), names::FINAL_NORM.into()]);
-        if !config.tie_embeddings {
-            out.insert(names::LM_HEAD.into());
-        }
-        for i in 0..config.n_layers {
-            out.insert(names::layer_norm(i));
-            for part in ["conv_weight", "conv_bias", "a_log", "d", "dt_proj.bias"] {
-                out.insert(names::mixer(i, part));
-            }
-            out.extend(names::MIXER_LINEARS.map(|l| names::mixer_linear(i, l)));
-            if !config.is_moe_layer(i) {
-                continue;
-            }
-            out.insert(format!("layers.{i}.feed_forward.norm.gamma"));
-            out.insert(names::router(i));
-            let counts = [config.moe.routed_experts, config.moe.shared_experts];
-            for (group, count) in ExpertGroup::ALL.into_iter().zip(counts) {
-                for j in 0..count {
-                    let linears = names::EXPERT_LINEARS;
-                    out.extend(linears.map(|l| names::expert_linear(i, group, j, l)));
-                }
-            }
-        }
-        out
-    }
-
     #[test]
     fn the_name_table_matches_the_module_paths() {
         let config = ModelConfig::tiny().with_tie_embeddings(false).with_moe(
@@ -242,8 +214,16 @@ mod tests {
         let model = seeded(0, || {
             config.init::<TestBackend>(&Default::default()).unwrap()
         });
-        let found: BTreeSet<String> = named_tensors(&model).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(found, table(&config));
+        let shapes: std::collections::BTreeMap<String, Vec<usize>> = named_tensors(&model)
+            .into_iter()
+            .map(|(n, data)| (n, data.shape.to_vec()))
+            .collect();
+        assert_eq!(shapes, names::tensor_shapes(&config));
+        let size = config.implied_size().unwrap();
+        assert_eq!(size.tensors, shapes.len() as u64);
+        let elements: usize = shapes.values().map(|s| s.iter().product::<usize>()).sum();
+        assert_eq!(size.parameters, elements as u64);
+        let found: BTreeSet<String> = shapes.into_keys().collect();
         let mut model = model;
         let linears: BTreeSet<String> = linears_mut(&mut model)
             .into_iter()

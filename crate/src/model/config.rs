@@ -21,6 +21,21 @@ pub enum ConfigError {
         /// Routed experts available.
         e: usize,
     },
+    /// The sizes multiply to more than a machine word holds.
+    #[error(
+        "the configuration's sizes multiply to more than 2^64 (or than this machine's usize): it cannot describe a real model"
+    )]
+    Overflow,
+    /// An integer field is below its minimum.
+    #[error("config field `{field}` = {value} must be at least {min}")]
+    TooSmall {
+        /// The field's name.
+        field: &'static str,
+        /// Its value.
+        value: usize,
+        /// The least valid value.
+        min: usize,
+    },
     /// A float field is outside its meaningful range.
     #[error("config field `{field}` = {value} is out of range: {expected}")]
     Range {
@@ -217,7 +232,8 @@ impl ModelConfig {
 
     /// How many layers carry a MoE feed-forward.
     pub fn moe_layers(&self) -> usize {
-        (0..self.n_layers).filter(|&i| self.is_moe_layer(i)).count()
+        // Layers every-1, 2·every-1, …: counted, not enumerated (n_layers may be hostile).
+        self.n_layers.checked_div(self.moe.moe_every).unwrap_or(0)
     }
 
     /// Checks that the configuration describes a buildable model.
@@ -233,6 +249,14 @@ impl ModelConfig {
         ];
         if let Some((name, _)) = sizes.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::Zero(name));
+        }
+        // The causal convolution keeps the previous d_conv − 1 inputs as state: at least one.
+        if self.d_conv < 2 {
+            return Err(ConfigError::TooSmall {
+                field: "d_conv",
+                value: self.d_conv,
+                min: 2,
+            });
         }
         let positive = |field, value: f64| {
             if value.is_finite() && value > 0.0 {
@@ -260,6 +284,7 @@ impl ModelConfig {
         if self.moe_layers() > 0 {
             self.moe.validate()?;
         }
+        self.implied_size()?;
         Ok(())
     }
 }

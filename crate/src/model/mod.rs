@@ -8,11 +8,13 @@ pub mod init;
 pub(crate) mod lm;
 pub mod moe;
 pub mod scan;
+pub mod size;
 pub mod ssm;
 pub mod state;
 
 pub use config::{ConfigError, DtRank, ModelConfig, MoeConfig};
 pub use lm::{Model, ModelOutput};
 pub use moe::ExpertDispatch;
+pub use size::ImpliedSize;
 pub use ssm::ScanMode;
 pub use state::{LayerState, State};

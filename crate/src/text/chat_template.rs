@@ -2,7 +2,7 @@
 //! for a reply ends with `<|assistant|>`. Role markers enter the ids only here, as control ids;
 //! message contents are always encoded as plain text.
 
-use crate::text::tokenizer::{SPECIAL_TOKENS, Tokenizer};
+use crate::text::tokenizer::{SPECIAL_TOKENS, Tokenizer, TokenizerError};
 
 /// Who speaks a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -54,30 +54,37 @@ impl Tokenizer {
 
     /// The ids of [`Self::render_chat`]'s text, with role markers as control ids and contents as
     /// plain text.
-    pub fn encode_chat(&self, messages: &[Message], add_generation_prompt: bool) -> Vec<u32> {
-        let newline = self.encode("\n");
+    pub fn encode_chat(
+        &self,
+        messages: &[Message],
+        add_generation_prompt: bool,
+    ) -> Result<Vec<u32>, TokenizerError> {
+        let newline = self.encode("\n")?;
         let mut ids = Vec::new();
         for m in messages {
             ids.push(self.role_id(m.role));
-            ids.extend(self.encode(&m.content));
+            ids.extend(self.encode(&m.content)?);
             ids.push(self.special().end_turn);
             ids.extend(&newline);
         }
         if add_generation_prompt {
             ids.push(self.special().assistant);
         }
-        ids
+        Ok(ids)
     }
 
     /// [`Self::encode_chat`] without a generation prompt, with a training mask per id: 1 for the
     /// ids the model should learn to produce (assistant contents and the `<|end_turn|>` closing
     /// them), 0 for everything given to it (role markers, system and user turns, newlines).
-    pub fn encode_chat_for_training(&self, messages: &[Message]) -> (Vec<u32>, Vec<u8>) {
-        let newline = self.encode("\n");
+    pub fn encode_chat_for_training(
+        &self,
+        messages: &[Message],
+    ) -> Result<(Vec<u32>, Vec<u8>), TokenizerError> {
+        let newline = self.encode("\n")?;
         let (mut ids, mut mask) = (Vec::new(), Vec::new());
         for m in messages {
             let learn = u8::from(m.role == Role::Assistant);
-            let content = self.encode(&m.content);
+            let content = self.encode(&m.content)?;
             ids.push(self.role_id(m.role));
             mask.push(0);
             mask.extend(std::iter::repeat_n(learn, content.len() + 1));
@@ -86,7 +93,7 @@ impl Tokenizer {
             mask.extend(std::iter::repeat_n(0, newline.len()));
             ids.extend(&newline);
         }
-        (ids, mask)
+        Ok((ids, mask))
     }
 
     fn role_id(&self, role: Role) -> u32 {

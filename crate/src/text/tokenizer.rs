@@ -37,10 +37,28 @@ pub enum TokenizerError {
     /// Training failed.
     #[error("tokenizer training failed: {0}")]
     Train(String),
+    /// A token id is beyond what the model's vocabulary (or any real tokenizer) holds.
+    #[error(
+        "tokenizer.json has token id {id}, but the model's vocabulary has {vocab} ids: it belongs to another model"
+    )]
+    IdOutOfRange {
+        /// The largest id found.
+        id: u64,
+        /// Ids allowed (0..vocab).
+        vocab: u64,
+    },
+    /// Encoding text failed inside the tokenizer (e.g. a third-party file without its unknown
+    /// token): the text is not silently dropped.
+    #[error("the tokenizer could not encode the text: {0}")]
+    Encode(String),
     /// Vocabulary too small to hold the bytes and special tokens.
     #[error("vocab size {0} is too small: a byte-level tokenizer needs at least {min}", min = MIN_VOCAB)]
     VocabTooSmall(usize),
 }
+
+/// The most ids a tokenizer loaded without a model's vocabulary to bound it may have
+/// (2^24: far beyond any real vocabulary, small enough to size a table by).
+pub const MAX_TOKEN_IDS: u64 = 1 << 24;
 
 /// 256 byte symbols plus the special tokens.
 pub const MIN_VOCAB: usize = 256 + SPECIAL_TOKENS.len();
@@ -114,14 +132,20 @@ impl Tokenizer {
         inner
             .train(&mut trainer, texts)
             .map_err(|e| TokenizerError::Train(e.to_string()))?;
-        Self::from_inner(tokenizers::Tokenizer::from(inner))
+        Self::from_inner(tokenizers::Tokenizer::from(inner), MAX_TOKEN_IDS)
     }
 
-    /// Loads a `tokenizer.json`.
+    /// Loads a `tokenizer.json` (ids bounded by [`MAX_TOKEN_IDS`]).
     pub fn from_json(json: &[u8]) -> Result<Self, TokenizerError> {
+        Self::from_json_bounded(json, MAX_TOKEN_IDS)
+    }
+
+    /// Loads a `tokenizer.json` whose ids must all be below `vocab` (the model's vocabulary),
+    /// checked before any table is sized by them.
+    pub fn from_json_bounded(json: &[u8], vocab: u64) -> Result<Self, TokenizerError> {
         let inner = tokenizers::Tokenizer::from_bytes(json)
             .map_err(|e| TokenizerError::Parse(e.to_string()))?;
-        Self::from_inner(inner)
+        Self::from_inner(inner, vocab.min(MAX_TOKEN_IDS))
     }
 
     /// Serialises to `tokenizer.json` form.
@@ -131,8 +155,18 @@ impl Tokenizer {
             .expect("a loaded tokenizer serialises")
     }
 
-    fn from_inner(mut inner: tokenizers::Tokenizer) -> Result<Self, TokenizerError> {
+    fn from_inner(mut inner: tokenizers::Tokenizer, vocab: u64) -> Result<Self, TokenizerError> {
         inner.set_encode_special_tokens(true);
+        // Ids may have gaps in a third-party file: the table is sized by the largest id, so
+        // that id is bounded first (in u64: `u32::MAX + 1` would wrap a 32-bit usize).
+        let largest = inner
+            .get_vocab(true)
+            .values()
+            .max()
+            .map_or(0, |&m| u64::from(m));
+        if largest >= vocab {
+            return Err(TokenizerError::IdOutOfRange { id: largest, vocab });
+        }
         let id = |token: &'static str| {
             inner
                 .token_to_id(token)
@@ -150,13 +184,8 @@ impl Tokenizer {
             lang_lpg: id(SPECIAL_TOKENS[8])?,
         };
         let unicode_to_byte = byte_level_decoding_table();
-        // Ids may have gaps in a third-party file: size by the largest id, not the count.
-        let size = inner
-            .get_vocab(true)
-            .values()
-            .max()
-            .map_or(0, |&m| m as usize + 1);
-        let token_bytes = (0..size as u32)
+        let size = largest as u32 + 1;
+        let token_bytes = (0..size)
             .map(|id| match inner.id_to_token(id) {
                 Some(t) if SPECIAL_TOKENS.contains(&t.as_str()) => Vec::new(),
                 Some(t) => t.chars().filter_map(&unicode_to_byte).collect(),
@@ -181,12 +210,11 @@ impl Tokenizer {
     }
 
     /// Encodes plain text; special-token spellings in it stay plain text.
-    pub fn encode(&self, text: &str) -> Vec<u32> {
-        match self.inner.encode(text, false) {
-            Ok(encoding) => encoding.get_ids().to_vec(),
-            // Encoding with no truncation or padding only fails on internal errors.
-            Err(_) => Vec::new(),
-        }
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, TokenizerError> {
+        self.inner
+            .encode(text, false)
+            .map(|encoding| encoding.get_ids().to_vec())
+            .map_err(|e| TokenizerError::Encode(e.to_string()))
     }
 
     /// The raw bytes of one id (empty for special tokens and unknown ids).
@@ -249,7 +277,7 @@ mod tests {
             "<|user|> typed by a user stays text",
             "",
         ] {
-            let ids = tok.encode(text);
+            let ids = tok.encode(text).unwrap();
             assert_eq!(tok.decode(&ids), text, "ids {ids:?}");
         }
     }
@@ -261,7 +289,11 @@ mod tests {
             assert_eq!(tok.inner.token_to_id(token), Some(i as u32), "{token}");
         }
         // In plain text they are not control ids.
-        assert!(!tok.encode("<|end_turn|>").contains(&tok.special().end_turn));
+        assert!(
+            !tok.encode("<|end_turn|>")
+                .unwrap()
+                .contains(&tok.special().end_turn)
+        );
     }
 
     #[test]
@@ -279,7 +311,7 @@ mod tests {
              <|assistant|>Halo juga!<|end_turn|>\n<|user|>Apa itu fotosintesis?<|end_turn|>\n<|assistant|>"
         );
         let tok = sample_tokenizer();
-        let ids = tok.encode_chat(&messages, true);
+        let ids = tok.encode_chat(&messages, true).unwrap();
         let s = tok.special();
         assert_eq!(ids[0], s.system);
         assert_eq!(*ids.last().unwrap(), s.assistant);
@@ -294,15 +326,15 @@ mod tests {
             Message::new(Role::User, "Halo"),
             Message::new(Role::Assistant, "Halo juga!"),
         ];
-        let (ids, mask) = tok.encode_chat_for_training(&messages);
-        assert_eq!(ids, tok.encode_chat(&messages, false));
+        let (ids, mask) = tok.encode_chat_for_training(&messages).unwrap();
+        assert_eq!(ids, tok.encode_chat(&messages, false).unwrap());
         let learned: Vec<u32> = ids
             .iter()
             .zip(&mask)
             .filter(|(_, m)| **m == 1)
             .map(|(i, _)| *i)
             .collect();
-        let mut expected = tok.encode("Halo juga!");
+        let mut expected = tok.encode("Halo juga!").unwrap();
         expected.push(tok.special().end_turn);
         assert_eq!(learned, expected);
     }
@@ -311,7 +343,10 @@ mod tests {
     fn json_round_trip_and_bad_input() {
         let tok = sample_tokenizer();
         let back = Tokenizer::from_json(tok.to_json().as_bytes()).unwrap();
-        assert_eq!(back.encode("Selamat pagi"), tok.encode("Selamat pagi"));
+        assert_eq!(
+            back.encode("Selamat pagi").unwrap(),
+            tok.encode("Selamat pagi").unwrap()
+        );
         assert!(matches!(
             Tokenizer::from_json(b"{not json"),
             Err(TokenizerError::Parse(_))

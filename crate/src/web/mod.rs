@@ -53,6 +53,10 @@ pub struct Engine {
     info: Info,
 }
 
+/// The largest model the browser engine loads: 2^30 parameters (4 GiB as f32) is already all a
+/// wasm32 memory can address, so a bigger config is refused before anything is allocated.
+const MAX_PARAMETERS: u64 = 1 << 30;
+
 fn js_error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -74,7 +78,10 @@ fn load_chat<B: Backend>(
     device: &B::Device,
     dispatch: ExpertDispatch,
 ) -> Result<(Chat<B>, checkpoint::Manifest), JsError> {
-    let ckpt = checkpoint::load_files::<B>(files, device).map_err(js_error)?;
+    let options = checkpoint::LoadOptions {
+        max_parameters: Some(MAX_PARAMETERS),
+    };
+    let ckpt = checkpoint::load_files_with::<B>(files, device, &options).map_err(js_error)?;
     let weights_id = ckpt
         .manifest
         .files

@@ -51,7 +51,8 @@ impl Job for EvalArgs {
         let device = &devices[0];
         let ckpt = load_checkpoint::<B::InnerBackend>(&self.model, device)?;
         let examples = held_out_examples(&self.data, self.on_error, self.holdout_every)?;
-        let data = windows(&examples, &ckpt.tokenizer, self.seq_len, LossMask::All);
+        let data = windows(&examples, &ckpt.tokenizer, self.seq_len, LossMask::All)
+            .map_err(|e| e.to_string())?;
         let started = Instant::now();
         let nll = score(&[&ckpt.model], &data, self.batch_size, device, |_, _| {})[0];
         let seconds = started.elapsed().as_secs_f64();

@@ -47,7 +47,8 @@ impl Job for FinetuneArgs {
             &ckpt.tokenizer,
             config.seq_len,
             LossMask::AssistantOnly,
-        );
+        )
+        .map_err(|e| e.to_string())?;
         eprintln!(
             "{} windows, {} assistant tokens scored",
             data.len(),

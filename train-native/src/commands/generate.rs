@@ -73,7 +73,7 @@ impl Job for GenerateArgs {
         let ckpt = load_checkpoint::<B::InnerBackend>(&self.model, &devices[0])?;
         let tok = &ckpt.tokenizer;
         let ids = if self.raw {
-            tok.encode(&self.prompt)
+            tok.encode(&self.prompt).map_err(|e| e.to_string())?
         } else {
             let mut messages: Vec<Message> = self
                 .system
@@ -82,6 +82,7 @@ impl Job for GenerateArgs {
                 .collect();
             messages.push(Message::new(Role::User, self.prompt));
             tok.encode_chat(&messages, true)
+                .map_err(|e| e.to_string())?
         };
         let config = GenerationConfig::chat(tok, self.max_tokens);
         let generator =

@@ -88,7 +88,8 @@ impl Job for PretrainArgs {
             trainer.tokenizer(),
             trainer.state.config.seq_len,
             LossMask::All,
-        );
+        )
+        .map_err(|e| e.to_string())?;
         train_and_save(&mut trainer, &data, &self.out, self.train.quiet)
     }
 }

@@ -96,7 +96,8 @@ impl Job for QuantReportArgs {
             ));
         }
         let examples = held_out_examples(&self.data, self.on_error, self.holdout_every)?;
-        let data = windows(&examples, &ckpt.tokenizer, self.seq_len, LossMask::All);
+        let data = windows(&examples, &ckpt.tokenizer, self.seq_len, LossMask::All)
+            .map_err(|e| e.to_string())?;
         let positions = data.scored_tokens();
         if positions == 0 {
             return Err("the data gives no token to score".into());

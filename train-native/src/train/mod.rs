@@ -424,7 +424,7 @@ mod tests {
         B::seed(&NdArrayDevice::Cpu, 3);
         let model = config.init::<B>(&NdArrayDevice::Cpu).unwrap();
         let examples: Vec<Example> = (0..12).map(|_| Example::Text(text.to_string())).collect();
-        let data = windows(&examples, &tokenizer, 16, LossMask::All);
+        let data = windows(&examples, &tokenizer, 16, LossMask::All).unwrap();
         let train = TrainConfig {
             seq_len: 16,
             batch_size: 4,

@@ -13,7 +13,7 @@ type B = burn::backend::NdArray<f32>;
 /// Greedy ids the bundle at `dir` generates after "Air mendidih", at most `max_tokens`.
 fn greedy_tokens(dir: &Path, max_tokens: usize) -> Vec<u32> {
     let loaded = checkpoint::load::<B>(dir, &Default::default()).unwrap();
-    let prompt = loaded.tokenizer.encode("Air mendidih");
+    let prompt = loaded.tokenizer.encode("Air mendidih").unwrap();
     let config = GenerationConfig {
         max_tokens,
         stop_tokens: vec![],

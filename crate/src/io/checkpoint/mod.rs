@@ -25,7 +25,7 @@ pub use precheck::parameter_counts;
 use crate::io::{atomic, bundle, weights};
 use crate::model::{Model, ModelConfig};
 use crate::quant::QuantOptions;
-use crate::text::Tokenizer;
+use crate::text::{Tokenizer, TokenizerError};
 use manifest::FLOAT_FORMAT_VERSION;
 use precheck::precheck;
 
@@ -189,22 +189,32 @@ pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<Checkpoint<B>,
     load_files(&files, device)
 }
 
+/// What a loader accepts beyond a well-formed checkpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Refuse a model with more parameters than this (counted from its config before anything
+    /// is allocated). `None`: no cap beyond the file's own size.
+    pub max_parameters: Option<u64>,
+}
+
 /// Verifies and loads a checkpoint from its files' bytes.
 pub fn load_files<B: Backend>(
     files: &CheckpointFiles,
     device: &B::Device,
 ) -> Result<Checkpoint<B>, CheckpointError> {
+    load_files_with(files, device, &LoadOptions::default())
+}
+
+/// [`load_files`] with [`LoadOptions`].
+pub fn load_files_with<B: Backend>(
+    files: &CheckpointFiles,
+    device: &B::Device,
+    options: &LoadOptions,
+) -> Result<Checkpoint<B>, CheckpointError> {
     let manifest = verify(files)?;
     let config: ModelConfig = serde_json::from_slice(&files.config)
         .map_err(|e| CheckpointError::ConfigParse(e.to_string()))?;
     config.validate()?;
-    let tokenizer = Tokenizer::from_json(&files.tokenizer)?;
-    if tokenizer.vocab_size() > config.vocab_size {
-        return Err(CheckpointError::VocabMismatch {
-            tokenizer: tokenizer.vocab_size(),
-            config: config.vocab_size,
-        });
-    }
     let (tensors, matrices) = bundle::read(&files.weights, &manifest.quantization)?;
     // Before allocating a model of the config's size, check the config against the tensors.
     let shapes = tensors
@@ -212,7 +222,18 @@ pub fn load_files<B: Backend>(
         .map(|(n, t)| (n.clone(), t.shape.to_vec()))
         .chain(matrices.iter().map(|(n, m)| (n.clone(), m.model_shape())))
         .collect();
-    precheck(&config, &shapes)?;
+    precheck(&config, &shapes, options.max_parameters)?;
+    // The vocabulary is now bounded by the embedding the file holds; the tokenizer's ids must
+    // fit it before they size a table.
+    let tokenizer = match Tokenizer::from_json_bounded(&files.tokenizer, config.vocab_size as u64) {
+        Err(TokenizerError::IdOutOfRange { id, .. }) => {
+            return Err(CheckpointError::VocabMismatch {
+                tokenizer: id.saturating_add(1).try_into().unwrap_or(usize::MAX),
+                config: config.vocab_size,
+            });
+        }
+        other => other?,
+    };
     let mut model = config.init::<B>(device)?;
     weights::set_quantized(&mut model, matrices, device)?;
     let model = weights::load_named(model, tensors, device)?;
@@ -367,19 +388,40 @@ mod tests {
         replace_consistently(&dir, CONFIG_FILE, deeper);
         assert!(matches!(
             load_err(&dir),
-            CheckpointError::Weights(WeightsError::Missing(_))
+            // One more layer: ten more tensors than the file holds.
+            CheckpointError::Weights(WeightsError::TensorCount { expected, found })
+                if expected == found as u64 + 10
         ));
 
-        // A tokenizer with more ids than the model's vocabulary.
+        // A config whose vocabulary is smaller than the embedding the file holds.
         let small_vocab = serde_json::to_vec(&ModelConfig::tiny().with_vocab_size(280)).unwrap();
         replace_consistently(&dir, CONFIG_FILE, small_vocab);
         assert!(matches!(
             load_err(&dir),
-            CheckpointError::VocabMismatch {
-                tokenizer: 300,
-                config: 280
-            }
+            CheckpointError::Weights(WeightsError::Shape { .. })
         ));
+        replace_consistently(
+            &dir,
+            CONFIG_FILE,
+            serde_json::to_vec(&ModelConfig::tiny()).unwrap(),
+        );
+
+        // A tokenizer with more ids than the model's vocabulary, or one absurd id (which once
+        // sized a table of 2·10⁹ entries, and at u32::MAX wrapped to an empty one).
+        let vocab = ModelConfig::tiny().vocab_size;
+        let json: serde_json::Value = serde_json::from_str(&tokenizer().to_json()).unwrap();
+        for id in [vocab as u64, 2_000_000_000, u64::from(u32::MAX)] {
+            let mut hostile = json.clone();
+            hostile["model"]["vocab"]["a"] = serde_json::json!(id);
+            replace_consistently(&dir, TOKENIZER_FILE, serde_json::to_vec(&hostile).unwrap());
+            let err = load_err(&dir);
+            assert!(
+                matches!(err, CheckpointError::VocabMismatch { config, .. } if config == vocab),
+                "id {id}: {err}"
+            );
+        }
+        let original = serde_json::to_vec(&json).unwrap();
+        replace_consistently(&dir, TOKENIZER_FILE, original);
 
         // An invalid config.
         replace_consistently(
@@ -408,6 +450,79 @@ mod tests {
 
         std::fs::write(dir.join(MANIFEST_FILE), b"not json").unwrap();
         assert!(matches!(load_err(&dir), CheckpointError::Manifest(_)));
+    }
+
+    /// Configs that once passed the shape pre-check and then made `init` allocate their
+    /// product: a million layers, a million shared experts, experts of 10⁵ × 10⁵ on d_model 1,
+    /// and sizes whose product wraps. Each is refused before allocation.
+    #[test]
+    fn configs_implying_more_than_the_file_holds_are_refused_before_allocation() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ckpt");
+        saved(&dir, &ModelConfig::tiny());
+        let tiny = ModelConfig::tiny();
+        let moe = tiny.moe.clone();
+        let hostile = [
+            tiny.clone().with_n_layers(1_000_000),
+            tiny.clone()
+                .with_moe(moe.clone().with_shared_experts(1_000_000)),
+            tiny.clone().with_d_model(1).with_moe(
+                moe.clone()
+                    .with_routed_experts(100_000)
+                    .with_expert_hidden(100_000),
+            ),
+        ];
+        for config in hostile {
+            replace_consistently(&dir, CONFIG_FILE, serde_json::to_vec(&config).unwrap());
+            let err = load_err(&dir);
+            assert!(
+                matches!(
+                    err,
+                    CheckpointError::Weights(
+                        WeightsError::TensorCount { .. } | WeightsError::Shape { .. }
+                    )
+                ),
+                "{err}"
+            );
+        }
+        let wrapping = tiny.clone().with_d_model(usize::MAX / 2);
+        replace_consistently(&dir, CONFIG_FILE, serde_json::to_vec(&wrapping).unwrap());
+        assert!(matches!(
+            load_err(&dir),
+            CheckpointError::Config(ConfigError::Overflow)
+        ));
+        replace_consistently(&dir, CONFIG_FILE, serde_json::to_vec(&tiny).unwrap());
+        let files = CheckpointFiles {
+            manifest: std::fs::read(dir.join(MANIFEST_FILE)).unwrap(),
+            config: std::fs::read(dir.join(CONFIG_FILE)).unwrap(),
+            weights: std::fs::read(dir.join(WEIGHTS_FILE)).unwrap(),
+            tokenizer: std::fs::read(dir.join(TOKENIZER_FILE)).unwrap(),
+        };
+        let capped = LoadOptions {
+            max_parameters: Some(1000),
+        };
+        let err = load_files_with::<B>(&files, &Default::default(), &capped).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CheckpointError::Weights(WeightsError::TooManyParameters { cap: 1000, .. })
+            ),
+            "{err}"
+        );
+        assert!(load_files_with::<B>(&files, &Default::default(), &LoadOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn d_conv_1_is_refused_by_validation() {
+        let err = ModelConfig::tiny().with_d_conv(1).validate().unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::TooSmall {
+                field: "d_conv",
+                value: 1,
+                min: 2
+            }
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use burn::tensor::backend::Backend;
 
 use crate::io::checkpoint::manifest::ParameterCounts;
 use crate::io::error::WeightsError;
-use crate::io::names::{self, ExpertGroup, Role};
+use crate::io::names::{self, Role};
 use crate::io::weights;
 use crate::model::{Model, ModelConfig};
 
@@ -33,51 +33,47 @@ pub fn parameter_counts<B: Backend>(config: &ModelConfig, model: &Model<B>) -> P
     }
 }
 
-/// Checks the shapes that bound every allocation `config.init` makes (embedding, projections,
-/// layer and expert counts, expert size) against the tensors in the file, so a config that
-/// disagrees with its weights is an error before anything is allocated.
+/// Checks, before anything is allocated, that the file holds exactly the tensors (names and
+/// shapes) `config` implies, so `config.init` allocates no more than the file describes; and
+/// that the model is within `max_parameters`. The counts are compared first, computed with
+/// checked arithmetic, so a hostile config (a million layers) is refused without enumerating
+/// its tensors.
 pub(super) fn precheck(
     config: &ModelConfig,
     shapes: &BTreeMap<String, Vec<usize>>,
+    max_parameters: Option<u64>,
 ) -> Result<(), WeightsError> {
-    let (d, di, last) = (config.d_model, config.d_inner(), config.n_layers - 1);
-    let mut expect = vec![
-        (names::EMBEDDING.to_string(), vec![config.vocab_size, d]),
-        (names::mixer_linear(0, "in_proj"), vec![d, 2 * di]),
-        (
-            names::mixer_linear(0, "x_proj"),
-            vec![di, config.dt_rank() + 2 * config.d_state],
-        ),
-        (names::mixer(0, "conv_weight"), vec![di, config.d_conv]),
-        (names::layer_norm(last), vec![d]),
-    ];
-    if let Some(i) = (0..config.n_layers).find(|&i| config.is_moe_layer(i)) {
-        let moe = &config.moe;
-        expect.push((names::router(i), vec![d, moe.routed_experts]));
-        let first = names::expert_linear(i, ExpertGroup::Routed, 0, "gate_proj");
-        expect.push((first, vec![d, moe.expert_hidden]));
-        if let Some(s) = moe.shared_experts.checked_sub(1) {
-            let last = names::expert_linear(i, ExpertGroup::Shared, s, "gate_proj");
-            expect.push((last, vec![d, moe.expert_hidden]));
-        }
+    let size = config
+        .implied_size()
+        .map_err(|e| WeightsError::Format(e.to_string()))?;
+    if let Some(cap) = max_parameters.filter(|&cap| size.parameters > cap) {
+        return Err(WeightsError::TooManyParameters {
+            parameters: size.parameters,
+            cap,
+        });
     }
-    for (name, shape) in expect {
-        match shapes.get(&name) {
-            Some(found) if *found == shape => {}
+    if size.tensors != shapes.len() as u64 {
+        return Err(WeightsError::TensorCount {
+            expected: size.tensors,
+            found: shapes.len(),
+        });
+    }
+    let expected = names::tensor_shapes(config);
+    for (name, shape) in &expected {
+        match shapes.get(name) {
+            Some(found) if found == shape => {}
             Some(found) => {
-                let found = found.clone();
                 return Err(WeightsError::Shape {
-                    name,
-                    expected: shape,
-                    found,
+                    name: name.clone(),
+                    expected: shape.clone(),
+                    found: found.clone(),
                 });
             }
-            None => return Err(WeightsError::Missing(name)),
+            None => return Err(WeightsError::Missing(name.clone())),
         }
     }
-    let beyond = names::layer_norm(config.n_layers);
-    if shapes.contains_key(&beyond) {
-        return Err(WeightsError::Unexpected(beyond));
+    if let Some(extra) = shapes.keys().find(|n| !expected.contains_key(*n)) {
+        return Err(WeightsError::Unexpected(extra.clone()));
     }
     Ok(())
 }
