@@ -38,6 +38,16 @@ pub enum ChatError {
     /// Generation failed.
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// The new text of a request is longer than one reply may read.
+    #[error(
+        "the message is too long: {tokens} tokens, at most {max} can be read at once; shorten it or split it into several messages"
+    )]
+    PromptTooLong {
+        /// Tokens the new messages take.
+        tokens: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// The tokenizer could not encode a message.
     #[error(transparent)]
     Tokenize(#[from] crate::text::TokenizerError),
@@ -74,6 +84,9 @@ impl Default for ReplyOptions {
         }
     }
 }
+
+/// The most tokens one request's new messages may take (about 100,000 characters).
+pub const MAX_PROMPT_TOKENS: usize = 32_768;
 
 /// What [`Chat::start`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -172,6 +185,12 @@ impl<B: Backend> Chat<B> {
         let prompt = self
             .tokenizer
             .encode_chat(&messages[reused_messages..], true)?;
+        if prompt.len() > MAX_PROMPT_TOKENS {
+            return Err(ChatError::PromptTooLong {
+                tokens: prompt.len(),
+                max: MAX_PROMPT_TOKENS,
+            });
+        }
         let config = GenerationConfig::chat(&self.tokenizer, options.max_tokens);
         let generator = Generator::from_parts(
             Cow::Owned(self.model.clone()),
@@ -195,10 +214,17 @@ impl<B: Backend> Chat<B> {
         })
     }
 
-    /// The next piece of the reply (possibly empty: a token that completes no character), or
-    /// `None` once the reply is finished. Awaits one device read per token.
+    /// The next piece of the reply (possibly empty: a token that completes no character, or a
+    /// chunk of the prompt read), or `None` once the reply is finished. Awaits one device read
+    /// per token; a long prompt is read one chunk per call, so [`Self::stop`] can come between.
     pub async fn next(&mut self) -> Option<Result<String, ChatError>> {
         let reply = self.reply.as_mut()?;
+        if reply.generator.prefilling() {
+            reply.generator.read_prompt_chunk();
+            if reply.generator.prefilling() {
+                return Some(Ok(String::new()));
+            }
+        }
         match reply.generator.next_token_async().await {
             Some(Ok(token)) => {
                 reply.tokens += 1;
@@ -221,9 +247,18 @@ impl<B: Backend> Chat<B> {
 
     /// Ends the reply being generated now; what it said so far is its message.
     pub fn stop(&mut self) {
-        if self.reply.is_some() {
-            self.end_reply(FinishReason::Abort);
+        let Some(reply) = &self.reply else {
+            return;
+        };
+        if reply.generator.prefilling() {
+            // Stopped while reading the prompt: nothing was said, and the state has read only
+            // part of it, so the conversation stays where it was before this request.
+            self.reply = None;
+            self.last_reply_tokens = 0;
+            self.finish = Some(FinishReason::Abort);
+            return;
         }
+        self.end_reply(FinishReason::Abort);
     }
 
     /// How the last reply ended, once it has.
@@ -424,6 +459,70 @@ mod tests {
             chat.start(&[Message::new(Role::Assistant, "x")], &seeded_options(1)),
             Err(ChatError::NothingToAnswer)
         ));
+    }
+
+    #[test]
+    fn long_prompts_are_read_in_chunks_that_stop_can_interrupt() {
+        let text: String = (0..400).map(|i| format!("pagi {i}, ")).collect();
+        let long = [user(&text)];
+        let mut fresh = chat();
+        let started = fresh.start(&long, &seeded_options(8)).unwrap();
+        assert!(started.prompt_tokens > 2 * crate::infer::generate::PREFILL_CHUNK);
+        let expected = reply(&mut fresh);
+        assert!(!expected.is_empty());
+
+        let mut interrupted = chat();
+        interrupted.start(&long, &seeded_options(8)).unwrap();
+        assert_eq!(block_on(interrupted.next()).unwrap().unwrap(), "");
+        interrupted.stop();
+        assert_eq!(interrupted.finish(), Some(FinishReason::Abort));
+        assert_eq!(interrupted.reply_tokens(), 0);
+        // Nothing of the half-read prompt stays in the conversation's state.
+        interrupted.start(&long, &seeded_options(8)).unwrap();
+        assert_eq!(reply(&mut interrupted), expected);
+    }
+
+    #[test]
+    fn chunked_prefill_equals_one_pass() {
+        let chat = chat();
+        let prompt = chat
+            .tokenizer()
+            .encode_chat(&[user(&"tabik pun, nyak haga belajagh. ".repeat(20))], true)
+            .unwrap();
+        let generate = |chunk| {
+            let config = GenerationConfig::chat(chat.tokenizer(), 12);
+            let sampler = Sampler::new(seeded_options(12).sampling).unwrap();
+            let state = chat.model().zero_state(1, &Default::default());
+            let generator = Generator::resume(
+                chat.model(),
+                chat.tokenizer(),
+                state,
+                &prompt,
+                sampler,
+                config,
+            )
+            .unwrap()
+            .with_prefill_chunk(chunk);
+            generator.map(Result::unwrap).collect::<String>()
+        };
+        let one_pass = generate(usize::MAX);
+        assert!(!one_pass.is_empty());
+        assert_eq!(generate(7), one_pass);
+        assert_eq!(generate(1), one_pass);
+    }
+
+    #[test]
+    fn a_request_longer_than_the_cap_is_refused_with_its_size() {
+        let mut chat = chat();
+        let huge = [user(&"zq".repeat(MAX_PROMPT_TOKENS))];
+        let err = chat.start(&huge, &seeded_options(1)).unwrap_err();
+        assert!(
+            matches!(err, ChatError::PromptTooLong { tokens, max } if tokens > max),
+            "{err}"
+        );
+        assert!(err.to_string().contains("too long"), "{err}");
+        chat.start(&[user("apa kabar?")], &seeded_options(1))
+            .unwrap();
     }
 
     #[test]

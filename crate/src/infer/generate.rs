@@ -125,6 +125,11 @@ impl Utf8Stream {
     }
 }
 
+/// Prompt tokens read in one pass: a longer prompt is read in chunks of this many, the state
+/// carrying over (the result equals one pass), so memory is bounded by the chunk, not the
+/// prompt, and a caller stepping with [`Generator::read_prompt_chunk`] can stop between chunks.
+pub const PREFILL_CHUNK: usize = 512;
+
 /// Token-by-token generation over a caller-visible [`State`].
 #[derive(Debug)]
 pub struct Generator<'a, B: Backend> {
@@ -135,6 +140,9 @@ pub struct Generator<'a, B: Backend> {
     state: State<B>,
     /// Logits for the next token, not yet read.
     logits: Option<Tensor<B, 2>>,
+    /// Prompt tokens not read yet, and how many are read per pass.
+    unread: Vec<u32>,
+    chunk: usize,
     /// The last sampled token, not yet fed to the model.
     pending: Option<u32>,
     history: Vec<u32>,
@@ -181,7 +189,7 @@ impl<'a, B: Backend> Generator<'a, B> {
     pub fn from_parts(
         model: Cow<'a, Model<B>>,
         tokenizer: Cow<'a, Tokenizer>,
-        mut state: State<B>,
+        state: State<B>,
         prompt: &[u32],
         sampler: Sampler,
         config: GenerationConfig,
@@ -193,24 +201,46 @@ impl<'a, B: Backend> Generator<'a, B> {
         if let Some(&id) = prompt.iter().find(|&&id| id as usize >= vocab) {
             return Err(GenerateError::TokenOutOfVocab { id, vocab });
         }
-        let device = model.device();
-        let ids: Vec<i64> = prompt.iter().map(|&i| i as i64).collect();
-        let tokens =
-            Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [1, prompt.len()]), &device);
-        let logits = model.prefill(tokens, &mut state);
         Ok(Self {
             model,
             tokenizer,
             sampler,
             config,
             state,
-            logits: Some(logits),
+            logits: None,
+            unread: prompt.to_vec(),
+            chunk: PREFILL_CHUNK,
             pending: None,
             history: prompt.to_vec(),
             generated: 0,
             text: Utf8Stream::default(),
             finished: None,
         })
+    }
+
+    /// Reads prompts in chunks of `chunk` tokens (at least 1) instead of [`PREFILL_CHUNK`].
+    pub fn with_prefill_chunk(mut self, chunk: usize) -> Self {
+        self.chunk = chunk.max(1);
+        self
+    }
+
+    /// Whether part of the prompt is still to be read.
+    pub fn prefilling(&self) -> bool {
+        !self.unread.is_empty()
+    }
+
+    /// Reads the next chunk of the prompt (no device read); returns whether one was read.
+    /// Sampling reads whatever is left first, so calling this is optional.
+    pub fn read_prompt_chunk(&mut self) -> bool {
+        if self.unread.is_empty() {
+            return false;
+        }
+        let n = self.chunk.min(self.unread.len());
+        let ids: Vec<i64> = self.unread.drain(..n).map(i64::from).collect();
+        let device = self.model.device();
+        let tokens = Tensor::<B, 2, Int>::from_data(TensorData::new(ids, [1, n]), &device);
+        self.logits = Some(self.model.prefill(tokens, &mut self.state));
+        true
     }
 
     /// Samples the next token, reading the logits synchronously. `None` once finished.
@@ -236,6 +266,7 @@ impl<'a, B: Backend> Generator<'a, B> {
         if self.finished.is_some() {
             return None;
         }
+        while self.read_prompt_chunk() {}
         if let Some(token) = self.pending.take() {
             self.feed(token);
         }
@@ -294,6 +325,7 @@ impl<'a, B: Backend> Generator<'a, B> {
     /// The state after every sampled token, the stop token included, so a later turn can
     /// [`resume`](Self::resume) from it.
     pub fn into_state(mut self) -> State<B> {
+        while self.read_prompt_chunk() {}
         if let Some(token) = self.pending.take() {
             self.feed(token);
         }

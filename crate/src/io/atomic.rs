@@ -55,24 +55,38 @@ pub fn write_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), WriteErro
         std::fs::remove_dir_all(&staging).map_err(at(&staging))?;
     }
     std::fs::create_dir_all(&staging).map_err(at(&staging))?;
+    let written =
+        fill_staging(&staging, files).and_then(|()| replace_dir(&staging, dir).map_err(at(dir)));
+    if written.is_err() {
+        // A full disk or a bad name: leave no half-written staging folder behind.
+        let _ = std::fs::remove_dir_all(&staging);
+        return written;
+    }
+    // The new folder is complete: folders set aside by earlier killed saves are obsolete.
+    remove_stale_siblings(dir, "old");
+    Ok(())
+}
+
+fn fill_staging(staging: &Path, files: &[(&str, &[u8])]) -> Result<(), WriteError> {
     for (name, bytes) in files {
         let path = staging.join(name);
         write_synced(&path, bytes).map_err(at(&path))?;
     }
-    File::open(&staging)
+    File::open(staging)
         .and_then(|f| f.sync_all())
-        .map_err(at(&staging))?;
-    replace_dir(&staging, dir).map_err(at(dir))
+        .map_err(at(staging))
 }
 
 /// The previous folder a save killed between its two renames left aside, if `dir` is missing
 /// because of one.
+/// When several are there (saves killed more than once), the most recently modified.
 pub fn interrupted_save(dir: &Path) -> Option<PathBuf> {
     let prefix = sibling_prefix(dir, "old")?;
     std::fs::read_dir(non_empty_parent(dir).unwrap_or(Path::new(".")))
         .ok()?
         .flatten()
-        .find(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
         .map(|e| e.path())
 }
 
@@ -186,6 +200,34 @@ mod tests {
         let aside = tmp.path().join(".ckpt.old-4242");
         std::fs::create_dir_all(&aside).unwrap();
         assert_eq!(interrupted_save(&dir), Some(aside));
+    }
+
+    #[test]
+    fn a_failed_folder_write_leaves_no_staging_and_the_old_folder_intact() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ckpt");
+        write_folder(&dir, &[("a", b"1")]).unwrap();
+        // A file in a sub-folder that does not exist fails like a full disk, mid-write.
+        let err = write_folder(&dir, &[("a", b"2"), ("missing/b", b"3")]).unwrap_err();
+        assert!(err.path.ends_with("missing/b"), "{err}");
+        assert_eq!(names(tmp.path()), ["ckpt"]);
+        assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"1");
+    }
+
+    #[test]
+    fn old_folders_of_killed_saves_are_pruned_and_the_newest_is_found() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ckpt");
+        let older = tmp.path().join(".ckpt.old-1");
+        let newer = tmp.path().join(".ckpt.old-2");
+        std::fs::create_dir_all(&older).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::create_dir_all(&newer).unwrap();
+        std::fs::write(newer.join("x"), b"x").unwrap();
+        assert_eq!(interrupted_save(&dir), Some(newer));
+        write_folder(&dir, &[("a", b"1")]).unwrap();
+        assert_eq!(names(tmp.path()), ["ckpt"]);
+        assert_eq!(interrupted_save(&dir), None);
     }
 
     #[test]

@@ -26,6 +26,22 @@ pub enum WeightsError {
         /// The cap.
         cap: u64,
     },
+    /// A quantized matrix's layout cannot run on a GPU backend.
+    #[error(
+        "tensor `{name}` is {scheme} in blocks of {block} over {cols} columns, which the GPU kernels cannot run (a block must be at most 255 values, a multiple of {per_word}, and divide the row); use the CPU engine, or re-export the bundle with the default block"
+    )]
+    NotDevicePackable {
+        /// Tensor name.
+        name: String,
+        /// `int8` or `int4`.
+        scheme: String,
+        /// Values per block.
+        block: usize,
+        /// Columns per row.
+        cols: usize,
+        /// Values in one packed u32 word.
+        per_word: usize,
+    },
     /// The model expects a tensor the file lacks.
     #[error("weights file has no tensor `{0}`: it was saved from a different model configuration")]
     Missing(String),

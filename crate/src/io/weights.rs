@@ -14,6 +14,7 @@ use crate::io::safetensors::{self, StoredTensor};
 use crate::model::Model;
 use crate::model::init::param_id;
 use crate::ops::linear::{Linear, Weight};
+use crate::ops::placement::Placement;
 use crate::quant::QuantMatrix;
 
 /// Every float parameter of `module` with its name, in module order, as f32.
@@ -179,6 +180,10 @@ pub fn set_quantized<B: Backend>(
         }
         Ok(loaded.matrix)
     }
+    let placement = Placement::for_backend::<B>(device);
+    for (name, loaded) in &matrices {
+        packable(name, &loaded.matrix, placement)?;
+    }
     if let Some(loaded) = matrices.remove(names::EMBEDDING) {
         let matrix = fit(names::EMBEDDING, loaded, &model.embedding.weight, false)?;
         model.embedding.set_quantized(matrix, device);
@@ -195,6 +200,22 @@ pub fn set_quantized<B: Backend>(
     }
 }
 
+/// Whether `matrix` can be placed as `placement` needs: the device kernels take only blocks of
+/// at most 255 values, whole u32 words, dividing the row; the host kernel takes any layout.
+fn packable(name: &str, matrix: &QuantMatrix, placement: Placement) -> Result<(), WeightsError> {
+    let scheme = matrix.scheme();
+    if placement == Placement::Host || scheme.device_packable(matrix.cols(), matrix.block()) {
+        return Ok(());
+    }
+    Err(WeightsError::NotDevicePackable {
+        name: name.to_string(),
+        scheme: scheme.name().to_string(),
+        block: matrix.block(),
+        cols: matrix.cols(),
+        per_word: scheme.values_per_word(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -203,6 +224,33 @@ mod tests {
     use crate::io::names::Role;
     use crate::model::{ModelConfig, MoeConfig};
     use crate::test_util::{TestBackend, seeded};
+
+    /// A bundle with block 256 loaded on the CPU but panicked on WebGPU (`u8::try_from`), and
+    /// rows that are not whole u32 words were packed misaligned: refused for the device now.
+    #[test]
+    fn layouts_the_gpu_kernels_cannot_run_are_refused_for_the_device_only() {
+        use crate::quant::{QuantOptions, QuantScheme};
+        let values: Vec<f32> = (0..2 * 512).map(|i| (i as f32 * 0.01).sin()).collect();
+        let matrix = |scheme, block, cols: usize| {
+            let options = QuantOptions {
+                block,
+                ..QuantOptions::new(scheme)
+            };
+            QuantMatrix::quantize(&values[..2 * cols], 2, cols, options).unwrap()
+        };
+        let wide_block = matrix(QuantScheme::Int8, 256, 512);
+        let odd_int4 = matrix(QuantScheme::Int4, 4, 12);
+        let fine = matrix(QuantScheme::Int4, 32, 64);
+        for bad in [&wide_block, &odd_int4] {
+            assert!(packable("w", bad, Placement::Host).is_ok());
+            let err = packable("w", bad, Placement::Device).unwrap_err();
+            assert!(
+                matches!(err, WeightsError::NotDevicePackable { .. }),
+                "{err}"
+            );
+        }
+        assert!(packable("w", &fine, Placement::Device).is_ok());
+    }
 
     #[test]
     fn the_name_table_matches_the_module_paths() {

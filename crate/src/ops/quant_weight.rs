@@ -222,7 +222,8 @@ fn device_data(matrix: &QuantMatrix) -> TensorData {
         QuantScheme::Int8 => QuantValue::Q8S,
         QuantScheme::Int4 => QuantValue::Q4S,
     };
-    let block = u8::try_from(matrix.block()).expect("bundles hold device-packable blocks");
+    // `io::weights::set_quantized` refuses layouts that are not device-packable before this.
+    let block = u8::try_from(matrix.block()).expect("device-packable blocks fit a u8");
     let scheme = BurnScheme::default()
         .with_value(value)
         .with_level(QuantLevel::block([block]))
