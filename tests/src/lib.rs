@@ -4,6 +4,9 @@
 
 use std::path::PathBuf;
 
+pub mod fuzz;
+pub mod fuzz_targets;
+
 /// The folder holding the reference script and its fixtures.
 pub fn reference_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("reference")

@@ -143,6 +143,10 @@ impl Tokenizer {
     /// Loads a `tokenizer.json` whose ids must all be below `vocab` (the model's vocabulary),
     /// checked before any table is sized by them.
     pub fn from_json_bounded(json: &[u8], vocab: u64) -> Result<Self, TokenizerError> {
+        // tokenizers 0.22 panics (`expect("Helper")`) on a JSON syntax error inside the decoder
+        // section, which in wasm traps the engine: check the syntax first. Found by siger-fuzz.
+        serde_json::from_slice::<serde_json::Value>(json)
+            .map_err(|e| TokenizerError::Parse(e.to_string()))?;
         let inner = tokenizers::Tokenizer::from_bytes(json)
             .map_err(|e| TokenizerError::Parse(e.to_string()))?;
         Self::from_inner(inner, vocab.min(MAX_TOKEN_IDS))
@@ -252,6 +256,25 @@ fn byte_level_decoding_table() -> impl Fn(char) -> Option<u8> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A syntax error inside the decoder section once panicked inside tokenizers (found by
+    /// `siger-fuzz`); it is a parse error now.
+    #[test]
+    fn a_syntax_error_in_the_decoder_is_an_error_not_a_panic() {
+        let corpus = ["Selamat pagi, apa kabar?", "Tabik pun."];
+        let json = Tokenizer::train(corpus.iter().cycle().take(20).copied(), 280)
+            .unwrap()
+            .to_json();
+        let at = json.find("\"decoder\"").expect("a decoder section");
+        let broken = format!(
+            "{}\"decoder\":{{\"type\" \"ByteLevel\"{}",
+            &json[..at],
+            &json[at + 10..]
+        );
+        let err = Tokenizer::from_json(broken.as_bytes()).unwrap_err();
+        assert!(matches!(err, TokenizerError::Parse(_)), "{err}");
+    }
+
     use super::*;
     use crate::text::{Message, Role};
 
