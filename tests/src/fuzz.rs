@@ -19,7 +19,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -28,7 +28,7 @@ impl Rng {
 
     /// A number in `0..n` (`n` ≥ 1).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
 }
 
@@ -77,7 +77,7 @@ pub fn mutate(input: &[u8], rng: &mut Rng) -> Vec<u8> {
                 out.splice(at..end, huge.iter().copied());
             }
             _ => {
-                let byte = rng.next() as u8;
+                let byte = rng.next_u64() as u8;
                 out.insert(at.min(out.len()), byte);
             }
         }

@@ -144,7 +144,11 @@ fn checkpoint(executions: u64, seed: u64) -> Report {
     let mut count = 0u64;
     run("checkpoint", &seeds, executions, seed, |input| {
         count += 1;
-        let base = if count % 2 == 0 { &plain } else { &quantized };
+        let base = if count.is_multiple_of(2) {
+            &plain
+        } else {
+            &quantized
+        };
         let Some(files) = replaced(base, input) else {
             return false;
         };
