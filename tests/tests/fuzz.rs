@@ -18,3 +18,12 @@ fn no_mutated_input_panics_any_parser() {
         );
     }
 }
+
+/// Inputs the fuzzer found panicking, kept so each stays an error: a `tokenizer.json` with a
+/// syntax error inside its decoder section (tokenizers 0.22 `expect`s there).
+#[test]
+fn inputs_that_once_panicked_are_errors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz-regressions");
+    let json = std::fs::read(dir.join("tokenizer-decoder-syntax-error.json")).unwrap();
+    assert!(siger::text::Tokenizer::from_json(&json).is_err());
+}
