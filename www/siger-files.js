@@ -1,6 +1,7 @@
 // Files for the Siger worker (siger-worker.js): a folder's manifest, then the files it lists,
 // each read from the Cache API or downloaded with progress, and checked against the manifest's
-// sha256. A damaged cache entry is dropped and its file downloaded again. The model's files come
+// sha256 (by SubtleCrypto, or by script where there is none: siger-sha256.js). A damaged cache
+// entry is dropped and its file downloaded again. The model's files come
 // this way, and so do the translation resources (siger-resources.js).
 //
 // A file list is `{name: {bytes, sha256}}`, in the order the files are fetched. `progress` is
@@ -8,6 +9,7 @@
 // page's onProgress.
 
 import { MODEL_CACHE, megabytes } from './siger-protocol.js';
+import { sha256Hex } from './siger-sha256.js';
 
 /** The files a Siger checkpoint folder must list in its manifest, smallest first. */
 export const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
@@ -257,9 +259,7 @@ export async function downloadUnlisted(url, name, limit, progress) {
 }
 
 async function matchesManifest(bytes, name, files) {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  return hex === files[name].sha256;
+  return (await sha256Hex(bytes)) === files[name].sha256;
 }
 
 function hashError(base, name) {

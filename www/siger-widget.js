@@ -26,10 +26,10 @@ import { Composer } from './ui/composer.js';
 import { Dictionary } from './ui/dictionary.js';
 import { buildLayout, setState, toggleLauncher, writeStrings } from './ui/layout.js';
 import { MessageLog } from './ui/message-log.js';
-import { reasonOf, showNotice } from './ui/notices.js';
+import { showError, showNotice } from './ui/notices.js';
 import { Settings } from './ui/settings.js';
 import { deleteCaches, openStore, memoryStore } from './ui/store.js';
-import { strings, format, LANGUAGES } from './ui/strings.js';
+import { strings, LANGUAGES } from './ui/strings.js';
 import { adoptStyles } from './ui/style.js';
 import { Threads } from './ui/threads.js';
 import { Turns } from './ui/turns.js';
@@ -63,9 +63,7 @@ class SigerChat extends HTMLElement {
     if (!this.#ui) this.#build();
     if (this.#started) return;
     this.#started = true;
-    this.#start().catch((err) =>
-      this.#notice('error', format(this.#t.loadFailed, { reason: reasonOf(err) })),
-    );
+    this.#start().catch((err) => showError(this.#ui.notices, this.#t, this.#t.loadFailed, err));
   }
 
   attributeChangedCallback(name, before, after) {

@@ -188,6 +188,8 @@ async function chat(job, { messages, options }) {
   try {
     return { value: await reply(job, messages, options, sent) };
   } catch (err) {
+    // A request the engine refused is the caller's error: only other failures leave the GPU.
+    if (err?.refused) throw err;
     const gpuFailed = backend === 'webgpu';
     if (gpuFailed || isCrash(err)) await replaceEngine(err);
     if (gpuFailed && !job.aborted) return { value: await reply(job, messages, options, sent) };
@@ -196,7 +198,12 @@ async function chat(job, { messages, options }) {
 }
 
 async function reply(job, messages, options, sent) {
-  const started = await engine.start(messages, options);
+  let started; // start() only checks and encodes the request: its errors are the request's
+  try {
+    started = engine.start(messages, options);
+  } catch (err) {
+    throw Object.assign(err, { refused: !isCrash(err) });
+  }
   // Sent again by a retry after a fallback: usage then describes the reply's actual reading.
   self.postMessage(Message.started(job.id, started));
   job.tokens = 0;

@@ -32,6 +32,8 @@ const SAMPLING_OPTIONS = [
   'seed',
   'repetition_penalty',
 ];
+/** The largest count the engine takes (a `usize` in 32-bit wasm). */
+const MAX_U32 = 2 ** 32 - 1;
 /** OpenAI request fields that would change the answer's meaning and that Siger cannot honour. */
 const UNSUPPORTED = ['stop', 'tools', 'tool_choice', 'functions', 'logprobs', 'response_format'];
 
@@ -186,24 +188,29 @@ function samplingOptions(request) {
     }
     options[key] = value;
   }
+  // The same rules as the engine's (crate/src/infer/sampling.rs, in f32 and a 32-bit usize),
+  // so a value the engine would refuse is refused here, as the caller's error.
   const { temperature, top_p, top_k, max_tokens, seed, repetition_penalty } = options;
-  if (temperature !== undefined && temperature < 0) {
-    throw new RangeError('create: temperature must be ≥ 0 (0 is greedy)');
+  const f32 = (x) => Math.fround(x);
+  if (temperature !== undefined && !(temperature >= 0 && Number.isFinite(f32(temperature)))) {
+    throw new RangeError('create: temperature must be ≥ 0 and at most 3.4e38 (0 is greedy)');
   }
-  if (top_p !== undefined && !(top_p > 0 && top_p <= 1)) {
+  if (top_p !== undefined && !(f32(top_p) > 0 && top_p <= 1)) {
     throw new RangeError('create: top_p must be in (0, 1]');
   }
-  if (top_k !== undefined && !(Number.isInteger(top_k) && top_k >= 1)) {
-    throw new RangeError('create: top_k must be an integer ≥ 1');
+  if (top_k !== undefined && !(Number.isInteger(top_k) && top_k >= 1 && top_k <= MAX_U32)) {
+    throw new RangeError(`create: top_k must be an integer from 1 to ${MAX_U32}`);
   }
-  if (max_tokens !== undefined && !(Number.isInteger(max_tokens) && max_tokens >= 1)) {
-    throw new RangeError('create: max_tokens must be an integer ≥ 1');
+  const okTokens = Number.isInteger(max_tokens) && max_tokens >= 1 && max_tokens <= MAX_U32;
+  if (max_tokens !== undefined && !okTokens) {
+    throw new RangeError(`create: max_tokens must be an integer from 1 to ${MAX_U32}`);
   }
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
     throw new RangeError('create: seed must be a safe integer ≥ 0');
   }
-  if (repetition_penalty !== undefined && !(repetition_penalty > 0)) {
-    throw new RangeError('create: repetition_penalty must be > 0');
+  const penalty = repetition_penalty === undefined ? 1 : f32(repetition_penalty);
+  if (!(penalty > 0 && Number.isFinite(penalty))) {
+    throw new RangeError('create: repetition_penalty must be > 0 and at most 3.4e38');
   }
   return options;
 }

@@ -2,13 +2,20 @@
 // is never needed), and the test page opened in it.
 
 import { chromium } from 'playwright-core';
-import { TEST_PAGE } from './server.mjs';
+import { INSECURE_HOST, TEST_PAGE } from './server.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** Headless Chromium; `webgpu: true` adds --enable-unsafe-webgpu (SwiftShader's WebGPU here). */
+/**
+ * Headless Chromium; `webgpu: true` adds --enable-unsafe-webgpu (SwiftShader's WebGPU here).
+ * INSECURE_HOST resolves to 127.0.0.1, for the tests of a plain-HTTP server.
+ */
 export function launch({ webgpu }) {
-  const args = ['--headless', '--no-sandbox'];
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    `--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`,
+  ];
   if (webgpu) args.push('--enable-unsafe-webgpu');
   return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }

@@ -700,6 +700,37 @@ test(
 );
 
 test(
+  'webgpu: a refused request is an error, and the engine stays on the GPU',
+  { timeout: 400_000 },
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    const gpu = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
+    assert.equal(gpu.backend, 'webgpu');
+    const refused = (request) =>
+      page.evaluate(
+        (r) =>
+          reply(0, r).then(
+            () => 'accepted',
+            (e) => String(e),
+          ),
+        request,
+      );
+    // Values that once passed siger.js and failed inside the engine, counted as GPU failures.
+    assert.match(await refused({ messages: ask('Halo'), temperature: 1e39 }), /temperature/);
+    assert.match(await refused({ messages: ask('Halo'), repetition_penalty: 1e-46 }), /penalty/);
+    assert.match(await refused({ messages: ask('Halo'), top_k: 2 ** 32 }), /top_k/);
+    assert.match(await refused({ messages: ask('Halo'), max_tokens: 2 ** 32 }), /max_tokens/);
+    // Refused by the engine itself: a message longer than one request may read.
+    const long = await refused({ messages: ask('zq '.repeat(40_000)), max_tokens: 2 });
+    assert.match(long, /too long/);
+    await assertStillOnWebGpu(page, 0);
+    const answer = await page.evaluate((r) => reply(0, r), { messages: ask('Halo'), ...GREEDY });
+    assert.equal(typeof answer.text, 'string');
+    await assertStillOnWebGpu(page, 0);
+  },
+);
+
+test(
   'backend: a lost GPU mid-chat falls back to the CPU and the reply still comes',
   { timeout: 400_000 },
   async ({ context, server }) => {

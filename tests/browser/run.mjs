@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, launch } from './browser.mjs';
 import { cases as runtimeCases } from './cases.mjs';
+import { cases as hostileCases } from './hostile-cases.mjs';
 import { startHostServer, startServer } from './server.mjs';
 import { cases as uiCases } from './ui-cases.mjs';
 
@@ -23,7 +24,7 @@ if (!existsSync(CHROMIUM)) {
 }
 
 const filters = process.argv.slice(2);
-const selected = [...runtimeCases, ...uiCases].filter(
+const selected = [...runtimeCases, ...uiCases, ...hostileCases].filter(
   (c) => filters.length === 0 || filters.some((f) => c.name.includes(f)),
 );
 const server = await startServer();

@@ -15,6 +15,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** The page the tests run in: it imports /siger.js and does nothing else. */
 export const TEST_PAGE = '/__siger_test__.html';
 
+/**
+ * A name the browser resolves to 127.0.0.1 (browser.mjs): plain HTTP under it is no secure
+ * context (a school's LAN server), unlike http://127.0.0.1 and http://localhost.
+ */
+export const INSECURE_HOST = 'school.test';
+
 export async function startServer() {
   const config = JSON.parse(await readFile(resolve(here, '../../pkg-scripts/serve.json'), 'utf8'));
   // SIGER_WWW serves another build of www/ (a folder of symlinks is fine).
@@ -70,6 +76,7 @@ export async function startServer() {
  *   /launcher.html  only `<siger-chat launcher>`
  *   /sandbox.html   the widget inside `<iframe sandbox="allow-scripts">` (an opaque origin)
  *   /lexicon.html?lexicon=URL  the translate widget with `lexicon="URL"`
+ *   /hostile.html   the widget under `* { … !important }` typography, which inherits into it
  * and the files a test gives it (`fixture`: a teacher's lexicon), with CORS.
  */
 export async function startHostServer(sigerBase) {
@@ -119,6 +126,10 @@ const HOSTILE_CSS = `
     border: 4px dashed red !important; font-size: 30px !important; margin: 9px !important;
   }`;
 
+/** Host CSS on every element, the widget's host and the root included: inherited, it crosses in. */
+const HOSTILE_TYPE_CSS = `
+  * { color: red !important; font-size: 40px; line-height: 3; font-family: fantasy; letter-spacing: 4px; }`;
+
 function hostPages(widget) {
   const page = (title, body) =>
     `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,">${body}</html>`;
@@ -140,6 +151,13 @@ function hostPages(widget) {
         const style = getComputedStyle(hostButton);
         window.hostBefore = { keys: Object.keys(window), button: Object.fromEntries([...style].map((p) => [p, style.getPropertyValue(p)])) };
       </script>
+      ${load}`,
+    ),
+    '/hostile.html': page(
+      'A school page with loud type',
+      `<style>${HOSTILE_TYPE_CSS}</style>
+      <p>Our class page.</p>
+      <siger-chat mode="chat" lang="id"></siger-chat>
       ${load}`,
     ),
     '/launcher.html': page(

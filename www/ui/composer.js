@@ -1,7 +1,7 @@
 // The composer: the mode chips (chat, or a translation direction), the input box, and Send, or
 // Stop while a reply is written. What Send does and what the box invites follow the mode.
 
-import { MODES, button, h } from './view.js';
+import { MESSAGE_LIMIT, MODES, button, h, limitNote } from './view.js';
 
 /** Builds the chips into `ui.chips`, returning their group. `on.setMode(mode)` on a click. */
 export function buildModeChips(ui, on) {
@@ -27,8 +27,9 @@ export function buildComposer(ui, on) {
     rows: '1',
     'data-t-label': 'inputLabel',
     'data-t-placeholder': 'placeholderChat',
-    maxlength: '4000',
+    maxlength: MESSAGE_LIMIT,
   });
+  ui.inputLimit = limitNote(ui.input, 'input-limit');
   ui.input.addEventListener('input', () => on.typed());
   ui.input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
@@ -52,6 +53,7 @@ export function buildComposer(ui, on) {
   const form = h(
     'form',
     { class: 'composer', 'data-part': 'composer' },
+    ui.inputLimit.note,
     ui.input,
     ui.send,
     ui.stop,
@@ -88,6 +90,7 @@ export class Composer {
     const mode = this.mode;
     this.#ui.input.placeholder = t[MODES.find((m) => m.mode === mode).placeholder];
     this.#ui.send.textContent = mode === 'chat' ? t.send : t.translate;
+    this.#ui.inputLimit.show(t);
   }
 
   /** Takes what was typed out of the box, trimmed ('' when there is nothing). */
@@ -96,6 +99,7 @@ export class Composer {
     if (text) {
       this.#ui.input.value = '';
       this.autosize();
+      this.#ui.inputLimit.show();
     }
     return text;
   }
@@ -105,6 +109,7 @@ export class Composer {
     const box = this.#ui.input;
     box.value = box.value.trim() ? `${typed}\n${box.value}` : typed;
     this.autosize();
+    this.#ui.inputLimit.show();
   }
 
   focus() {

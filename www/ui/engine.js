@@ -5,7 +5,7 @@
 
 import { Siger } from '../siger.js';
 import { setState } from './layout.js';
-import { clearNotices, reasonOf, showNotice } from './notices.js';
+import { clearNotices, explain, showNotice } from './notices.js';
 import { LoadProgress, StatusLine } from './status.js';
 import { format } from './strings.js';
 
@@ -60,8 +60,10 @@ export class EngineSlot {
       setState(this.#ui, 'error');
       const t = host.strings();
       const retry = { label: t.retry, run: () => this.ensure().catch(() => {}) };
-      const text = `${format(t.loadFailed, { reason: reasonOf(err) })} ${t.loadFailedHelp}`;
-      showNotice(this.#ui.notices, t, 'error', text, { tag: 'load', action: retry });
+      const { reason, detail } = explain(err, t);
+      const text = `${format(t.loadFailed, { reason })} ${t.loadFailedHelp}`;
+      showNotice(this.#ui.notices, t, 'error', text, { tag: 'load', action: retry, detail });
+      console.error('siger: the model failed to load:', err);
       throw err;
     }
   }

@@ -6,11 +6,16 @@
 //     session?: Uint8Array }
 // `session` is the engine's saved state after the thread's last reply (saveSession), so a
 // thread continued after a reload is not read again.
+//
+// The text and the session are kept apart (stores `threads` and `sessions`, by thread id): the
+// text is small and always written first; a session (~175 KB) is only worth having, so when the
+// quota has no room for it the text is still saved, and listing titles never reads one.
 
 import { CACHES } from '../siger-protocol.js';
 
 const DATABASE = 'siger-chat';
-const VERSION = 1;
+/** 1: a thread's session inside its record; 2: sessions in a store of their own. */
+const VERSION = 2;
 
 /** Deletes the Cache API buckets Siger fills (the model's, the dictionary's). */
 export async function deleteCaches() {
@@ -34,15 +39,33 @@ export async function openStore() {
 function openDatabase() {
   return new Promise((resolve, reject) => {
     const request = globalThis.indexedDB.open(DATABASE, VERSION); // throws in opaque origins
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      db.createObjectStore('threads', { keyPath: 'id' });
-      db.createObjectStore('settings');
-    };
+    request.onupgradeneeded = (event) => upgrade(request, event.oldVersion);
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
     request.onblocked = () => reject(new Error('the database is held by another tab'));
   });
+}
+
+/** Creates the stores, or moves a version-1 database's sessions out of their threads. */
+function upgrade(request, oldVersion) {
+  const db = request.result;
+  if (oldVersion < 1) {
+    db.createObjectStore('threads', { keyPath: 'id' });
+    db.createObjectStore('settings');
+  }
+  db.createObjectStore('sessions');
+  if (oldVersion < 1) return;
+  const sessions = request.transaction.objectStore('sessions');
+  request.transaction.objectStore('threads').openCursor().onsuccess = (event) => {
+    const cursor = event.target.result;
+    if (!cursor) return;
+    const { session, ...text } = cursor.value;
+    if (session) {
+      sessions.put(session, text.id);
+      cursor.update(text);
+    }
+    cursor.continue();
+  };
 }
 
 function done(request) {
@@ -78,9 +101,10 @@ class IndexedDbStore {
     return done(action((await this.#connection()).transaction(name, 'readonly').objectStore(name)));
   }
 
-  async #write(name, action) {
-    const tx = (await this.#connection()).transaction(name, 'readwrite');
-    action(tx.objectStore(name));
+  /** Runs `action` on the store(s) `names` in one transaction, until it has committed. */
+  async #write(names, action) {
+    const tx = (await this.#connection()).transaction(names, 'readwrite');
+    action(...[names].flat().map((name) => tx.objectStore(name)));
     await new Promise((resolve, reject) => {
       tx.oncomplete = resolve;
       tx.onerror = () => reject(tx.error);
@@ -88,22 +112,43 @@ class IndexedDbStore {
     });
   }
 
-  /** Every thread without its messages or session, newest first. */
+  /** Every thread without its messages, newest first (no session is read). */
   async listThreads() {
     const all = await this.#read('threads', (store) => store.getAll());
     return all.map(summary).sort((a, b) => b.updated - a.updated);
   }
 
-  getThread(id) {
-    return this.#read('threads', (store) => store.get(id));
+  /** The thread `id` with its session, if one was saved; undefined if there is no such thread. */
+  async getThread(id) {
+    const text = await this.#read('threads', (store) => store.get(id));
+    if (!text) return undefined;
+    const session = await this.#read('sessions', (store) => store.get(id)).catch(() => null);
+    return session ? { ...text, session } : text;
   }
 
-  putThread(thread) {
-    return this.#write('threads', (store) => store.put(thread));
+  /**
+   * Saves the thread's text (rejecting if even that fails), then its session, best-effort: a
+   * session that does not fit is dropped (an older one would not match the text) and said on
+   * the console only, since continuing the thread merely reads it again.
+   */
+  async putThread(thread) {
+    const { session, ...text } = thread;
+    await this.#write('threads', (store) => store.put(text));
+    try {
+      await this.#write('sessions', (store) =>
+        session ? store.put(session, text.id) : store.delete(text.id),
+      );
+    } catch (err) {
+      console.warn(`siger: the engine state of a thread was not saved (${err?.message ?? err})`);
+      await this.#write('sessions', (store) => store.delete(text.id)).catch(() => {});
+    }
   }
 
   deleteThread(id) {
-    return this.#write('threads', (store) => store.delete(id));
+    return this.#write(['threads', 'sessions'], (threads, sessions) => {
+      threads.delete(id);
+      sessions.delete(id);
+    });
   }
 
   async getSettings() {

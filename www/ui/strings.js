@@ -71,10 +71,18 @@ const id = {
   notCaching:
     'Model tidak bisa disimpan di perangkat ini (penyimpanan tidak tersedia atau hampir penuh); kunjungan berikutnya akan mengunduhnya lagi.',
   fellBack: 'Kartu grafis berhenti bekerja; Siger melanjutkan di CPU (lebih lambat).',
-  loadFailed: 'Model gagal dimuat: {reason}',
+  loadFailed: 'Model gagal dimuat: {reason}.',
   loadFailedHelp:
     'Periksa koneksi internet, lalu coba lagi. Jika terus gagal, pilih "CPU" di Pengaturan.',
   retry: 'Coba lagi',
+  technicalDetails: 'Detail teknis',
+  reasonNetwork: 'server tidak bisa dihubungi',
+  reasonHttp: 'server menolak memberikan berkasnya (kode {status})',
+  reasonDamaged: 'berkas di server rusak atau belum lengkap',
+  reasonMemory: 'memori perangkat ini tidak cukup',
+  reasonStorage: 'penyimpanan perangkat ini penuh',
+  reasonInternal: 'terjadi kesalahan di dalam Siger',
+  inputLimit: 'Pesan paling panjang {limit} karakter; sisanya tidak ikut.',
   replyFailed:
     'Jawaban gagal dibuat: {reason}. Pesanmu dikembalikan ke kotak tulis; coba kirim lagi.',
   translateFailed: 'Terjemahan gagal: {reason}. Kalimatmu dikembalikan ke kotak tulis.',
@@ -186,10 +194,18 @@ const en = {
   notCaching:
     'The model cannot be kept on this device (storage is unavailable or nearly full); the next visit downloads it again.',
   fellBack: 'The graphics card stopped working; Siger goes on on the CPU (slower).',
-  loadFailed: 'The model failed to load: {reason}',
+  loadFailed: 'The model failed to load: {reason}.',
   loadFailedHelp:
     'Check the internet connection and try again. If it keeps failing, choose "CPU" in Settings.',
   retry: 'Try again',
+  technicalDetails: 'Technical details',
+  reasonNetwork: 'the server cannot be reached',
+  reasonHttp: 'the server refused to send its files (code {status})',
+  reasonDamaged: "the server's files are damaged or incomplete",
+  reasonMemory: 'this device does not have enough memory',
+  reasonStorage: "this device's storage is full",
+  reasonInternal: 'something went wrong inside Siger',
+  inputLimit: 'A message holds at most {limit} characters; the rest is left out.',
   replyFailed: 'The reply failed: {reason}. Your message is back in the input box; send it again.',
   translateFailed: 'The translation failed: {reason}. Your sentence is back in the input box.',
   noStorage:

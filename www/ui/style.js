@@ -1,5 +1,8 @@
 // The chat's stylesheet, adopted by each <siger-chat> shadow root: the host page's CSS cannot
-// reach inside, and nothing here leaks out. Colours are custom properties; `theme="dark"`,
+// reach inside, and nothing here leaks out. Inherited properties do cross the boundary, through
+// the host element, so :host sets every inherited one the text depends on, !important (inside
+// a shadow tree's own !important beats the page's, even `* { … !important }`); and sizes are in
+// em of that base, never rem (the page's root font size). Colours are custom properties; `theme="dark"`,
 // `theme="light"` or the system's preference (`theme="auto"`, the default) picks them.
 
 const DARK = `
@@ -18,8 +21,18 @@ export const STYLES = String.raw`
   --src-phrasebook: #1b7f3b; --src-lexicon: #1f5fbf; --src-morphology: #7b3fb3; --src-rule: #0f6f6a;
   --src-model: #b35c00; --src-unknown: #a11; --src-punctuation: transparent;
   --radius: 12px;
-  display: block; color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  display: block;
   color-scheme: light;
+}
+:host {
+  color: var(--fg) !important; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif !important;
+  letter-spacing: normal !important; word-spacing: normal !important; text-align: start !important;
+  text-indent: 0 !important; text-transform: none !important; text-shadow: none !important;
+  white-space: normal !important; word-break: normal !important; overflow-wrap: normal !important;
+  font-kerning: auto !important; font-size-adjust: none !important; hyphens: manual !important;
+  visibility: visible !important; cursor: auto !important; direction: ltr !important;
+  writing-mode: horizontal-tb !important; list-style: disc outside !important; tab-size: 8 !important;
+  text-rendering: auto !important; -webkit-text-fill-color: currentcolor !important;
 }
 :host([hidden]) { display: none; }
 :host([theme="dark"]) { ${DARK} }
@@ -48,39 +61,45 @@ button { cursor: pointer; }
 /* Main column */
 .main { flex: 1; display: flex; flex-direction: column; min-width: 0; }
 .top { display: flex; align-items: center; gap: 8px; padding: 8px 12px; border-bottom: 1px solid var(--line); background: var(--panel); }
-.top .title { font-size: 1.15rem; margin: 0; color: var(--accent); }
-.top .status { flex: 1; color: var(--muted); font-size: 0.85rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.top .title { font-size: 1.15em; margin: 0; color: var(--accent); }
+.top .status { flex: 1; color: var(--muted); font-size: 0.85em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .icon { background: none; border: 1px solid transparent; border-radius: 8px; padding: 6px 8px; min-width: 40px; min-height: 40px; }
 .icon:hover { border-color: var(--line); }
-.text-button { background: none; border: 1px solid var(--line); border-radius: 999px; padding: 4px 12px; min-height: 36px; font-size: 0.9rem; }
+.text-button { background: none; border: 1px solid var(--line); border-radius: 999px; padding: 4px 12px; min-height: 36px; font-size: 0.9em; }
 
-.progress { padding: 8px 12px; border-bottom: 1px solid var(--line); font-size: 0.9rem; }
+.progress { padding: 8px 12px; border-bottom: 1px solid var(--line); font-size: 0.9em; }
 .progress progress { width: 100%; height: 10px; accent-color: var(--accent); }
-.dictionary { margin: 0; padding: 0 12px 6px; color: var(--muted); font-size: 0.85rem; }
+.dictionary { margin: 0; padding: 0 12px 6px; color: var(--muted); font-size: 0.85em; }
 .dictionary .label { font-weight: 600; }
 .dictionary a { color: inherit; }
 
 .notices { display: flex; flex-direction: column; gap: 6px; padding: 0 12px; }
 .notices:not(:empty) { padding: 8px 12px; }
-.notice { display: flex; gap: 8px; align-items: flex-start; padding: 8px 12px; border-radius: 8px; background: var(--warn-bg); color: var(--warn-fg); font-size: 0.92rem; }
+.notice { display: flex; gap: 8px; align-items: flex-start; padding: 8px 12px; border-radius: 8px; background: var(--warn-bg); color: var(--warn-fg); font-size: 0.92em; }
 .notice.error { background: var(--error-bg); color: var(--error-fg); }
-.notice p { margin: 0; flex: 1; }
+.notice .body { flex: 1; min-width: 0; }
+.notice p { margin: 0; }
+.notice details { margin-top: 4px; font-size: 0.9em; }
+.notice summary { cursor: pointer; }
+.notice code { display: block; margin-top: 2px; white-space: pre-wrap; overflow-wrap: anywhere; }
+.limit { margin: 0; color: var(--error-fg); font-size: 0.85em; }
+.composer .limit { flex-basis: 100%; }
 
 .modes { display: flex; gap: 6px; padding: 8px 12px; overflow-x: auto; scrollbar-width: none; }
 .chip { flex: none; }
-.chip { border: 1px solid var(--line); background: var(--panel); border-radius: 999px; padding: 4px 14px; min-height: 36px; font-size: 0.9rem; }
+.chip { border: 1px solid var(--line); background: var(--panel); border-radius: 999px; padding: 4px 14px; min-height: 36px; font-size: 0.9em; }
 .chip[aria-pressed="true"] { background: var(--accent); color: var(--accent-fg); border-color: var(--accent); }
 
 .messages { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 10px; }
-.message { max-width: 46rem; padding: 8px 12px; border-radius: var(--radius); border: 1px solid var(--line); background: var(--bot); }
+.message { max-width: 46em; padding: 8px 12px; border-radius: var(--radius); border: 1px solid var(--line); background: var(--bot); }
 .message[data-role="user"] { align-self: flex-end; background: var(--user); }
 .message[data-role="greeting"] { color: var(--muted); border-style: dashed; }
-.message .who { font-size: 0.78rem; color: var(--muted); font-weight: 600; }
+.message .who { font-size: 0.78em; color: var(--muted); font-weight: 600; }
 .message .text { white-space: pre-wrap; overflow-wrap: anywhere; }
-.message .note { color: var(--muted); font-size: 0.85rem; font-style: italic; }
+.message .note { color: var(--muted); font-size: 0.85em; font-style: italic; }
 .message .actions { display: flex; gap: 4px; margin-top: 4px; flex-wrap: wrap; }
-.message .actions button { background: none; border: 1px solid var(--line); border-radius: 6px; font-size: 0.8rem; padding: 2px 8px; min-height: 30px; }
-.message textarea { width: 100%; min-height: 4rem; }
+.message .actions button { background: none; border: 1px solid var(--line); border-radius: 6px; font-size: 0.8em; padding: 2px 8px; min-height: 30px; }
+.message textarea { width: 100%; min-height: 4em; }
 .message[aria-busy="true"] .text::after { content: "▍"; animation: blink 1s steps(2) infinite; }
 @keyframes blink { 50% { opacity: 0; } }
 @media (prefers-reduced-motion: reduce) { .message[aria-busy="true"] .text::after { animation: none; } }
@@ -94,8 +113,8 @@ button { cursor: pointer; }
 .token[data-source="model"] { border-bottom-style: dashed; border-color: var(--src-model); }
 .token[data-source="unknown"] { border-bottom-style: dotted; }
 .token[data-source="punctuation"] { border-color: transparent; }
-.sources { font-size: 0.85rem; margin-top: 6px; }
-.sources ol { margin: 4px 0; padding-left: 1.2rem; }
+.sources { font-size: 0.85em; margin-top: 6px; }
+.sources ol { margin: 4px 0; padding-left: 1.2em; }
 .sources .src { font-weight: 600; }
 .sources .src[data-source="phrasebook"] { color: var(--src-phrasebook); }
 .sources .src[data-source="lexicon"] { color: var(--src-lexicon); }
@@ -104,26 +123,26 @@ button { cursor: pointer; }
 .sources .src[data-source="model"] { color: var(--src-model); }
 .sources .src[data-source="unknown"] { color: var(--src-unknown); }
 
-.composer { display: flex; gap: 8px; padding: 10px 12px; border-top: 1px solid var(--line); background: var(--panel); align-items: flex-end; }
-.composer textarea { flex: 1; resize: none; min-height: 44px; max-height: 10rem; padding: 10px; border-radius: 10px; border: 1px solid var(--line); background: var(--bg); }
+.composer { display: flex; flex-wrap: wrap; gap: 8px; padding: 10px 12px; border-top: 1px solid var(--line); background: var(--panel); align-items: flex-end; }
+.composer textarea { flex: 1; resize: none; min-height: 44px; max-height: 10em; padding: 10px; border-radius: 10px; border: 1px solid var(--line); background: var(--bg); }
 .primary { background: var(--accent); color: var(--accent-fg); border: 0; border-radius: 10px; padding: 0 16px; min-height: 44px; font-weight: 600; }
 .primary:disabled { opacity: 0.5; cursor: not-allowed; }
 .secondary { background: var(--panel); border: 1px solid var(--accent); color: var(--accent); border-radius: 10px; padding: 0 16px; min-height: 44px; font-weight: 600; }
 
 /* Settings drawer */
 .settings { position: absolute; inset: 0 0 0 auto; width: min(360px, 100%); background: var(--panel); border-left: 1px solid var(--line); box-shadow: -8px 0 24px rgb(0 0 0 / 0.15); padding: 16px; overflow-y: auto; z-index: 2; display: flex; flex-direction: column; gap: 14px; }
-.settings h2 { margin: 0; font-size: 1.1rem; flex: 1; }
+.settings h2 { margin: 0; font-size: 1.1em; flex: 1; }
 .settings .row { display: flex; align-items: center; }
-.settings label { display: flex; flex-direction: column; gap: 4px; font-weight: 600; font-size: 0.92rem; }
+.settings label { display: flex; flex-direction: column; gap: 4px; font-weight: 600; font-size: 0.92em; }
 .settings input, .settings select { font-weight: 400; padding: 6px 8px; border: 1px solid var(--line); border-radius: 8px; background: var(--bg); }
 .settings input[type="range"] { padding: 0; accent-color: var(--accent); }
 .settings small { color: var(--muted); font-weight: 400; }
 .settings .clear { display: flex; flex-direction: column; align-items: flex-start; gap: 4px; }
-.threads li [data-action="delete-thread"] { font-size: 1.3rem; line-height: 1; }
+.threads li [data-action="delete-thread"] { font-size: 1.3em; line-height: 1; }
 .danger { border: 1px solid var(--error-fg); color: var(--error-fg); background: var(--error-bg); border-radius: 10px; min-height: 40px; }
 
 /* The floating launcher */
-.launcher { position: fixed; right: 20px; bottom: 20px; width: 60px; height: 60px; border-radius: 50%; border: 0; background: var(--accent); color: var(--accent-fg); font-size: 1.6rem; box-shadow: 0 6px 20px rgb(0 0 0 / 0.25); z-index: 2147483646; }
+.launcher { position: fixed; right: 20px; bottom: 20px; width: 60px; height: 60px; border-radius: 50%; border: 0; background: var(--accent); color: var(--accent-fg); font-size: 1.6em; box-shadow: 0 6px 20px rgb(0 0 0 / 0.25); z-index: 2147483646; }
 :host([launcher]) .app { position: fixed; right: 20px; bottom: 92px; width: min(400px, calc(100vw - 24px)); height: min(600px, calc(100vh - 120px)); z-index: 2147483647; box-shadow: 0 12px 40px rgb(0 0 0 / 0.3); min-height: 0; }
 @media (max-width: 480px) { :host([launcher]) .app { right: 12px; left: 12px; width: auto; bottom: 88px; } }
 

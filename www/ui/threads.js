@@ -2,9 +2,8 @@
 // With the `threads` attribute they are listed (ui/thread-list.js) to be opened, started,
 // renamed and deleted, and the newest is shown again after a reload.
 
-import { clearNotices, reasonOf, showNotice } from './notices.js';
+import { clearNotices, showError } from './notices.js';
 import { newThread } from './store.js';
-import { format } from './strings.js';
 import { renderThreadList } from './thread-list.js';
 
 export class Threads {
@@ -46,8 +45,7 @@ export class Threads {
       clearNotices(this.#ui.notices, 'storage');
     } catch (err) {
       const t = this.#host.strings();
-      const text = format(t.storageFailed, { reason: reasonOf(err) });
-      showNotice(this.#ui.notices, t, 'error', text, { tag: 'storage' });
+      showError(this.#ui.notices, t, t.storageFailed, err, { tag: 'storage' });
     }
     this.#saved = await this.#store.listThreads().catch(() => this.#saved);
     this.render();

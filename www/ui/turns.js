@@ -3,9 +3,8 @@
 // A turn that fails leaves the thread as it was and what the student typed back in the box.
 
 import { setState } from './layout.js';
-import { reasonOf, showNotice } from './notices.js';
+import { showError } from './notices.js';
 import { ReplyReader, chatMessages } from './reply.js';
-import { format } from './strings.js';
 import { titleOf } from './thread-list.js';
 
 export class Turns {
@@ -161,7 +160,7 @@ export class Turns {
     const { ui } = this.#parts;
     if (say) {
       const t = this.#host.strings();
-      showNotice(ui.notices, t, 'error', format(t[key], { reason: reasonOf(err) }));
+      showError(ui.notices, t, t[key], err);
     }
     return false;
   }

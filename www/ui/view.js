@@ -11,6 +11,29 @@ export const MODES = [
   { mode: 'id-lpg', key: 'modeIdLpg', placeholder: 'placeholderIdLpg' },
 ];
 
+/** The longest message a student can write, in the input box and in the edit box alike. */
+export const MESSAGE_LIMIT = 4000;
+
+/**
+ * A note for `box` (a textarea of MESSAGE_LIMIT), shown while its text is at the limit: past it
+ * typed or pasted text is dropped, and the student should know. `show(t)` writes it in the
+ * language `t` (the last one given, without `t`); call it after setting the box's value.
+ */
+export function limitNote(box, part, t = null) {
+  const note = h('p', { class: 'limit', 'data-part': part, role: 'status', hidden: true });
+  let words = t;
+  const show = (next = words) => {
+    words = next;
+    if (!words) return;
+    const limit = MESSAGE_LIMIT.toLocaleString(words.locale);
+    note.textContent = format(words.inputLimit, { limit });
+    note.hidden = box.value.length < MESSAGE_LIMIT;
+  };
+  box.addEventListener('input', () => show());
+  show();
+  return { note, show };
+}
+
 /** The mode an attribute names: `translate` is Lampung → Indonesian; anything unknown is chat. */
 export function modeOf(attribute) {
   if (attribute === 'translate') return 'lpg-id';
@@ -101,9 +124,10 @@ function messageActions(view, message, index, t, { canEdit, canRegenerate, onEdi
 function editInPlace(view, message, index, t, onEdit) {
   const editor = h(
     'textarea',
-    { 'data-part': 'edit-input', 'aria-label': t.edit },
+    { 'data-part': 'edit-input', 'aria-label': t.edit, maxlength: MESSAGE_LIMIT },
     message.content,
   );
+  const limit = limitNote(editor, 'edit-limit', t);
   const resend = h(
     'button',
     { type: 'button', 'data-action': 'resend', onclick: () => onEdit(index, editor.value) },
@@ -128,6 +152,7 @@ function editInPlace(view, message, index, t, onEdit) {
   view.replaceChildren(
     h('div', { class: 'who' }, t.you),
     editor,
+    limit.note,
     h('div', { class: 'actions' }, resend, cancel),
   );
   editor.focus();
