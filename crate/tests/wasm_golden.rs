@@ -40,7 +40,9 @@ async fn check<B: Backend>(device: &B::Device, dispatch: siger::ExpertDispatch) 
     let max_tokens = golden["max_tokens"].as_u64().unwrap() as usize;
     for case in golden["cases"].as_array().unwrap() {
         let prompt = case["prompt"].as_str().unwrap();
-        let ids = tok.encode_chat(&[Message::new(Role::User, prompt)], true);
+        let ids = tok
+            .encode_chat(&[Message::new(Role::User, prompt)], true)
+            .unwrap();
         let config = GenerationConfig::chat(tok, max_tokens);
         let mut generator = Generator::new(&model, tok, &ids, Sampler::greedy(), config).unwrap();
         let mut out = Vec::new();
