@@ -150,13 +150,36 @@ export async function obtainFiles(base, files, store, progress) {
     }
     verified[name] = bytes;
   }
+  if (store.cache) await pruneOldCopies(store.cache, base, files);
   return verified;
 }
 
+/**
+ * Deletes cached copies of these files that an earlier manifest named (same URL, another
+ * sha256): without this, every model update at the same URL would keep a full old copy.
+ */
+async function pruneOldCopies(cache, base, files) {
+  const current = new Map(Object.keys(files).map((n) => [new URL(n, base).href, n]));
+  for (const request of await cache.keys()) {
+    const url = new URL(request.url);
+    const sha = url.searchParams.get('sha256');
+    url.search = '';
+    const name = current.get(url.href);
+    if (name !== undefined && sha !== files[name].sha256) await cache.delete(request);
+  }
+}
+
 async function obtainFile(base, name, files, store, progress) {
-  const cached = store.cache && (await store.cache.match(cacheKey(base, name, files)));
-  if (cached) {
-    const bytes = new Uint8Array(await cached.arrayBuffer());
+  const key = cacheKey(base, name, files);
+  const cached = store.cache && (await store.cache.match(key));
+  // A cached body that cannot be read (a disk error) is dropped and the file fetched anew.
+  const bytes =
+    cached &&
+    (await cached.arrayBuffer().then(
+      (b) => new Uint8Array(b),
+      () => store.cache.delete(key).then(() => null),
+    ));
+  if (bytes) {
     progress({
       phase: 'download',
       file: name,

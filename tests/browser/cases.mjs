@@ -312,6 +312,33 @@ test(
   },
 );
 
+test(
+  'cache: a copy an earlier manifest named is pruned on the next load',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    // What an update at the same URL leaves: the file under its old sha256.
+    const stale = await page.evaluate(async (dir) => {
+      const cache = await caches.open('siger-models-v1');
+      const url = new URL(`${dir}tokenizer.json?sha256=${'0'.repeat(64)}`, location.href).href;
+      await cache.put(url, new Response(new Uint8Array(1000)));
+      return url;
+    }, MODEL_DIR);
+    assert.ok((await page.evaluate(() => cachedKeys())).includes(stale));
+    await goToTestPage(page, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const keys = await page.evaluate(() => cachedKeys());
+    assert.ok(!keys.includes(stale), 'the old copy is still cached');
+    for (const file of MODEL_FILES) {
+      assert.ok(
+        keys.some((k) => k.includes(`${MODEL_DIR}${file}?sha256=`)),
+        `${file} not cached`,
+      );
+    }
+  },
+);
+
 test('cache: a corrupted cached file is recovered', {}, async ({ context, server }) => {
   const page = await openPage(context, server);
   await page.evaluate(() => loadEngine({ backend: 'cpu' }));
