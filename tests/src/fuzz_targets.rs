@@ -81,13 +81,8 @@ fn lexicon(executions: u64, seed: u64) -> Report {
 }
 
 fn ngram(executions: u64, seed: u64) -> Report {
-    let options = TrainOptions {
-        min_count: 1,
-        min_trigram: 1,
-        ..TrainOptions::default()
-    };
     let text = "saya mau makan\nkamu mau minum\nsaya sudah makan nasi\n".to_string();
-    let model = train("id", &[("t".into(), text)], &options);
+    let model = train("id", &[("t".into(), text)], &TrainOptions::every_ngram());
     let seeds = [model.to_bytes()];
     run("ngram", &seeds, executions, seed, |b| {
         NgramModel::from_bytes("f", b).is_ok()

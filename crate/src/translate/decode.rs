@@ -100,22 +100,21 @@ fn step(
     options: &DecodeOptions,
 ) -> Vec<Hypothesis> {
     let top = slot.first().map_or(0.0, |(_, s)| *s);
+    let alternatives: Vec<(f64, Vec<Vec<u32>>)> = slot
+        .iter()
+        .take(options.alternatives)
+        .map(|(token, score)| (score - top, word_ids(token, models)))
+        .collect();
     let mut next: HashMap<Vec<(u32, u32)>, Hypothesis> = HashMap::new();
     for hypothesis in beam {
-        for (choice, (token, score)) in slot.iter().enumerate().take(options.alternatives) {
+        for (choice, (prior, ids)) in alternatives.iter().enumerate() {
             let mut h = hypothesis.clone();
             h.choices.push(choice);
-            h.score += options.prior_weight * (score - top);
-            if token.source != Source::Punctuation {
-                for word in normalize::normalize(&token.text)
-                    .iter()
-                    .filter(|p| p.is_word())
-                {
-                    for (model, context) in models.iter().zip(&mut h.context) {
-                        let w = model.id(&word.text);
-                        h.score += model.log10_prob(context.0, context.1, w);
-                        *context = (context.1, w);
-                    }
+            h.score += options.prior_weight * prior;
+            for ((model, context), ids) in models.iter().zip(&mut h.context).zip(ids) {
+                for &w in ids {
+                    h.score += model.log10_prob(context.0, context.1, w);
+                    *context = (context.1, w);
                 }
             }
             match next.get(&h.context) {
@@ -136,6 +135,22 @@ fn step(
     kept
 }
 
+/// For each model, the ids of `token`'s words (none for punctuation, which is transparent).
+fn word_ids(token: &Token, models: &[&NgramModel]) -> Vec<Vec<u32>> {
+    let words: Vec<String> = match token.source {
+        Source::Punctuation => Vec::new(),
+        _ => normalize::normalize(&token.text)
+            .into_iter()
+            .filter(|p| p.is_word())
+            .map(|p| p.text)
+            .collect(),
+    };
+    models
+        .iter()
+        .map(|m| words.iter().map(|w| m.id(w)).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::ngram::{TrainOptions, train};
@@ -149,13 +164,11 @@ mod tests {
     }
 
     fn model(text: &str) -> NgramModel {
-        let options = TrainOptions {
-            min_count: 1,
-            min_trigram: 1,
-            min_bigram: 1,
-            ..TrainOptions::default()
-        };
-        train("id", &[("t".into(), text.into())], &options)
+        train(
+            "id",
+            &[("t".into(), text.into())],
+            &TrainOptions::every_ngram(),
+        )
     }
 
     fn lattice() -> Vec<Alternatives> {

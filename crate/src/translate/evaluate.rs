@@ -64,14 +64,8 @@ pub fn cross_validated(
             .chain(&pairs[end..])
             .map(|(_, reference)| format!("{reference}\n"))
             .collect();
-        let every_ngram = TrainOptions {
-            min_count: 1,
-            min_trigram: 1,
-            min_bigram: 1,
-            ..TrainOptions::default()
-        };
         let texts = [("other folds".to_string(), rest)];
-        let model = train(to.code(), &texts, &every_ngram);
+        let model = train(to.code(), &texts, &TrainOptions::every_ngram());
         resources.language_models.push(model);
         let others: Vec<(String, String)> = pairs[..start]
             .iter()

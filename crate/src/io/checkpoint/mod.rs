@@ -222,7 +222,12 @@ pub fn load_files_with<B: Backend>(
         .map(|(n, t)| (n.clone(), t.shape.to_vec()))
         .chain(matrices.iter().map(|(n, m)| (n.clone(), m.model_shape())))
         .collect();
-    precheck(&config, &shapes, options.max_parameters)?;
+    precheck(
+        &config,
+        config.implied_size()?,
+        &shapes,
+        options.max_parameters,
+    )?;
     // The vocabulary is now bounded by the embedding the file holds; the tokenizer's ids must
     // fit it before they size a table.
     let tokenizer = match Tokenizer::from_json_bounded(&files.tokenizer, config.vocab_size as u64) {

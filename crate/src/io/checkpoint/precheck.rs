@@ -9,7 +9,7 @@ use crate::io::checkpoint::manifest::ParameterCounts;
 use crate::io::error::WeightsError;
 use crate::io::names::{self, Role};
 use crate::io::weights;
-use crate::model::{Model, ModelConfig};
+use crate::model::{ImpliedSize, Model, ModelConfig};
 
 /// Counts parameters, treating routed experts as active `experts_per_token / routed_experts`
 /// of the time.
@@ -35,17 +35,15 @@ pub fn parameter_counts<B: Backend>(config: &ModelConfig, model: &Model<B>) -> P
 
 /// Checks, before anything is allocated, that the file holds exactly the tensors (names and
 /// shapes) `config` implies, so `config.init` allocates no more than the file describes; and
-/// that the model is within `max_parameters`. The counts are compared first, computed with
-/// checked arithmetic, so a hostile config (a million layers) is refused without enumerating
-/// its tensors.
+/// that the model is within `max_parameters`. `size` is `config.implied_size()` (checked
+/// arithmetic); the counts are compared first, so a hostile config (a million layers) is
+/// refused without enumerating its tensors.
 pub(super) fn precheck(
     config: &ModelConfig,
+    size: ImpliedSize,
     shapes: &BTreeMap<String, Vec<usize>>,
     max_parameters: Option<u64>,
 ) -> Result<(), WeightsError> {
-    let size = config
-        .implied_size()
-        .map_err(|e| WeightsError::Format(e.to_string()))?;
     if let Some(cap) = max_parameters.filter(|&cap| size.parameters > cap) {
         return Err(WeightsError::TooManyParameters {
             parameters: size.parameters,

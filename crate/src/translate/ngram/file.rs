@@ -301,13 +301,11 @@ mod tests {
 
     fn model() -> NgramModel {
         let text = "saya mau makan nasi\nsaya mau minum\nkamu mau makan\nnasi enak sekali\n";
-        let options = TrainOptions {
-            min_count: 1,
-            min_trigram: 1,
-            min_bigram: 1,
-            ..TrainOptions::default()
-        };
-        train("id", &[("t".into(), text.into())], &options)
+        train(
+            "id",
+            &[("t".into(), text.into())],
+            &TrainOptions::every_ngram(),
+        )
     }
 
     #[test]

@@ -99,14 +99,6 @@ impl NgramModel {
         id >= FIRST_WORD && self.unigrams[id as usize].count >= min_count
     }
 
-    /// Times `word` was seen (0 outside the vocabulary).
-    pub fn count(&self, word: &str) -> u32 {
-        match self.id(word) {
-            id if id >= FIRST_WORD => self.unigrams[id as usize].count,
-            _ => 0,
-        }
-    }
-
     /// Vocabulary size, `<unk>`, `<s>` and `</s>` included.
     pub fn vocab_len(&self) -> usize {
         self.words.len()

@@ -17,8 +17,22 @@ pub struct TrainOptions {
     /// Trigrams seen fewer times are not stored (default 2).
     pub min_trigram: u32,
     /// Bigrams seen fewer times are not stored unless a stored trigram starts with them
-    /// (default 1: all stored; on nyo-dev, 2 halves the bigrams and costs about 1 BLEU).
+    /// (default 1: all stored; 2 kept 204,527 of 593,391 bigrams, a 2.4 MB file instead of
+    /// 4.2 MB, and cost 1.0 BLEU on nyo-dev).
     pub min_bigram: u32,
+}
+
+impl TrainOptions {
+    /// Every word and n-gram kept: for small texts (a user's parallel text, tests), where
+    /// pruning would leave almost nothing.
+    pub fn every_ngram() -> Self {
+        TrainOptions {
+            min_count: 1,
+            min_trigram: 1,
+            min_bigram: 1,
+            ..TrainOptions::default()
+        }
+    }
 }
 
 impl Default for TrainOptions {
@@ -183,13 +197,11 @@ mod tests {
     use super::*;
 
     fn model(text: &str) -> NgramModel {
-        let options = TrainOptions {
-            min_count: 1,
-            min_trigram: 1,
-            min_bigram: 1,
-            ..TrainOptions::default()
-        };
-        train("id", &[("t".into(), text.into())], &options)
+        train(
+            "id",
+            &[("t".into(), text.into())],
+            &TrainOptions::every_ngram(),
+        )
     }
 
     #[test]
