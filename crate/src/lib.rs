@@ -13,10 +13,13 @@
 //!   folder, atomic writes;
 //! - [`translate`]: the lookup-first Lampung ↔ Indonesian translator that cites every word's
 //!   source (independent of the model);
+//! - [`ground`]: answers grounded in a given source, cited sentence by sentence, or an
+//!   abstention (uses the translator's Indonesian morphology; independent of the model);
 //! - [`infer`]: sampling, streaming generation, chats and their sessions, the model as the
 //!   translator's guesser;
 //! - `web`: the wasm-bindgen bindings (wasm32 with the `web` feature only).
 
+pub mod ground;
 pub mod infer;
 pub mod io;
 pub mod model;

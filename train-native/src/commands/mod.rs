@@ -1,7 +1,9 @@
 //! The subcommands: each file holds one command's flags and what it does.
 
+mod ask;
 mod common;
 mod eval;
+mod eval_ask;
 mod eval_translate;
 mod export;
 mod finetune;
@@ -41,6 +43,12 @@ pub enum Command {
     EvalTranslate(eval_translate::EvalTranslateArgs),
     /// Train the target-side trigram model the translator chooses among senses with.
     TranslationLm(translation_lm::TranslationLmArgs),
+    /// Answer a question from source files, quoting and citing the sentences the answer comes
+    /// from, or say that the sources do not answer it.
+    Ask(ask::AskArgs),
+    /// Score grounded answers on passages and questions (JSON lines): accuracy, abstention
+    /// precision and recall, unsupported sentences.
+    EvalAsk(eval_ask::EvalAskArgs),
 }
 
 /// Runs one subcommand: the ones that compute with a model on the backend they ask for.
@@ -56,5 +64,7 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::Translate(args) => args.run(),
         Command::EvalTranslate(args) => args.run(),
         Command::TranslationLm(args) => args.run(),
+        Command::Ask(args) => args.run(),
+        Command::EvalAsk(args) => args.run(),
     }
 }
