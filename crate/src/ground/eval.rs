@@ -119,6 +119,7 @@ pub struct Evaluation {
 }
 
 /// One question's answer, kept for scoring at several thresholds.
+#[derive(Clone)]
 pub struct Asked {
     /// The question.
     pub question: Question,
@@ -143,9 +144,17 @@ pub fn ask_all(library: &Library, questions: &[Question], options: &AskOptions) 
 
 /// The figures at `threshold` (an answer scoring below it counts as an abstention).
 pub fn score(asked: &[Asked], threshold: f32) -> Evaluation {
+    let judged: Vec<(&Asked, f32)> = asked.iter().map(|a| (a, threshold)).collect();
+    let mut figures = judge(&judged);
+    figures.threshold = threshold;
+    figures
+}
+
+/// The figures of answers each judged at its own threshold.
+fn judge(judged: &[(&Asked, f32)]) -> Evaluation {
     let (mut correct, mut answerable, mut abstained, mut right_abstained) = (0, 0, 0, 0);
     let (mut unsupported, mut cited_passage) = (0, 0);
-    for item in asked {
+    for &(item, threshold) in judged {
         let abstains = item.answer.abstained || item.answer.score < threshold;
         if abstains {
             abstained += 1;
@@ -156,22 +165,65 @@ pub fn score(asked: &[Asked], threshold: f32) -> Evaluation {
         if item.question.answerable {
             answerable += 1;
             correct += usize::from(!abstains && is_correct(&item.answer.text, &item.question.a));
-            let own = item.answer.citations.first().is_some_and(|c| c.source == item.question.p);
+            let own = item
+                .answer
+                .citations
+                .first()
+                .is_some_and(|c| c.source == item.question.p);
             cited_passage += usize::from(!abstains && own);
         }
     }
-    let unanswerable = asked.len() - answerable;
+    let unanswerable = judged.len() - answerable;
     let ratio = |a: usize, b: usize, empty: f32| if b == 0 { empty } else { a as f32 / b as f32 };
     Evaluation {
-        threshold,
+        threshold: f32::NAN,
         accuracy: ratio(correct, answerable, 0.0),
         abstain_precision: ratio(right_abstained, abstained, 1.0),
         abstain_recall: ratio(right_abstained, unanswerable, 1.0),
         unsupported,
-        questions: asked.len(),
+        questions: judged.len(),
         answerable,
         cited_passage: ratio(cited_passage, answerable, 0.0),
     }
+}
+
+/// The calibrated threshold: the one (in steps of 0.01 from 0 to 1) that maximises the mean of
+/// accuracy, abstention precision and abstention recall on `asked`; the lowest such on ties.
+pub fn calibrate(asked: &[Asked]) -> f32 {
+    let balanced = |e: &Evaluation| (e.accuracy + e.abstain_precision + e.abstain_recall) / 3.0;
+    let mut best = (f32::NEG_INFINITY, 0.0);
+    for i in 0..=100 {
+        let threshold = i as f32 / 100.0;
+        let value = balanced(&score(asked, threshold));
+        if value > best.0 + 1e-6 {
+            best = (value, threshold);
+        }
+    }
+    best.1
+}
+
+/// Figures on questions the threshold was not calibrated on: the questions are cut into `k`
+/// folds (question `i` in fold `i mod k`), each fold judged at the threshold calibrated on the
+/// other folds, and the folds' judgements pooled. Returns the pooled figures (`threshold` is
+/// their mean threshold) and each fold's threshold.
+pub fn cross_validated(asked: &[Asked], k: usize) -> (Evaluation, Vec<f32>) {
+    let k = k.clamp(2, asked.len().max(2));
+    let mut thresholds = Vec::new();
+    let mut judged: Vec<(&Asked, f32)> = Vec::new();
+    for fold in 0..k {
+        let rest: Vec<Asked> = asked
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % k != fold)
+            .map(|(_, a)| a.clone())
+            .collect();
+        let threshold = calibrate(&rest);
+        thresholds.push(threshold);
+        judged.extend(asked.iter().skip(fold).step_by(k).map(|a| (a, threshold)));
+    }
+    let mut figures = judge(&judged);
+    figures.threshold = thresholds.iter().sum::<f32>() / k as f32;
+    (figures, thresholds)
 }
 
 /// The sentences of an answer's text that the verifier does not find in its citations.
@@ -190,16 +242,27 @@ mod tests {
     #[test]
     fn files_are_read_and_bad_lines_named() {
         let passages = read_passages("{\"id\":\"a\",\"title\":\"T\",\"text\":\"X.\"}\n\n").unwrap();
-        assert_eq!(passages, vec![Source { name: "a".into(), title: Some("T".into()), text: "X.".into() }]);
+        assert_eq!(
+            passages,
+            vec![Source {
+                name: "a".into(),
+                title: Some("T".into()),
+                text: "X.".into()
+            }]
+        );
         let err = read_passages("{\"id\":\"a\",\"text\":\"X.\"}\n{oops").unwrap_err();
         assert_eq!(err.line, 2);
-        let err = read_questions("{\"p\":\"a\",\"q\":\"?\",\"a\":[],\"answerable\":true}").unwrap_err();
+        let err =
+            read_questions("{\"p\":\"a\",\"q\":\"?\",\"a\":[],\"answerable\":true}").unwrap_err();
         assert_eq!(err.line, 1);
     }
 
     #[test]
     fn correctness_needs_every_phrase_of_one_group() {
-        let accepted = vec![vec!["Soekarno".to_string(), "Hatta".to_string()], vec!["1945".to_string()]];
+        let accepted = vec![
+            vec!["Soekarno".to_string(), "Hatta".to_string()],
+            vec!["1945".to_string()],
+        ];
         assert!(is_correct("dibacakan soekarno dan HATTA", &accepted));
         assert!(is_correct("pada 1945", &accepted));
         assert!(!is_correct("dibacakan Soekarno", &accepted));

@@ -1,7 +1,7 @@
 //! A [`Library`]: sources cut into passages and sentences, and a lexical index over their
 //! content words' keys, built once and asked many questions.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::passages::{self, Passage, Source};
@@ -31,7 +31,7 @@ pub(crate) struct ContentWord {
     pub form: String,
     pub capitalized: bool,
     pub numeric: bool,
-    /// Whether it is the sentence's first word (a capital there says nothing about names).
+    /// Whether it is the sentence's first word (a capital there may say nothing about names).
     pub first: bool,
 }
 
@@ -58,6 +58,9 @@ pub struct Library {
     /// Each source's title, as key sets of its content words.
     pub(crate) titles: Vec<Vec<Vec<(String, bool)>>>,
     pub(crate) keys: KeyCache,
+    /// Forms the sources write in lower case somewhere: a capital on such a word at a
+    /// sentence's start says nothing about a name.
+    pub(crate) written_lower: HashSet<String>,
 }
 
 impl Library {
@@ -80,6 +83,7 @@ impl Library {
             passage_len: Vec::new(),
             titles: Vec::new(),
             keys: KeyCache::default(),
+            written_lower: HashSet::new(),
         };
         for source in sources {
             library.add(source);
@@ -109,9 +113,15 @@ impl Library {
         for (n, span) in passage.sentences.iter().enumerate() {
             let sentence = self.sentences.len() as u32;
             let mut words = Vec::new();
-            for (i, word) in terms::words(&text[span.clone()], span.start).into_iter().enumerate() {
+            for (i, word) in terms::words(&text[span.clone()], span.start)
+                .into_iter()
+                .enumerate()
+            {
                 if terms::is_stopword(&word.form) {
                     continue;
+                }
+                if !word.capitalized {
+                    self.written_lower.insert(word.form.clone());
                 }
                 for (key, same_form) in self.keys.keys(&word.form) {
                     let list = self.postings.entry(key.clone()).or_default();
@@ -137,6 +147,14 @@ impl Library {
         }
         self.passage_len.push(length);
         self.passages.push(passage);
+    }
+
+    /// Whether `word` of a sentence is written as a name: with a capital that is not just the
+    /// sentence's (a first word counts when the sources never write it in lower case).
+    pub(crate) fn is_name(&self, word: &ContentWord) -> bool {
+        word.capitalized
+            && !word.numeric
+            && (!word.first || !self.written_lower.contains(&word.form))
     }
 
     /// The sources, in the order given.
@@ -167,13 +185,20 @@ impl Library {
     /// The stable id of passage `p`: `source#p2`.
     pub fn passage_id(&self, p: usize) -> String {
         let passage = &self.passages[p];
-        format!("{}#p{}", self.sources[passage.source].name, passage.paragraph)
+        format!(
+            "{}#p{}",
+            self.sources[passage.source].name, passage.paragraph
+        )
     }
 
     /// The stable id of sentence `s`: `source#p2.s3`.
     pub(crate) fn sentence_id(&self, s: usize) -> String {
         let sentence = &self.sentences[s];
-        format!("{}.s{}", self.passage_id(sentence.passage as usize), sentence.number)
+        format!(
+            "{}.s{}",
+            self.passage_id(sentence.passage as usize),
+            sentence.number
+        )
     }
 
     /// The text of sentence `s`, exactly as its source writes it.

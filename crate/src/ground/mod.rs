@@ -14,7 +14,7 @@ pub mod answer;
 pub mod eval;
 pub mod library;
 pub mod passages;
-mod retrieve;
+pub(crate) mod retrieve;
 pub mod terms;
 pub mod verify;
 

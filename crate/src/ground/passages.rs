@@ -116,7 +116,9 @@ fn markdown_marker(line: &str) -> (usize, bool) {
         }
     }
     let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    if (1..=3).contains(&digits) && (rest[digits..].starts_with(". ") || rest[digits..].starts_with(") ")) {
+    if (1..=3).contains(&digits)
+        && (rest[digits..].starts_with(". ") || rest[digits..].starts_with(") "))
+    {
         return (indent + digits + 2, true);
     }
     (indent, false)
@@ -125,7 +127,9 @@ fn markdown_marker(line: &str) -> (usize, bool) {
 /// A markdown horizontal rule or table divider (`---`, `***`, `|---|`), which holds no prose.
 fn is_rule(line: &str) -> bool {
     let t = line.trim();
-    t.len() >= 3 && t.chars().all(|c| matches!(c, '-' | '*' | '_' | '|' | ':' | ' '))
+    t.len() >= 3
+        && t.chars()
+            .all(|c| matches!(c, '-' | '*' | '_' | '|' | ':' | ' '))
 }
 
 /// Byte ranges of the sentences in `text[span]`, trimmed.
@@ -139,14 +143,18 @@ fn sentences(text: &str, span: Range<usize>) -> Vec<Range<usize>> {
             continue;
         }
         let mut end = i + 1;
-        while end < chars.len() && matches!(chars[end].1, '"' | '\'' | ')' | '”' | '’' | '.' | '?' | '!') {
+        while end < chars.len()
+            && matches!(chars[end].1, '"' | '\'' | ')' | '”' | '’' | '.' | '?' | '!')
+        {
             end += 1;
         }
         let next = chars[end..].iter().find(|(_, c)| !c.is_whitespace());
         let spaced = end < chars.len() && chars[end].1.is_whitespace();
         let ends = match next {
             None => true,
-            Some(&(_, n)) => spaced && opens_sentence(n) && !(c == '.' && abbreviation_before(body, at)),
+            Some(&(_, n)) => {
+                spaced && opens_sentence(n) && !(c == '.' && abbreviation_before(body, at))
+            }
         };
         if ends {
             let stop = chars.get(end).map_or(body.len(), |&(b, _)| b);
@@ -168,7 +176,9 @@ fn abbreviation_before(body: &str, dot: usize) -> bool {
     let before = &body[..dot];
     let word_start = before
         .rfind(|c: char| c.is_whitespace() || c == '(')
-        .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
     let word = &before[word_start..];
     if word.chars().count() == 1 && word.chars().all(char::is_uppercase) {
         return true;
@@ -200,7 +210,8 @@ mod tests {
 
     #[test]
     fn paragraphs_and_sentences_split_on_their_boundaries() {
-        let text = "Air laut menguap. Uapnya naik ke udara!\n\nDi atas, uap mendingin.\nIa menjadi awan.";
+        let text =
+            "Air laut menguap. Uapnya naik ke udara!\n\nDi atas, uap mendingin.\nIa menjadi awan.";
         assert_eq!(
             texts(text),
             vec![
@@ -212,7 +223,8 @@ mod tests {
 
     #[test]
     fn abbreviations_initials_and_numbers_do_not_end_sentences() {
-        let text = "Dr. Sutomo dan M. Yamin hadir pada 20 Mei 1908, dll. di Jakarta. Suhu 36.5 derajat.";
+        let text =
+            "Dr. Sutomo dan M. Yamin hadir pada 20 Mei 1908, dll. di Jakarta. Suhu 36.5 derajat.";
         assert_eq!(
             texts(text),
             vec![vec![
@@ -244,7 +256,10 @@ mod tests {
         let again = split(5, text);
         assert_eq!(first.len(), 2);
         for (a, b) in first.iter().zip(&again) {
-            assert_eq!((a.paragraph, &a.span, &a.sentences), (b.paragraph, &b.span, &b.sentences));
+            assert_eq!(
+                (a.paragraph, &a.span, &a.sentences),
+                (b.paragraph, &b.span, &b.sentences)
+            );
         }
         assert_eq!(&text[first[1].sentences[0].clone()], "Tiga.");
     }
@@ -252,7 +267,10 @@ mod tests {
     #[test]
     fn a_line_break_inside_a_paragraph_is_not_a_sentence_end() {
         let text = "Fotosintesis terjadi\ndi daun. Daun hijau.";
-        assert_eq!(texts(text), vec![vec!["Fotosintesis terjadi\ndi daun.", "Daun hijau."]]);
+        assert_eq!(
+            texts(text),
+            vec![vec!["Fotosintesis terjadi\ndi daun.", "Daun hijau."]]
+        );
     }
 
     #[test]

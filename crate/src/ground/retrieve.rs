@@ -23,12 +23,17 @@ const B: f32 = 0.75;
 /// What a question word matched only in the sentence's paragraph or title counts, against its
 /// match in the sentence itself.
 pub const CONTEXT: f32 = 0.5;
+/// What a question word matched only in another paragraph of the same source counts.
+pub const SOURCE_CONTEXT: f32 = 0.25;
 /// Paragraphs whose sentences are scored.
 const TOP_PASSAGES: usize = 8;
 
 /// A content word of the question, with where the library matches it.
 pub(crate) struct QueryTerm {
     pub keys: Vec<(String, bool)>,
+    /// Whether the question writes it as a name (a capital inside the sentence) or a number:
+    /// such a word must appear as written in the passage an answer comes from.
+    pub exact: bool,
     pub idf: f32,
     /// Sentence → (best match weight, summed match weight) of this term in it.
     pub hits: HashMap<u32, (f32, f32)>,
@@ -49,7 +54,7 @@ pub(crate) fn query(library: &Library, question: &[Word]) -> Vec<QueryTerm> {
     let n = library.passage_count() as f32;
     let mut seen: Vec<&str> = Vec::new();
     let mut found = Vec::new();
-    for word in question {
+    for (i, word) in question.iter().enumerate() {
         if terms::is_stopword(&word.form) || seen.contains(&word.form.as_str()) {
             continue;
         }
@@ -64,7 +69,13 @@ pub(crate) fn query(library: &Library, question: &[Word]) -> Vec<QueryTerm> {
         passages.dedup();
         let df = passages.len() as f32;
         let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-        found.push(QueryTerm { keys, idf, hits });
+        let exact = word.numeric || (word.capitalized && i > 0);
+        found.push(QueryTerm {
+            keys,
+            exact,
+            idf,
+            hits,
+        });
     }
     found
 }
@@ -104,7 +115,8 @@ pub(crate) fn rank_passages(library: &Library, query: &[QueryTerm]) -> Vec<(usiz
     for term in query {
         let mut tf: HashMap<usize, f32> = HashMap::new();
         for (&s, &(_, sum)) in &term.hits {
-            *tf.entry(library.sentences[s as usize].passage as usize).or_default() += sum;
+            *tf.entry(library.sentences[s as usize].passage as usize)
+                .or_default() += sum;
         }
         for (p, tf) in tf {
             let title = title_match(library, p, term);
@@ -127,6 +139,14 @@ fn title_match(library: &Library, p: usize, term: &QueryTerm) -> f32 {
         .fold(0.0, f32::max)
 }
 
+/// Whether paragraph `p` (or its title) holds `term` as the question writes it.
+pub(crate) fn passage_holds(library: &Library, p: usize, term: &QueryTerm) -> bool {
+    let own = library
+        .sentences_of(p)
+        .any(|s| term.hits.get(&(s as u32)).is_some_and(|h| h.0 >= 1.0));
+    own || title_match(library, p, term) >= 1.0
+}
+
 /// The sentences of the best paragraphs, scored by coverage, best first.
 pub(crate) fn candidates(library: &Library, query: &[QueryTerm]) -> Vec<Candidate> {
     let total: f32 = query.iter().map(|t| t.idf).sum();
@@ -136,6 +156,7 @@ pub(crate) fn candidates(library: &Library, query: &[QueryTerm]) -> Vec<Candidat
     let mut found = Vec::new();
     for (p, bm25) in rank_passages(library, query).into_iter().take(TOP_PASSAGES) {
         let sentences = library.sentences_of(p);
+        let source = library.passages[p].source;
         for s in sentences.clone() {
             let mut covered = 0.0;
             for term in query {
@@ -145,7 +166,16 @@ pub(crate) fn candidates(library: &Library, query: &[QueryTerm]) -> Vec<Candidat
                     .filter(|&o| o != s)
                     .filter_map(|o| term.hits.get(&(o as u32)).map(|h| h.0))
                     .fold(title_match(library, p, term), f32::max);
-                covered += term.idf * own.max(CONTEXT * elsewhere);
+                let in_source = term
+                    .hits
+                    .iter()
+                    .filter(|(o, _)| {
+                        let other = library.sentences[**o as usize].passage as usize;
+                        other != p && library.passages[other].source == source
+                    })
+                    .map(|(_, h)| h.0)
+                    .fold(0.0, f32::max);
+                covered += term.idf * own.max(CONTEXT * elsewhere).max(SOURCE_CONTEXT * in_source);
             }
             found.push(Candidate {
                 sentence: s,

@@ -34,19 +34,158 @@ pub struct Word {
 /// Function words and the frame of a question (`apa`, `yang dimaksud`): they carry no content,
 /// so they neither retrieve passages nor need support in an answer.
 const STOPWORDS: &[&str] = &[
-    "yang", "dan", "di", "ke", "dari", "ini", "itu", "dengan", "untuk", "pada", "adalah", "ialah",
-    "merupakan", "dalam", "atau", "juga", "akan", "oleh", "sebagai", "karena", "ada", "para",
-    "sang", "si", "telah", "sudah", "masih", "lebih", "sangat", "tersebut", "tsb", "bahwa", "agar",
-    "supaya", "namun", "tetapi", "tapi", "serta", "maupun", "pun", "lah", "kah", "nya", "tak",
-    "tidak", "bukan", "belum", "bisa", "dapat", "harus", "saat", "ketika", "jika", "kalau",
-    "maka", "lalu", "kemudian", "setelah", "sebelum", "antara", "hingga", "sampai", "secara",
-    "yaitu", "yakni", "seperti", "begitu", "sini", "situ", "sana", "kita", "kami", "kamu", "aku",
-    "saya", "ia", "dia", "mereka", "anda", "engkau", "nya", "the", "of", "and", "a", "an", "is",
-    "are", "to", "in", "apa", "apakah", "siapa", "siapakah", "kapan", "kapankah", "mana",
-    "manakah", "dimana", "kemana", "darimana", "berapa", "berapakah", "mengapa", "kenapa",
-    "bagaimana", "bagaimanakah", "bilamana", "sebutkan", "jelaskan", "tuliskan", "dimaksud",
-    "maksud", "pengertian", "arti", "disebut", "dinamakan", "sebut", "tahukah", "coba", "menurut",
-    "bacaan", "teks", "sumber", "paragraf", "tentang", "mengenai", "hal", "ialah", "apa-apa",
+    "yang",
+    "dan",
+    "di",
+    "ke",
+    "dari",
+    "ini",
+    "itu",
+    "dengan",
+    "untuk",
+    "pada",
+    "adalah",
+    "ialah",
+    "merupakan",
+    "dalam",
+    "atau",
+    "juga",
+    "akan",
+    "oleh",
+    "sebagai",
+    "karena",
+    "ada",
+    "para",
+    "sang",
+    "si",
+    "telah",
+    "sudah",
+    "masih",
+    "lebih",
+    "sangat",
+    "tersebut",
+    "tsb",
+    "bahwa",
+    "agar",
+    "supaya",
+    "namun",
+    "tetapi",
+    "tapi",
+    "serta",
+    "maupun",
+    "pun",
+    "lah",
+    "kah",
+    "nya",
+    "tak",
+    "tidak",
+    "bukan",
+    "belum",
+    "bisa",
+    "dapat",
+    "harus",
+    "saat",
+    "ketika",
+    "jika",
+    "kalau",
+    "maka",
+    "lalu",
+    "kemudian",
+    "setelah",
+    "sebelum",
+    "antara",
+    "hingga",
+    "sampai",
+    "secara",
+    "yaitu",
+    "yakni",
+    "seperti",
+    "begitu",
+    "sini",
+    "situ",
+    "sana",
+    "kita",
+    "kami",
+    "kamu",
+    "aku",
+    "saya",
+    "ia",
+    "dia",
+    "mereka",
+    "anda",
+    "engkau",
+    "nya",
+    "the",
+    "of",
+    "and",
+    "a",
+    "an",
+    "is",
+    "are",
+    "to",
+    "in",
+    "apa",
+    "apakah",
+    "siapa",
+    "siapakah",
+    "kapan",
+    "kapankah",
+    "mana",
+    "manakah",
+    "dimana",
+    "kemana",
+    "darimana",
+    "berapa",
+    "berapakah",
+    "mengapa",
+    "kenapa",
+    "bagaimana",
+    "bagaimanakah",
+    "bilamana",
+    "sebutkan",
+    "jelaskan",
+    "tuliskan",
+    "dimaksud",
+    "maksud",
+    "pengertian",
+    "arti",
+    "disebut",
+    "dinamakan",
+    "sebut",
+    "tahukah",
+    "coba",
+    "menurut",
+    "bacaan",
+    "teks",
+    "sumber",
+    "paragraf",
+    "tentang",
+    "mengenai",
+    "hal",
+    "apa-apa",
+    "saja",
+    "sajakah",
+    "sebaiknya",
+    "biasanya",
+    "cara",
+    "tolong",
+    "mohon",
+    "dong",
+    "sih",
+    "kok",
+    "ya",
+    "nama",
+    "sebutan",
+    "istilah",
+    "contoh",
+    "contohnya",
+    "macam",
+    "jenis",
+    "bagian",
+    "salah",
+    "sebuah",
+    "seberapa",
+    "bagi",
 ];
 
 /// Whether `form` (lower-cased) is a stopword or part of a question's frame.
@@ -84,7 +223,8 @@ pub fn words(text: &str, base: usize) -> Vec<Word> {
 /// Whether the character at `i` joins the characters either side into one word: a hyphen or
 /// apostrophe between letters or digits, a `.` or `,` between digits (`1.500`, `3,5`).
 fn joins(chars: &[(usize, char)], i: usize) -> bool {
-    let (Some(&(_, before)), Some(&(_, after))) = (i.checked_sub(1).map(|j| &chars[j]), chars.get(i + 1))
+    let (Some(&(_, before)), Some(&(_, after))) =
+        (i.checked_sub(1).map(|j| &chars[j]), chars.get(i + 1))
     else {
         return false;
     };
@@ -115,7 +255,7 @@ fn fold(written: &str) -> String {
 /// The keys of a word form: `(key, is_the_form_itself)`, the form first.
 pub fn keys(form: &str) -> Vec<(String, bool)> {
     let mut keys = vec![(form.to_string(), true)];
-    let mut add = |key: String, same: bool, keys: &mut Vec<(String, bool)>| {
+    let add = |key: String, same: bool, keys: &mut Vec<(String, bool)>| {
         if key.chars().count() >= 2 && !keys.iter().any(|(k, _)| *k == key) {
             keys.push((key, same));
         }
@@ -130,24 +270,25 @@ pub fn keys(form: &str) -> Vec<(String, bool)> {
         }
     }
     if !form.chars().any(|c| c.is_ascii_digit()) {
-        for analysis in morphology::analyses(&modern, Lang::Indonesian) {
-            add(analysis.root, false, &mut keys);
+        let spellings = if modern == form {
+            vec![form]
+        } else {
+            vec![form, modern.as_str()]
+        };
+        for spelling in spellings {
+            for analysis in morphology::analyses(spelling, Lang::Indonesian) {
+                add(analysis.root, false, &mut keys);
+            }
         }
     }
     keys
 }
 
 /// The Indonesian spelling of a word written in the old (pre-1972) one: `oe` → `u`, `dj` →
-/// `j`, `tj` → `c`, `nj` → `ny`, `sj` → `sy`, `ch` → `kh`.
+/// `j`, `tj` → `c`. (Old `nj`, `sj`, `ch` are left: modern words write them too, as in
+/// `penjahit`, `panjang`.)
 fn modern_spelling(form: &str) -> String {
-    const OLD: [(&str, &str); 6] = [
-        ("oe", "u"),
-        ("dj", "j"),
-        ("tj", "c"),
-        ("nj", "ny"),
-        ("sj", "sy"),
-        ("ch", "kh"),
-    ];
+    const OLD: [(&str, &str); 3] = [("oe", "u"), ("dj", "j"), ("tj", "c")];
     let mut modern = form.to_string();
     for (old, new) in OLD {
         if modern.contains(old) {
@@ -218,11 +359,24 @@ mod tests {
         let forms: Vec<&str> = found.iter().map(|w| w.form.as_str()).collect();
         assert_eq!(
             forms,
-            ["pada", "17", "agustus", "1945", "kupu-kupu", "ke-8", "berwarna", "3,5", "cm"]
+            [
+                "pada",
+                "17",
+                "agustus",
+                "1945",
+                "kupu-kupu",
+                "ke-8",
+                "berwarna",
+                "3,5",
+                "cm"
+            ]
         );
         let agustus = &found[2];
         assert!(agustus.capitalized && !agustus.numeric);
-        assert_eq!(&text[agustus.span.start - 10..agustus.span.end - 10], "Agustus");
+        assert_eq!(
+            &text[agustus.span.start - 10..agustus.span.end - 10],
+            "Agustus"
+        );
         assert!(found[1].numeric && found[5].numeric);
     }
 

@@ -25,7 +25,9 @@ pub fn unsupported(text: &str, citations: &[Citation]) -> Vec<String> {
             cited.iter().any(|c| c.form == word.form)
         } else {
             let keys = terms::keys(&word.form);
-            cited_keys.iter().any(|k| terms::match_weight(&keys, k) > 0.0)
+            cited_keys
+                .iter()
+                .any(|k| terms::match_weight(&keys, k) > 0.0)
         };
         if !found {
             missing.push(text[word.span.clone()].to_string());
@@ -95,6 +97,7 @@ mod tests {
             passage: "s#p1".into(),
             sentence: "s#p1.s1".into(),
             span: 0..text.len(),
+            passage_span: 0..text.len(),
             text: text.into(),
         }
     }
@@ -121,8 +124,14 @@ mod tests {
     #[test]
     fn numbers_and_names_must_match_exactly() {
         let cited = [cite("Proklamasi dibacakan oleh Soekarno pada tahun 1945.")];
-        assert_eq!(unsupported("Proklamasi dibacakan pada tahun 1954.", &cited), ["1954"]);
-        assert_eq!(unsupported("Proklamasi dibacakan oleh Hatta.", &cited), ["Hatta"]);
+        assert_eq!(
+            unsupported("Proklamasi dibacakan pada tahun 1954.", &cited),
+            ["1954"]
+        );
+        assert_eq!(
+            unsupported("Proklamasi dibacakan oleh Hatta.", &cited),
+            ["Hatta"]
+        );
         assert!(unsupported("Dibacakan oleh Soekarno tahun 1945.", &cited).is_empty());
     }
 

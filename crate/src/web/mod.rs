@@ -18,7 +18,9 @@ use crate::io::checkpoint::{self, CheckpointFiles, WEIGHTS_FILE};
 use crate::quant::{QuantOptions, QuantScheme};
 use crate::text::Message;
 
+mod library;
 mod translator;
+pub use library::Library;
 pub use translator::Translator;
 
 /// A chat on one of the two backends.

@@ -59,8 +59,12 @@ impl AskArgs {
         let options = self.options.options()?;
         let mut sources = Vec::new();
         for path in &self.sources {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("{}: {e} (a source must be a UTF-8 text file)", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!(
+                    "{}: {e} (a source must be a UTF-8 text file)",
+                    path.display()
+                )
+            })?;
             let name = path.file_name().map_or_else(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
@@ -70,12 +74,18 @@ impl AskArgs {
         let library = Library::new(sources).map_err(|e| e.to_string())?;
         let answer = ground::ask(&library, &self.question, &options);
         if self.json {
-            println!("{}", serde_json::to_string(&answer).map_err(|e| e.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string(&answer).map_err(|e| e.to_string())?
+            );
             return Ok(());
         }
         println!("{}", answer.text);
         for citation in &answer.citations {
-            println!("  [{}] bytes {}..{}", citation.sentence, citation.span.start, citation.span.end);
+            println!(
+                "  [{}] bytes {}..{}",
+                citation.sentence, citation.span.start, citation.span.end
+            );
         }
         if answer.abstained && !answer.closest.is_empty() {
             println!("Bagian sumber yang paling dekat:");

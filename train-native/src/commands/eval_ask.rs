@@ -23,6 +23,11 @@ pub struct EvalAskArgs {
     /// Also print the figures at thresholds from 0 to 1 in steps of 0.05 (calibration).
     #[arg(long)]
     sweep: bool,
+    /// Also calibrate the threshold on these questions (the one maximising the mean of
+    /// accuracy, abstention precision and recall) and report K-fold cross-validated figures:
+    /// each fold judged at the threshold calibrated on the others.
+    #[arg(long, value_name = "K")]
+    cross_validate: Option<usize>,
     /// Print each wrongly answered or wrongly abstained question after the figures.
     #[arg(long)]
     errors: bool,
@@ -50,18 +55,37 @@ impl EvalAskArgs {
         let per_question_ms = started.elapsed().as_secs_f64() * 1e3 / questions.len().max(1) as f64;
         let figures = eval::score(&asked, options.threshold);
         let sweep: Vec<Evaluation> = if self.sweep {
-            (0..=20).map(|i| eval::score(&asked, i as f32 * 0.05)).collect()
+            (0..=20)
+                .map(|i| eval::score(&asked, i as f32 * 0.05))
+                .collect()
         } else {
             Vec::new()
+        };
+        let calibrated = match self.cross_validate {
+            Some(k) if k < 2 => return Err("--cross-validate needs at least 2 folds".into()),
+            Some(k) => Some((eval::calibrate(&asked), eval::cross_validated(&asked, k))),
+            None => None,
         };
         if self.json {
             let mut value = serde_json::to_value(&figures).map_err(|e| e.to_string())?;
             if self.sweep {
                 value["sweep"] = serde_json::to_value(&sweep).map_err(|e| e.to_string())?;
             }
+            if let Some((threshold, (cv, folds))) = &calibrated {
+                value["calibrated_threshold"] = (*threshold).into();
+                value["cross_validated"] = serde_json::to_value(cv).map_err(|e| e.to_string())?;
+                value["fold_thresholds"] =
+                    serde_json::to_value(folds).map_err(|e| e.to_string())?;
+            }
             println!("{value}");
         } else {
             print_figures(&figures, per_question_ms);
+            if let Some((threshold, (cv, folds))) = &calibrated {
+                println!(
+                    "calibrated threshold {threshold:.2}; cross-validated (fold thresholds {folds:?}):"
+                );
+                print_figures(cv, per_question_ms);
+            }
             for row in &sweep {
                 println!(
                     "  threshold {:.2}: accuracy {:.3}  abstain P {:.3} R {:.3}",
@@ -102,9 +126,27 @@ fn print_errors(asked: &[eval::Asked], threshold: f32) {
         };
         if wrong {
             let what = if abstains { "ABSTAINED" } else { "ANSWERED" };
-            println!("\n[{}] {} ({:.3}, {}): {}", q.p, what, item.answer.score, if q.answerable { "answerable" } else { "unanswerable" }, q.q);
+            println!(
+                "\n[{}] {} ({:.3}, {}): {}",
+                q.p,
+                what,
+                item.answer.score,
+                if q.answerable {
+                    "answerable"
+                } else {
+                    "unanswerable"
+                },
+                q.q
+            );
             println!("   expected {:?}", q.a);
-            println!("   got [{}] {}", item.answer.citations.first().map_or("", |c| c.sentence.as_str()), item.answer.text);
+            println!(
+                "   got [{}] {}",
+                item.answer
+                    .citations
+                    .first()
+                    .map_or("", |c| c.sentence.as_str()),
+                item.answer.text
+            );
         }
     }
 }
