@@ -227,6 +227,8 @@ pub fn expect(question: &[Word]) -> Expect {
     } else if has("bagaimana") || has("bagaimanakah") {
         Expect::Manner
     } else if has("apa") || has("apakah") || has("dimaksud") || has("pengertian") {
+        // Measured on the dev set: any `apa` question, not only `apa itu`, is best answered by
+        // a sentence that defines or names (`adalah`, `yaitu`, `disebut`).
         Expect::Definition
     } else {
         Expect::Any
