@@ -8,7 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::answer::{Answer, AskOptions, ask};
+use super::answer::{Answer, AskOptions};
+use super::ask::ask;
 use super::library::Library;
 use super::passages::{self, Source};
 use super::verify;

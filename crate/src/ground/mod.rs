@@ -11,14 +11,18 @@
 //! model, like the translator, so it runs before (or without) one.
 
 pub mod answer;
+mod ask;
 pub mod eval;
+pub mod expect;
 pub mod library;
 pub mod passages;
 pub(crate) mod retrieve;
 pub mod terms;
 pub mod verify;
 
-pub use answer::{ABSTAIN_TEXT, Answer, AskOptions, Citation, Expect, ask};
+pub use answer::{ABSTAIN_TEXT, Answer, AskOptions, CALIBRATED_THRESHOLD, Citation};
+pub use ask::ask;
+pub use expect::Expect;
 pub use library::{Library, LibraryError};
 pub use passages::{Passage, Source};
 pub use verify::{phrasing_request, unsupported};
