@@ -22,6 +22,8 @@ pub enum LibraryError {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Posting {
     pub sentence: u32,
+    /// Which content word of the sentence it is (for proximity), saturating.
+    pub position: u16,
     pub same_form: bool,
 }
 
@@ -123,10 +125,12 @@ impl Library {
                 if !word.capitalized {
                     self.written_lower.insert(word.form.clone());
                 }
+                let position = u16::try_from(words.len()).unwrap_or(u16::MAX);
                 for (key, same_form) in self.keys.keys(&word.form) {
                     let list = self.postings.entry(key.clone()).or_default();
                     list.push(Posting {
                         sentence,
+                        position,
                         same_form: *same_form,
                     });
                 }

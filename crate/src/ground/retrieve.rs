@@ -27,6 +27,23 @@ pub const CONTEXT: f32 = 0.5;
 pub const SOURCE_CONTEXT: f32 = 0.25;
 /// Paragraphs whose sentences are scored.
 const TOP_PASSAGES: usize = 8;
+/// The share of a sentence's score that proximity decides: question words written next to each
+/// other (`gaya pegas`, `ibu kota`) should stand close in the answer too (the sequential
+/// dependence model of Metzler & Croft 2005 gives its ordered and unordered windows 0.15).
+pub const PROXIMITY: f32 = 0.15;
+/// How many content words apart two words may stand and still count as close.
+const WINDOW: u16 = 3;
+
+/// Where a query term occurs in one sentence.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Hit {
+    /// Best match weight.
+    pub best: f32,
+    /// Summed match weight (term frequency), at most one per content word.
+    pub sum: f32,
+    /// Content-word positions matched.
+    pub positions: Vec<u16>,
+}
 
 /// A content word of the question, with where the library matches it.
 pub(crate) struct QueryTerm {
@@ -35,8 +52,10 @@ pub(crate) struct QueryTerm {
     /// such a word must appear as written in the passage an answer comes from.
     pub exact: bool,
     pub idf: f32,
-    /// Sentence → (best match weight, summed match weight) of this term in it.
-    pub hits: HashMap<u32, (f32, f32)>,
+    /// Where it is in the question (which words are neighbours there).
+    pub position: usize,
+    /// Sentence → where the term occurs in it.
+    pub hits: HashMap<u32, Hit>,
 }
 
 /// A sentence scored for a question.
@@ -73,6 +92,7 @@ pub(crate) fn query(library: &Library, question: &[Word]) -> Vec<QueryTerm> {
         found.push(QueryTerm {
             keys,
             exact,
+            position: i,
             idf,
             hits,
         });
@@ -80,9 +100,9 @@ pub(crate) fn query(library: &Library, question: &[Word]) -> Vec<QueryTerm> {
     found
 }
 
-/// Where the keys occur: sentence → (best, summed) match weight.
-fn hits(library: &Library, keys: &[(String, bool)]) -> HashMap<u32, (f32, f32)> {
-    let mut hits: HashMap<u32, (f32, f32)> = HashMap::new();
+/// Where the keys occur, by sentence.
+fn hits(library: &Library, keys: &[(String, bool)]) -> HashMap<u32, Hit> {
+    let mut hits: HashMap<u32, Hit> = HashMap::new();
     for (key, same) in keys {
         let Some(list) = library.postings.get(key) else {
             continue;
@@ -93,16 +113,14 @@ fn hits(library: &Library, keys: &[(String, bool)]) -> HashMap<u32, (f32, f32)> 
             } else {
                 terms::ROOT_MATCH
             };
-            let entry = hits.entry(posting.sentence).or_insert((0.0, 0.0));
-            entry.0 = entry.0.max(weight);
-            entry.1 += weight;
+            let hit = hits.entry(posting.sentence).or_default();
+            hit.best = hit.best.max(weight);
+            // One word may reach the question through several of its keys: it counts once.
+            if !hit.positions.contains(&posting.position) {
+                hit.positions.push(posting.position);
+                hit.sum += weight;
+            }
         }
-    }
-    // One word may reach the question through several of its keys: a sentence's sum counts at
-    // most one match per content word.
-    for (sentence, entry) in hits.iter_mut() {
-        let words = library.sentences[*sentence as usize].words.len() as f32;
-        entry.1 = entry.1.min(words);
     }
     hits
 }
@@ -114,9 +132,9 @@ pub(crate) fn rank_passages(library: &Library, query: &[QueryTerm]) -> Vec<(usiz
     let mut scores: HashMap<usize, f32> = HashMap::new();
     for term in query {
         let mut tf: HashMap<usize, f32> = HashMap::new();
-        for (&s, &(_, sum)) in &term.hits {
+        for (&s, hit) in &term.hits {
             *tf.entry(library.sentences[s as usize].passage as usize)
-                .or_default() += sum;
+                .or_default() += hit.sum;
         }
         for (p, tf) in tf {
             let title = title_match(library, p, term);
@@ -143,7 +161,7 @@ fn title_match(library: &Library, p: usize, term: &QueryTerm) -> f32 {
 pub(crate) fn passage_holds(library: &Library, p: usize, term: &QueryTerm) -> bool {
     let own = library
         .sentences_of(p)
-        .any(|s| term.hits.get(&(s as u32)).is_some_and(|h| h.0 >= 1.0));
+        .any(|s| term.hits.get(&(s as u32)).is_some_and(|h| h.best >= 1.0));
     own || title_match(library, p, term) >= 1.0
 }
 
@@ -160,11 +178,11 @@ pub(crate) fn candidates(library: &Library, query: &[QueryTerm]) -> Vec<Candidat
         for s in sentences.clone() {
             let mut covered = 0.0;
             for term in query {
-                let own = term.hits.get(&(s as u32)).map_or(0.0, |h| h.0);
+                let own = term.hits.get(&(s as u32)).map_or(0.0, |h| h.best);
                 let elsewhere = sentences
                     .clone()
                     .filter(|&o| o != s)
-                    .filter_map(|o| term.hits.get(&(o as u32)).map(|h| h.0))
+                    .filter_map(|o| term.hits.get(&(o as u32)).map(|h| h.best))
                     .fold(title_match(library, p, term), f32::max);
                 let in_source = term
                     .hits
@@ -173,13 +191,18 @@ pub(crate) fn candidates(library: &Library, query: &[QueryTerm]) -> Vec<Candidat
                         let other = library.sentences[**o as usize].passage as usize;
                         other != p && library.passages[other].source == source
                     })
-                    .map(|(_, h)| h.0)
+                    .map(|(_, h)| h.best)
                     .fold(0.0, f32::max);
                 covered += term.idf * own.max(CONTEXT * elsewhere).max(SOURCE_CONTEXT * in_source);
             }
+            let coverage = covered / total;
+            let coverage = match proximity(query, s as u32) {
+                Some(close) => (1.0 - PROXIMITY) * coverage + PROXIMITY * close,
+                None => coverage,
+            };
             found.push(Candidate {
                 sentence: s,
-                coverage: covered / total,
+                coverage,
                 bm25,
             });
         }
@@ -191,4 +214,30 @@ pub(crate) fn candidates(library: &Library, query: &[QueryTerm]) -> Vec<Candidat
             .then(a.sentence.cmp(&b.sentence))
     });
     found
+}
+
+/// The IDF-weighted share of the question's neighbouring word pairs (at most one stopword
+/// apart in the question) that stand within [`WINDOW`] content words of each other in sentence
+/// `s`; `None` when the question has no such pair.
+fn proximity(query: &[QueryTerm], s: u32) -> Option<f32> {
+    let (mut close, mut total) = (0.0, 0.0);
+    for pair in query.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if b.position - a.position > 2 {
+            continue;
+        }
+        let weight = a.idf + b.idf;
+        total += weight;
+        let (Some(ha), Some(hb)) = (a.hits.get(&s), b.hits.get(&s)) else {
+            continue;
+        };
+        let near = ha
+            .positions
+            .iter()
+            .any(|&pa| hb.positions.iter().any(|&pb| pa.abs_diff(pb) <= WINDOW));
+        if near {
+            close += weight;
+        }
+    }
+    (total > 0.0).then(|| close / total)
 }
