@@ -185,6 +185,9 @@ const STOPWORDS: &[&str] = &[
     "salah",
     "sebuah",
     "seberapa",
+    "terjadi",
+    "menjadi",
+    "jadi",
     "bagi",
 ];
 
