@@ -58,6 +58,16 @@ pub enum LoadError {
 
 /// Reads every file given (folders recursively, files sorted by path) into examples.
 pub fn load(paths: &[PathBuf], on_error: OnError) -> Result<Vec<Example>, LoadError> {
+    load_selecting(paths, on_error, None)
+}
+
+/// As [`load`], with each TSV file read as only its column named `tsv_column` (one text a row)
+/// when that is given; a TSV file without that column is an error at its header.
+pub fn load_selecting(
+    paths: &[PathBuf],
+    on_error: OnError,
+    tsv_column: Option<&str>,
+) -> Result<Vec<Example>, LoadError> {
     let mut files = Vec::new();
     for path in paths {
         collect_files(path, &mut files)?;
@@ -69,7 +79,12 @@ pub fn load(paths: &[PathBuf], on_error: OnError) -> Result<Vec<Example>, LoadEr
             path: file.clone(),
             source,
         })?;
-        for item in parse_file(file, &text) {
+        let is_tsv = file.extension().is_some_and(|e| e == "tsv");
+        let items = match tsv_column {
+            Some(column) if is_tsv => parse_tsv_column(file, &text, column),
+            _ => parse_file(file, &text),
+        };
+        for item in items {
             match item {
                 Ok(example) => examples.push(example),
                 Err(e) if on_error == OnError::Skip => eprintln!("warning: skipped {e}"),
@@ -174,6 +189,31 @@ fn parse_tsv(file: &Path, text: &str) -> Vec<Result<Example, DataError>> {
             }
             Ok(Example::Text(cells.join("\n")))
         })
+        .collect()
+}
+
+/// TSV with a header: the cell of column `column` of each row becomes one text.
+fn parse_tsv_column(file: &Path, text: &str, column: &str) -> Vec<Result<Example, DataError>> {
+    let mut lines = text.lines().enumerate();
+    let Some((_, header)) = lines.next() else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = header.split('\t').map(str::trim).collect();
+    let Some(index) = names.iter().position(|n| *n == column) else {
+        let message = format!(
+            "no column `{column}` (the header has: {})",
+            names.join(", ")
+        );
+        return vec![Err(error(file, 1, message))];
+    };
+    lines
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(
+            |(i, line)| match line.split('\t').nth(index).map(str::trim) {
+                Some(cell) if !cell.is_empty() => Ok(Example::Text(cell.to_string())),
+                _ => Err(error(file, i + 1, format!("no text in column `{column}`"))),
+            },
+        )
         .collect()
 }
 
@@ -433,6 +473,22 @@ not json
         );
         assert_eq!(train.len(), 8);
         assert_eq!(split_holdout(examples, 0).1.len(), 0);
+    }
+
+    #[test]
+    fn one_tsv_column() {
+        let file = Path::new("p.tsv");
+        let rows = parse_tsv_column(file, "indonesian\tenglish\nsaya\tI\n\nkamu\t\n", "english");
+        assert_eq!(rows[0].as_ref().unwrap(), &Example::Text("I".into()));
+        assert_eq!(rows[1].as_ref().unwrap_err().line, 4);
+        let missing = parse_tsv_column(file, "indonesian\tenglish\nsaya\tI\n", "lampung");
+        assert!(
+            missing[0]
+                .as_ref()
+                .unwrap_err()
+                .message
+                .contains("indonesian, english")
+        );
     }
 
     #[test]

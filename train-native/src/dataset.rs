@@ -39,6 +39,23 @@ impl Windows {
         self.ids.len()
     }
 
+    /// UTF-8 bytes of the scored tokens' text (special tokens, which stand for no text, count
+    /// none): the denominator of bits per byte.
+    pub fn scored_bytes(&self, tokenizer: &Tokenizer) -> usize {
+        self.ids
+            .iter()
+            .zip(&self.masks)
+            .map(|(ids, mask)| {
+                ids[1..]
+                    .iter()
+                    .zip(&mask[1..])
+                    .filter(|(_, m)| **m == 1)
+                    .map(|(&id, _)| tokenizer.token_bytes(id).len())
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
     /// Tokens scored (mask 1, excluding each window's first id).
     pub fn scored_tokens(&self) -> usize {
         self.masks

@@ -22,6 +22,12 @@ impl Nll {
     pub fn perplexity(&self) -> f64 {
         (self.sum / self.tokens.max(1) as f64).exp()
     }
+
+    /// Total NLL in bits ÷ `bytes` (the UTF-8 bytes of the scored text): unlike perplexity, it
+    /// compares models with different tokenizers. 1 byte is assumed when none was scored.
+    pub fn bits_per_byte(&self, bytes: usize) -> f64 {
+        self.sum / std::f64::consts::LN_2 / bytes.max(1) as f64
+    }
 }
 
 /// Runs every model of `models` over `data`, `batch_size` windows per forward pass, and sums

@@ -50,14 +50,15 @@ pub fn example_texts(examples: &[Example]) -> impl Iterator<Item = String> + Sen
     })
 }
 
-/// The examples of `paths`; with `holdout_every` N > 0, only every N-th: the slice
-/// `pretrain --holdout-every N` left out.
+/// The examples of `paths` (TSV files as only their column `tsv_column`, when given); with
+/// `holdout_every` N > 0, only every N-th: the slice `pretrain --holdout-every N` left out.
 pub fn held_out_examples(
     paths: &[PathBuf],
     on_error: OnError,
     holdout_every: usize,
+    tsv_column: Option<&str>,
 ) -> Result<Vec<Example>, String> {
-    let examples = data::load(paths, on_error).map_err(|e| e.to_string())?;
+    let examples = data::load_selecting(paths, on_error, tsv_column).map_err(|e| e.to_string())?;
     Ok(match holdout_every {
         0 => examples,
         every => data::split_holdout(examples, every).1,

@@ -31,7 +31,11 @@ pub struct EvalArgs {
     /// Evaluate only every N-th example: the slice `pretrain --holdout-every N` left out.
     #[arg(long, default_value_t = 0)]
     holdout_every: usize,
-    /// Print JSON (`perplexity`, `tokens`, `tokens_per_s`) instead of text.
+    /// Read each TSV file as only this column (e.g. `indonesian` of nusax-mt-valid.tsv).
+    #[arg(long)]
+    column: Option<String>,
+    /// Print JSON (`perplexity`, `bits_per_byte`, `tokens`, `bytes`, `tokens_per_s`) instead of
+    /// text.
     #[arg(long)]
     json: bool,
     /// What to do with malformed rows.
@@ -50,23 +54,32 @@ impl Job for EvalArgs {
     fn run<B: AutodiffBackend>(self, devices: Vec<B::Device>) -> Result<(), String> {
         let device = &devices[0];
         let ckpt = load_checkpoint::<B::InnerBackend>(&self.model, device)?;
-        let examples = held_out_examples(&self.data, self.on_error, self.holdout_every)?;
+        let column = self.column.as_deref();
+        let examples = held_out_examples(&self.data, self.on_error, self.holdout_every, column)?;
         let data = windows(&examples, &ckpt.tokenizer, self.seq_len, LossMask::All)
             .map_err(|e| e.to_string())?;
         let started = Instant::now();
         let nll = score(&[&ckpt.model], &data, self.batch_size, device, |_, _| {})[0];
         let seconds = started.elapsed().as_secs_f64();
         let (perplexity, tokens) = (nll.perplexity(), nll.tokens);
+        let bytes = data.scored_bytes(&ckpt.tokenizer);
+        let bits_per_byte = nll.bits_per_byte(bytes);
         let read = data.len() * data.seq_len;
         let tokens_per_s = read as f64 / seconds;
         if self.json {
             println!(
                 "{}",
-                serde_json::json!({ "perplexity": perplexity, "tokens": tokens, "tokens_per_s": tokens_per_s })
+                serde_json::json!({
+                    "perplexity": perplexity,
+                    "bits_per_byte": bits_per_byte,
+                    "tokens": tokens,
+                    "bytes": bytes,
+                    "tokens_per_s": tokens_per_s,
+                })
             );
         } else {
             println!(
-                "perplexity {perplexity:.3} over {tokens} tokens ({tokens_per_s:.0} tokens/s read)"
+                "perplexity {perplexity:.3}, {bits_per_byte:.3} bits per byte over {tokens} tokens ({bytes} bytes; {tokens_per_s:.0} tokens/s read)"
             );
         }
         Ok(())

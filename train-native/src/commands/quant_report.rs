@@ -95,7 +95,7 @@ impl Job for QuantReportArgs {
                 self.model.display()
             ));
         }
-        let examples = held_out_examples(&self.data, self.on_error, self.holdout_every)?;
+        let examples = held_out_examples(&self.data, self.on_error, self.holdout_every, None)?;
         let data = windows(&examples, &ckpt.tokenizer, self.seq_len, LossMask::All)
             .map_err(|e| e.to_string())?;
         let positions = data.scored_tokens();
