@@ -1,6 +1,7 @@
 // Chat completions over the worker link (siger-link.js): a whole reply, or a stream of its
 // chunks, in OpenAI's shapes (siger.d.ts); an AbortSignal stops either as it stops fetch.
 
+import { withSignal } from './siger-link.js';
 import { KIND, OP } from './siger-protocol.js';
 
 /** A whole reply at once. An abort rejects with the signal's reason, as fetch does. */
@@ -29,18 +30,6 @@ function usage(started, end) {
     total_tokens: prompt_tokens + end.completion_tokens,
     reused_messages: started?.reused_messages ?? 0,
   };
-}
-
-function withSignal(promise, signal, onAbort) {
-  if (!signal) return promise;
-  return new Promise((resolve, reject) => {
-    const abort = () => {
-      onAbort();
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
-  });
 }
 
 /** Resolves to the chunk stream once the engine has read the prompt (or rejects if it cannot). */

@@ -45,6 +45,22 @@ export function folderUrl(url) {
   return folder.href;
 }
 
+/**
+ * `promise`, settled early by `signal`: on an abort `onAbort()` runs (telling the worker) and
+ * the promise rejects with the signal's reason, as fetch does.
+ */
+export function withSignal(promise, signal, onAbort) {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const abort = () => {
+      onAbort();
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
 /** Requests to the worker and their answers, matched by id. */
 export class WorkerLink {
   #worker;

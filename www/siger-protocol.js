@@ -8,7 +8,8 @@
 // one `error` (an Error as plain data: name, message, stack), and sends along the way `progress`
 // (of no call in particular: a ProgressEvent of siger.d.ts about the model, or a
 // TranslationProgressEvent about the translation resources, as its `topic` says) and, for a
-// chat, `started` (prompt read) and `token` (new reply text).
+// chat, `started` (prompt read) and `token` (new reply text). `ask` (an answer from sources,
+// siger-sources.js) and translation need no model: a worker answers them without one.
 
 /** The engines `load` accepts; `auto` takes WebGPU where the model fits it, else the CPU. */
 export const BACKENDS = ['auto', 'webgpu', 'cpu'];
@@ -33,6 +34,16 @@ export function megabytes(bytes) {
   return `${(bytes / MB).toFixed(1)} MB`;
 }
 
+/** The name a file of the user's own (a lexicon, a source) is cited by: its URL's last part. */
+export function fileName(url) {
+  const last = url.pathname.split('/').filter(Boolean).pop();
+  try {
+    return last ? decodeURIComponent(last) : url.hostname;
+  } catch {
+    return last;
+  }
+}
+
 /** The kinds of message (`type`). */
 export const KIND = Object.freeze({
   // page → worker
@@ -51,6 +62,7 @@ export const OP = Object.freeze({
   LOAD: 'load',
   CHAT: 'chat',
   TRANSLATE: 'translate',
+  ASK: 'ask',
   LOAD_TRANSLATION: 'loadTranslation',
   SAVE_SESSION: 'saveSession',
   RESTORE_SESSION: 'restoreSession',

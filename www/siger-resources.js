@@ -17,7 +17,7 @@ import {
   obtainFiles,
   openCache,
 } from './siger-files.js';
-import { TRANSLATION_CACHE } from './siger-protocol.js';
+import { TRANSLATION_CACHE, fileName } from './siger-protocol.js';
 
 /** The largest lexicon of the user's own that is read (the shipped one is about 1.2 MB). */
 const LEXICON_LIMIT = 64e6;
@@ -171,16 +171,6 @@ function parseManifest(bytes, base) {
     }
   }
   return manifest;
-}
-
-/** The name a file of the user's own is cited by: its URL's last part. */
-function fileName(url) {
-  const last = url.pathname.split('/').filter(Boolean).pop();
-  try {
-    return last ? decodeURIComponent(last) : url.hostname;
-  } catch {
-    return last;
-  }
 }
 
 /** wasm-bindgen may hand back Maps for Rust structs; plain objects here. */

@@ -6,10 +6,12 @@
 // checked and cached by the worker (siger-resources.js): by default the shipped ones (the
 // `translation/` folder that pkg-scripts/build-web writes beside this file: the dictionary and
 // the language model). `lexicon`, a file of the user's own, replaces their lexicons (the other
-// kinds stay), unless `keepLexicons`. siger.d.ts documents it.
+// kinds stay), unless `keepLexicons`. siger.d.ts documents it. The same worker answers from
+// sources (`ask`, siger-sources.js), which needs neither a model nor the resources.
 
 import { WorkerLink, absoluteUrl, folderUrl, startWorker } from './siger-link.js';
 import { OP } from './siger-protocol.js';
+import { requestAnswer } from './siger-sources.js';
 
 /** The shipped translation resources' folder. */
 const SHIPPED = new URL('./translation/', import.meta.url).href;
@@ -41,6 +43,11 @@ class SigerTranslator {
   /** Lookup-first translation; every output token says where it came from. */
   translate(text, languages) {
     return requestTranslation(this.#link, this.#config, text, languages);
+  }
+
+  /** Answers from sources, as `SigerEngine.ask`: no model, and no resources are downloaded. */
+  ask(question, options) {
+    return requestAnswer(this.#link, question, options);
   }
 
   /** Ends the worker; later calls reject. */

@@ -15,19 +15,25 @@
 //   model     the model folder's URL (default: models/siger-demo/ next to this file)
 //   lexicon   a lexicon file's URL (TSV, JSONL or meizano JSON; models/lexicon/README.md): the
 //             translation modes use it in place of the shipped dictionary (ui/dictionary.js)
+//   source    a source the chat answers from, quoting it, instead of the model: `#lesson` (a CSS
+//             selector starting with #: an element of this page, read as shown) or a file's URL
+//             (.txt or .md, relative to the page); the model is then never loaded (ui/grounding.js)
 //   backend   auto (default) | webgpu | cpu: the engine, until the student picks one in settings
 //   launcher  a floating button opens and closes the chat (the model loads on first open)
-//   threads   keep conversations (several, in IndexedDB) across visits
+//   threads   keep conversations (several, in IndexedDB) across visits, each of which can be
+//             given a source to answer from (pasted or a file: ui/source-panel.js)
 //   page      fill the page (the chat page's layout)
 
 import { BACKENDS } from './siger-protocol.js';
 import { EngineSlot } from './ui/engine.js';
 import { Composer } from './ui/composer.js';
 import { Dictionary } from './ui/dictionary.js';
+import { Grounding } from './ui/grounding.js';
 import { buildLayout, setState, toggleLauncher, writeStrings } from './ui/layout.js';
 import { MessageLog } from './ui/message-log.js';
 import { showError, showNotice } from './ui/notices.js';
 import { Settings } from './ui/settings.js';
+import { SourcePanel } from './ui/source-panel.js';
 import { deleteCaches, openStore, memoryStore } from './ui/store.js';
 import { strings, LANGUAGES } from './ui/strings.js';
 import { adoptStyles } from './ui/style.js';
@@ -38,7 +44,7 @@ import { modeOf } from './ui/view.js';
 const DEFAULT_MODEL = new URL('./models/siger-demo/', import.meta.url).href;
 
 class SigerChat extends HTMLElement {
-  static observedAttributes = ['lang', 'mode', 'theme', 'greeting'];
+  static observedAttributes = ['lang', 'mode', 'theme', 'greeting', 'source'];
 
   #root;
   #ui = null; // the element's parts (ui/layout.js), once built
@@ -46,6 +52,8 @@ class SigerChat extends HTMLElement {
   #log = null; // MessageLog
   #slot = null; // EngineSlot: the engine, its loading and its status
   #dictionary = null; // Dictionary: the translation modes' translator, loaded on first use
+  #grounding = null; // Grounding: answers from a source (the attribute's, or a thread's)
+  #sourcePanel = null; // SourcePanel: the source line, and a thread's source attached
   #threads = null; // Threads: the one shown and the saved ones
   #turns = null; // Turns: sending, and the answer being written
   #t = strings('id');
@@ -71,6 +79,7 @@ class SigerChat extends HTMLElement {
     if (name === 'lang') this.#setLanguage(after, { fromAttribute: true });
     if (name === 'mode') this.#setMode(modeOf(after));
     if (name === 'greeting') this.#renderMessages();
+    if (name === 'source') this.#sourceChanged();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -94,10 +103,39 @@ class SigerChat extends HTMLElement {
     if (!this.hasAttribute('launcher')) this.#wake();
   }
 
-  /** The chat is shown: the model loads, and the dictionary if a translation mode is open. */
+  /**
+   * The chat is shown: the model loads (with the `source` attribute, which the chat answers
+   * from instead, the source is read), and the dictionary if a translation mode is open.
+   */
   #wake() {
-    this.#slot.ensure().catch(() => {});
+    if (this.#grounding.fixed) this.#grounding.prepare();
+    else this.#slot.ensure().catch(() => {});
     this.#dictionary.follow(this.#composer.mode, true);
+  }
+
+  /** The `source` attribute changed: it is read again, when the chat is awake. */
+  #sourceChanged() {
+    this.#grounding.forget();
+    this.#renderMessages();
+    if (this.#started && !this.#ui.app.hidden) this.#grounding.prepare();
+  }
+
+  /** Gives the thread shown `source` ({name, text}), saved with it. */
+  async #attachSource(source) {
+    await this.#turns.settle();
+    const thread = this.#threads.current;
+    thread.source = source;
+    await this.#threads.save(thread);
+    this.#renderMessages();
+  }
+
+  async #removeSource() {
+    await this.#turns.settle();
+    const thread = this.#threads.current;
+    delete thread.source;
+    await this.#threads.save(thread);
+    this.#renderMessages();
+    this.#ui.sourceButton?.focus();
   }
 
   #attributeBackend() {
@@ -146,6 +184,7 @@ class SigerChat extends HTMLElement {
     await this.#threads.cleared();
     this.#slot.showStatus();
     setState(this.#ui, 'idle');
+    this.#grounding.prepare(); // with the `source` attribute, the chat answers from it again
     this.#ui.confirmClear.hidden = true;
     this.#notice('warn', this.#t.cleared);
   }
@@ -159,6 +198,7 @@ class SigerChat extends HTMLElement {
       page: this.hasAttribute('page'),
       launcher: this.hasAttribute('launcher'),
     };
+    options.attachable = options.threads && !this.getAttribute('source');
     const ui = buildLayout(options, {
       newThread: () => this.#threads.startNew(),
       toggleLanguage: () => this.#toggleLanguage(),
@@ -170,6 +210,9 @@ class SigerChat extends HTMLElement {
       toggleOpen: () => this.#toggleOpen(),
       settingChanged: (field) => this.#settingChanged(field),
       clearAll: () => this.#clearAll(),
+      openSource: (open) => this.#sourcePanel.open(open),
+      pasteSource: (text) => this.#sourcePanel.paste(text),
+      openSourceFile: (file, input) => this.#sourcePanel.openFile(file, input),
     });
     this.#root.append(ui.app);
     if (ui.launcher) this.#root.append(ui.launcher);
@@ -197,6 +240,18 @@ class SigerChat extends HTMLElement {
       strings: () => this.#t,
       lexicon: () => this.getAttribute('lexicon'),
     });
+    this.#grounding = new Grounding(ui, {
+      strings: () => this.#t,
+      attribute: () => this.getAttribute('source'),
+      root: () => this.getRootNode(),
+      translator: () => this.#dictionary.translator(),
+      changed: () => this.#renderMessages(),
+    });
+    this.#sourcePanel = new SourcePanel(ui, {
+      strings: () => this.#t,
+      attach: (source) => this.#attachSource(source),
+      remove: () => this.#removeSource(),
+    });
     this.#threads = new Threads(ui, options.threads, {
       strings: () => this.#t,
       settle: () => this.#turns.settle(),
@@ -208,6 +263,7 @@ class SigerChat extends HTMLElement {
       threads: this.#threads,
       slot: this.#slot,
       dictionary: this.#dictionary,
+      grounding: this.#grounding,
       settings: this.#settings,
       log: this.#log,
     };
@@ -269,9 +325,14 @@ class SigerChat extends HTMLElement {
 
   #renderMessages() {
     const t = this.#t;
-    const chat = this.#composer.mode === 'chat';
-    const greeting = this.getAttribute('greeting') || (chat ? t.greetingChat : t.greetingTranslate);
-    this.#log.render(this.#threads.current.messages, greeting, t, {
+    const mode = this.#composer.mode;
+    const thread = this.#threads.current;
+    const grounded = this.#grounding.has(thread);
+    const chatGreeting = grounded ? t.greetingSource : t.greetingChat;
+    const greeting =
+      this.getAttribute('greeting') || (mode === 'chat' ? chatGreeting : t.greetingTranslate);
+    this.#sourcePanel.render(this.#grounding.shown(thread), !this.#grounding.fixed, mode);
+    this.#log.render(thread.messages, greeting, t, {
       generating: this.#turns.generating,
       onEdit: (index, text) => this.#turns.resend(index, text),
       onRegenerate: () => this.#turns.regenerate(),

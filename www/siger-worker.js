@@ -1,10 +1,12 @@
 // The Siger engine's home: a module Web Worker that downloads, verifies and caches a model
 // (siger-files.js), picks a backend (siger-device.js), and runs the wasm engine, so the page's
 // thread never waits on the model. It also translates, with the translation resources it
-// downloads on first use (siger-resources.js); a worker can translate without any model.
+// downloads on first use (siger-resources.js), and answers from sources (siger-library.js);
+// a worker does both without any model.
 //
 // Spoken to only by siger.js, in the messages of siger-protocol.js: calls run one at a time, in
-// order (the engine is a single conversation); an abort is handled at once.
+// order (the engine is a single conversation); an abort is handled at once. A panic is told
+// apart from an error, and named, by siger-faults.js.
 
 import { chooseBackend, checkDeviceMemory } from './siger-device.js';
 import {
@@ -15,10 +17,19 @@ import {
   openCache,
   parseManifest,
 } from './siger-files.js';
+import {
+  abortError,
+  errorMessage,
+  forgetPanic,
+  isCrash,
+  serializeError,
+  watched,
+} from './siger-faults.js';
+import { KeptLibraries } from './siger-library.js';
 import { KIND, Message, OP, TOPIC } from './siger-protocol.js';
 import { KeptTranslator } from './siger-resources.js';
 
-let glue = null; // the wasm-bindgen module in use: {default: init, Engine, Translator}
+let glue = null; // the wasm-bindgen module in use: {default: init, Engine, Translator, Library}
 let glueInstances = 0;
 let glueTrapped = false; // a panic trapped `glue` with no engine to replace it: import anew
 let engine = null;
@@ -36,7 +47,7 @@ self.onmessage = ({ data }) => {
   // runJob answers every failure itself; the catch only keeps one broken answer from stalling the queue.
   queue = queue
     .then(() => runJob(job, data.op, data.args))
-    .catch((err) => consoleError('siger worker:', err));
+    .catch((err) => console.error('siger worker:', err));
 };
 
 const HANDLERS = {
@@ -44,19 +55,21 @@ const HANDLERS = {
   [OP.CHAT]: chat,
   [OP.TRANSLATE]: translate,
   [OP.LOAD_TRANSLATION]: loadTranslation,
+  [OP.ASK]: ask,
   [OP.SAVE_SESSION]: saveSession,
   [OP.RESTORE_SESSION]: restoreSession,
   [OP.UNLOAD]: unload,
 };
 
 async function runJob(job, op, args) {
-  lastPanic = null; // a panic from an earlier request must not explain this one's failure
+  forgetPanic();
   try {
     if (job.aborted) throw abortError();
     const { value, transfer } = await HANDLERS[op](job, args);
     self.postMessage(Message.result(job.id, value), transfer ?? []);
   } catch (err) {
-    if (isCrash(err)) translators.forget(); // its wasm instance may be the one that trapped
+    // The translator and libraries kept are dropped: their wasm instance may have trapped.
+    if (isCrash(err)) for (const kept of [translators, libraries]) kept.forget();
     if (op !== OP.LOAD && op !== OP.CHAT && modelBytes && isCrash(err)) {
       await replaceEngine(err).catch(() => {});
     } else if (!engine && isCrash(err)) {
@@ -265,15 +278,17 @@ function yieldToEventLoop() {
 
 const translators = new KeptTranslator();
 
-/**
- * The translator for `config`, in the wasm module in use: a new instance after a panic that
- * left no engine to replace it.
- */
-async function translator(config, retry) {
+/** The wasm module in use: a new instance after a panic that left no engine to replace it. */
+async function currentGlue() {
   if (!glue || glueTrapped) glue = await importGlue(glueTrapped);
   glueTrapped = false;
+  return glue;
+}
+
+/** The translator for `config`, in the wasm module in use. */
+async function translator(config, retry) {
   const report = (event) => self.postMessage(Message.progress(event, TOPIC.TRANSLATION));
-  return translators.get(glue, config, retry, report);
+  return translators.get(await currentGlue(), config, retry, report);
 }
 
 async function translate(job, { text, from, to, translation }) {
@@ -283,6 +298,18 @@ async function translate(job, { text, from, to, translation }) {
 
 async function loadTranslation(job, { translation, retry }) {
   return { value: (await translator(translation, retry)).status };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers from sources
+
+const libraries = new KeptLibraries();
+
+/** Quoted sentences with their citations, or an abstention (siger.d.ts, Answer). */
+async function ask(job, { question, sources, options }) {
+  const library = libraries.get(await currentGlue(), sources);
+  if (job.aborted) throw abortError(); // building a book's index takes a while
+  return { value: plain(library.ask(question, options)) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,61 +358,6 @@ async function replaceEngine(err) {
       reason: `the WebGPU engine failed: ${errorMessage(err)}`,
     });
   }
-}
-
-/**
- * A panic inside a callback (wgpu's buffer-mapping callback after a lost device, say) fails no
- * call: it surfaces as the worker's uncaught error, and the engine call awaiting that callback
- * never settles. `watched` makes that call fail with the panic, so the usual recovery runs.
- */
-let awaitingEngine = null; // {reject} of the engine call being awaited
-function watched(promise) {
-  return new Promise((resolve, reject) => {
-    awaitingEngine = { reject };
-    promise.then(resolve, reject).finally(() => (awaitingEngine = null));
-  });
-}
-
-function onUncaught(event, error) {
-  if (!isCrash(error)) return;
-  event.preventDefault(); // handled here: the page is not told the worker failed
-  awaitingEngine?.reject(error);
-}
-self.addEventListener('error', (event) => onUncaught(event, event.error));
-self.addEventListener('unhandledrejection', (event) => onUncaught(event, event.reason));
-
-function isCrash(err) {
-  return err instanceof WebAssembly.RuntimeError;
-}
-
-/**
- * The panic hook writes the panic's message to console.error, while the error thrown says only
- * "unreachable": the last panic is kept so that errors can say what happened.
- */
-let lastPanic = null;
-const consoleError = console.error.bind(console);
-console.error = (...args) => {
-  if (typeof args[0] === 'string' && args[0].startsWith('panicked at')) {
-    lastPanic = args[0].split('\n').slice(0, 2).join(' ');
-  }
-  consoleError(...args);
-};
-
-function abortError() {
-  return new DOMException('The request was aborted.', 'AbortError');
-}
-
-function errorMessage(err) {
-  const message = err instanceof Error || err instanceof DOMException ? err.message : String(err);
-  return isCrash(err) && lastPanic ? `${message} (the engine ${lastPanic})` : message;
-}
-
-/** Errors cross to the page as plain data; siger.js turns them back into Errors. */
-function serializeError(err) {
-  if (err instanceof Error || err instanceof DOMException) {
-    return { name: err.name, message: errorMessage(err), stack: err.stack };
-  }
-  return { name: 'Error', message: String(err) };
 }
 
 /** wasm-bindgen may hand back Maps for Rust maps; the page wants plain objects. */

@@ -186,8 +186,79 @@ export interface SigerTranslator {
   load(options?: { retry?: boolean }): Promise<TranslationStatus>;
   /** As `SigerEngine.translate`; the resources are loaded first if they are not yet. */
   translate(text: string, languages: { from?: Language; to: Language }): Promise<Translation>;
+  /** As `SigerEngine.ask`: no model is needed, and no translation resource is downloaded. */
+  ask(question: string, options: AskOptions): Promise<Answer>;
   /** Ends the translator's worker; later calls reject. */
   close(): void;
+}
+
+/**
+ * A text to answer from: a lesson, a chapter, notes, as plain text or markdown. `name` is what
+ * its citations say (`lesson#p2.s3`): names must be unique and non-empty. `title` (a heading)
+ * is matched against questions besides the text.
+ */
+export interface AskSource {
+  name: string;
+  text: string;
+  title?: string;
+}
+
+export interface AskOptions {
+  /**
+   * What to answer from: a text, or several (`AskSource`s, or strings, named `sumber-1`,
+   * `sumber-2`, … by their place). At most 5 MB of UTF-8 in all (a RangeError past it).
+   */
+  sources: string | Array<string | AskSource>;
+  /** Score below which the answer abstains. Default 0.54 (calibrated); lower answers more, and more wrongly. */
+  threshold?: number;
+  /** Most sentences one answer quotes, at least 1. Default 2. */
+  maxSentences?: number;
+  /** How many nearby sentences an abstention offers (one per paragraph). Default 3. */
+  closest?: number;
+  /** Rejects the pending answer with `signal.reason`, as fetch does. */
+  signal?: AbortSignal;
+}
+
+/** Where a quoted sentence is in its source. */
+export interface Citation {
+  /** The source's name. */
+  source: string;
+  /** The paragraph's id, e.g. `'lesson#p2'` (counted from 1 in the source's own text). */
+  passage: string;
+  /** The sentence's id, e.g. `'lesson#p2.s3'`. */
+  sentence: string;
+  /**
+   * `[start, end)` of the sentence in the source's text, in UTF-16 code units (string
+   * indices): `text.slice(span[0], span[1]) === citation.text`.
+   */
+  span: [number, number];
+  /** `[start, end)` of its paragraph in the source's text, likewise (markdown markers excluded). */
+  passage_span: [number, number];
+  /** The sentence, exactly as the source writes it. */
+  text: string;
+  /** Its paragraph, exactly as the source writes it. */
+  passage_text: string;
+}
+
+/**
+ * An answer from sources: "cite or stay silent". Either the sentences of the source that answer
+ * the question, quoted (`text`) with their `citations`, or an abstention (`abstained`): `text`
+ * then says so in plain words ("Aku tidak menemukan jawabannya di sumber ini.") and `closest`
+ * offers the nearest sentences to read. The model writes none of it.
+ */
+export interface Answer {
+  /** The quoted sentences, or the abstention's words. */
+  text: string;
+  /** The sentences `text` quotes (empty when abstaining). */
+  citations: Citation[];
+  /** The sources were found not to answer the question. */
+  abstained: boolean;
+  /** Every content word of `text` is in the citations (always, for quoted sentences). */
+  supported: boolean;
+  /** With an abstention: up to `closest` nearby sentences, one per paragraph. */
+  closest: Citation[];
+  /** The best sentence's score, which `threshold` was compared with. */
+  score: number;
 }
 
 export interface ChatMessage {
@@ -383,6 +454,17 @@ export interface SigerEngine {
   translate(text: string, languages: { from?: Language; to: Language }): Promise<Translation>;
   /** Loads the translation resources now (else the first `translate` does), as `SigerTranslator.load`. */
   loadTranslation(options?: { retry?: boolean }): Promise<TranslationStatus>;
+
+  /**
+   * Answers `question` from `options.sources` only, never from the model: the sentences that
+   * answer it, quoted with their citations, or an abstention with the closest sentences. The
+   * sources are indexed in the worker on their first question (milliseconds for a lesson, about
+   * a second for a book) and kept for the next ones: the last two sets of sources asked about.
+   * Runs in turn with the engine's other requests. Rejects at once with a TypeError on a
+   * malformed call (an empty question, sources of the wrong shape or with one name twice, an
+   * unknown option), a RangeError past 5 MB of sources.
+   */
+  ask(question: string, options: AskOptions): Promise<Answer>;
 
   /** The conversation read so far and the model's state after it (a small file: keep it in IndexedDB). */
   saveSession(): Promise<Uint8Array>;

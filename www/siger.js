@@ -7,12 +7,13 @@
 //
 // The engine runs in a module Web Worker (siger-worker.js); this file and its parts only pass
 // messages to it (siger-link.js; completions in siger-completions.js; translation, also without
-// a model, in siger-translator.js), so the page's thread never waits on the model. siger.d.ts
-// documents the API.
+// a model, in siger-translator.js; answers from sources in siger-sources.js), so the page's
+// thread never waits on the model. siger.d.ts documents the API.
 
 import { complete, startStream } from './siger-completions.js';
 import { WorkerLink, folderUrl, startWorker } from './siger-link.js';
 import { BACKENDS, OP } from './siger-protocol.js';
+import { requestAnswer } from './siger-sources.js';
 import {
   loadTranslation,
   requestTranslation,
@@ -101,6 +102,14 @@ class SigerEngine {
   /** Downloads the translation resources now, once; says what was loaded and what failed. */
   loadTranslation({ retry = false } = {}) {
     return loadTranslation(this.#link, this.#translation, retry);
+  }
+
+  /**
+   * Answers `question` from `options.sources` only: the sentences that answer it, quoted with
+   * their citations, or an abstention. The model writes nothing of it.
+   */
+  ask(question, options) {
+    return requestAnswer(this.#link, question, options);
   }
 
   /** The conversation read so far and the model's state after it. */

@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { cases as askCases } from './ask-cases.mjs';
 import { CHROMIUM, launch } from './browser.mjs';
 import { cases as runtimeCases } from './cases.mjs';
 import { cases as hostileCases } from './hostile-cases.mjs';
@@ -24,7 +25,7 @@ if (!existsSync(CHROMIUM)) {
 }
 
 const filters = process.argv.slice(2);
-const selected = [...runtimeCases, ...uiCases, ...hostileCases].filter(
+const selected = [...runtimeCases, ...uiCases, ...hostileCases, ...askCases].filter(
   (c) => filters.length === 0 || filters.some((f) => c.name.includes(f)),
 );
 const server = await startServer();

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import handler from 'serve-handler';
+import { LESSON_ARTICLE } from './lesson.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -76,6 +77,8 @@ export async function startServer() {
  *   /launcher.html  only `<siger-chat launcher>`
  *   /sandbox.html   the widget inside `<iframe sandbox="allow-scripts">` (an opaque origin)
  *   /lexicon.html?lexicon=URL  the translate widget with `lexicon="URL"`
+ *   /lesson.html?source=S  a lesson (`<article id="lesson">`, lesson.mjs) and the chat widget
+ *                   answering from `source="S"` (default `#lesson`), on a phone's viewport
  *   /hostile.html   the widget under `* { … !important }` typography, which inherits into it
  * and the files a test gives it (`fixture`: a teacher's lexicon), with CORS.
  */
@@ -94,7 +97,9 @@ export async function startHostServer(sigerBase) {
     const page =
       url.pathname === '/lexicon.html'
         ? lexiconPage(widget, url.searchParams.get('lexicon') ?? '')
-        : pages[url.pathname];
+        : url.pathname === '/lesson.html'
+          ? lessonPage(widget, url.searchParams.get('source') ?? '#lesson')
+          : pages[url.pathname];
     response.writeHead(page ? 200 : 404, { 'Content-Type': 'text/html; charset=utf-8' });
     response.end(page ?? 'not found');
   });
@@ -115,6 +120,17 @@ function lexiconPage(widget, lexicon) {
   const attribute = lexicon.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
   return `<!doctype html><html lang="id"><meta charset="utf-8"><title>Our class dictionary</title><link rel="icon" href="data:,">
     <siger-chat mode="translate" lang="id" lexicon="${attribute}"></siger-chat>
+    <script type="module" src="${widget}"></script></html>`;
+}
+
+/** A teacher's lesson page with the chat widget answering from `source` (as written). */
+function lessonPage(widget, source) {
+  const attribute = source.replaceAll('&', '&amp;').replaceAll('"', '&quot;');
+  return `<!doctype html><html lang="id"><meta charset="utf-8"><title>Pelajaran IPA</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+    <style>body { margin: 8px; font: 16px/1.5 system-ui, sans-serif; }</style>
+    ${LESSON_ARTICLE}
+    <siger-chat source="${attribute}" lang="id"></siger-chat>
     <script type="module" src="${widget}"></script></html>`;
 }
 

@@ -18,8 +18,9 @@ export function buildModeChips(ui, on) {
 }
 
 /**
- * Builds the composer form into `ui` (input, send, stop). Enter sends (`on.submit()`),
- * Shift+Enter starts a new line; `on.typed()` after each change, `on.stop()` for Stop.
+ * Builds the composer form into `ui` (input, send, stop), after `ui.sourceButton` if there is
+ * one. Enter sends (`on.submit()`), Shift+Enter starts a new line; `on.typed()` after each
+ * change, `on.stop()` for Stop.
  */
 export function buildComposer(ui, on) {
   ui.input = h('textarea', {
@@ -54,6 +55,7 @@ export function buildComposer(ui, on) {
     'form',
     { class: 'composer', 'data-part': 'composer' },
     ui.inputLimit.note,
+    ui.sourceButton,
     ui.input,
     ui.send,
     ui.stop,

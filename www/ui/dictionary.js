@@ -1,5 +1,6 @@
 // The translator behind the translation modes (Siger.translator: it needs no model, so it works
-// before, during or without the model's loading), made when a translation mode is first opened.
+// before, during or without the model's loading), made when a translation mode is first opened
+// or a source is first asked about (its worker answers those too, ui/grounding.js).
 // It downloads the dictionary (the translation resources: lexicons, and a language model that
 // chooses among a word's senses) with a progress bar of its own, then names what it loaded
 // (source, entries, licence) in a line above the messages. A resource that could not be loaded
@@ -58,6 +59,17 @@ export class Dictionary {
     return this.#loading;
   }
 
+  /**
+   * The translator, made now if need be, with nothing loaded: its worker also answers from
+   * sources (`ask`), which needs no translation resource (ui/grounding.js).
+   */
+  translator() {
+    const lexicon = this.#host.lexicon() || undefined;
+    const onProgress = (event) => this.#onProgress(event);
+    this.#translator ??= createTranslator({ lexicon, onProgress });
+    return this.#translator;
+  }
+
   /** Translates `text` in the translation `mode`, into a thread message (ui/reply.js). */
   async translate(text, mode) {
     return translation(await this.ensure(), text, mode);
@@ -91,10 +103,7 @@ export class Dictionary {
     this.#progress.begin(t);
     const generation = this.#generation;
     try {
-      const lexicon = this.#host.lexicon() || undefined;
-      const onProgress = (event) => this.#onProgress(event);
-      this.#translator ??= createTranslator({ lexicon, onProgress });
-      this.#status = await this.#translator.load({ retry });
+      this.#status = await this.translator().load({ retry });
     } catch (err) {
       // No translator at all (the worker or the wasm would not start): a translation says so.
       if (generation === this.#generation) this.reset();

@@ -1,18 +1,21 @@
 // The element's parts, built once: the thread panel, the header (title, status, language,
 // settings), the model's and the dictionary's progress bars, the notices, the mode chips, the
-// dictionary's line (translation modes), the composer (ui/composer.js), the message log, the
+// dictionary's line (translation modes), the source line and form (chat mode,
+// ui/source-panel.js), the composer (ui/composer.js), the message log, the
 // settings drawer (ui/settings.js) and, with `launcher`, the floating button. Their words come from `data-t` (text), `data-t-label` (aria-label) and
 // `data-t-placeholder` attributes, which `writeStrings` fills in whenever the language changes.
 
 import { buildComposer, buildModeChips } from './composer.js';
 import { buildSettings } from './settings.js';
+import { buildSourceParts } from './source-panel.js';
 import { button, h } from './view.js';
 
 /**
  * The parts, by name (`ui.input`, `ui.messages`, …). `options`: the element's `threads`,
- * `page` and `launcher` attributes. `on` holds what the controls do: newThread(),
- * toggleLanguage(), openSettings(open), setMode(mode), typed(), submit(), stop(),
- * toggleOpen(), settingChanged(field), clearAll().
+ * `page` and `launcher` attributes, and `attachable` (a thread can be given a source). `on`
+ * holds what the controls do: newThread(), toggleLanguage(), openSettings(open),
+ * setMode(mode), typed(), submit(), stop(), toggleOpen(), settingChanged(field), clearAll(),
+ * openSource(open), pasteSource(text), openSourceFile(file, input).
  */
 export function buildLayout(options, on) {
   const ui = {};
@@ -51,8 +54,11 @@ export function buildLayout(options, on) {
     tabindex: '0',
     'data-t-label': 'messagesLabel',
   });
+  buildSourceParts(ui, options.attachable, on);
   const bars = [ui.progress.box, ui.dictionaryProgress.box];
-  const main = [top, ...bars, ui.notices, modes, ui.dictionary, ui.messages, buildComposer(ui, on)];
+  const lines = [ui.dictionary, ui.sourceBar];
+  const composer = [ui.sourceForm, buildComposer(ui, on)];
+  const main = [top, ...bars, ui.notices, modes, ...lines, ui.messages, ...composer];
   ui.main = h('section', { class: 'main' }, ...main);
   buildSettings(ui, on);
   const app = { class: 'app', 'data-part': 'app', 'data-state': 'idle' };

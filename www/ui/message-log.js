@@ -22,7 +22,9 @@ export class MessageLog {
     const views = messages.map((m, index) =>
       this.#view(m, index, t, {
         canEdit: !generating && m.role === 'user',
-        canRegenerate: !generating && index === lastAssistant && index === messages.length - 1,
+        // An answer from a source would come out the same: there is nothing to write again.
+        canRegenerate:
+          !generating && index === lastAssistant && index === messages.length - 1 && !m.grounded,
         onEdit,
         onRegenerate,
       }),

@@ -3,19 +3,22 @@
 // the deletion of the Cache API buckets (the files the worker cached) with them. A
 // thread is a plain object:
 //   { id, title, created, updated, messages: [{ role, content, mode, ... }],
-//     session?: Uint8Array }
+//     session?: Uint8Array, source?: { name, text } }
 // `session` is the engine's saved state after the thread's last reply (saveSession), so a
-// thread continued after a reload is not read again.
+// thread continued after a reload is not read again. `source` is the text its questions are
+// answered from (ui/source-panel.js), up to 5 MB.
 //
-// The text and the session are kept apart (stores `threads` and `sessions`, by thread id): the
-// text is small and always written first; a session (~175 KB) is only worth having, so when the
-// quota has no room for it the text is still saved, and listing titles never reads one.
+// The text, the session and the source are kept apart (stores `threads`, `sessions` and
+// `sources`, by thread id): the text is small and always written first, with its source in the
+// same transaction (a thread is never saved without the source it answers from), and a source
+// only when it changed; a session (~175 KB) is only worth having, so when the quota has no room
+// for it the text is still saved. Listing titles reads neither.
 
 import { CACHES } from '../siger-protocol.js';
 
 const DATABASE = 'siger-chat';
-/** 1: a thread's session inside its record; 2: sessions in a store of their own. */
-const VERSION = 2;
+/** 1: a thread's session inside its record; 2: sessions in a store of their own; 3: sources. */
+const VERSION = 3;
 
 /** Deletes the Cache API buckets Siger fills (the model's, the dictionary's). */
 export async function deleteCaches() {
@@ -46,17 +49,24 @@ function openDatabase() {
   });
 }
 
-/** Creates the stores, or moves a version-1 database's sessions out of their threads. */
+/** Creates the stores an older database lacks, moving a version-1 database's sessions out. */
 function upgrade(request, oldVersion) {
   const db = request.result;
   if (oldVersion < 1) {
     db.createObjectStore('threads', { keyPath: 'id' });
     db.createObjectStore('settings');
   }
-  db.createObjectStore('sessions');
-  if (oldVersion < 1) return;
-  const sessions = request.transaction.objectStore('sessions');
-  request.transaction.objectStore('threads').openCursor().onsuccess = (event) => {
+  if (oldVersion < 2) {
+    db.createObjectStore('sessions');
+    if (oldVersion === 1) moveSessions(request.transaction);
+  }
+  if (oldVersion < 3) db.createObjectStore('sources');
+}
+
+/** Version 1 kept a thread's session in its record: each moves to the `sessions` store. */
+function moveSessions(transaction) {
+  const sessions = transaction.objectStore('sessions');
+  transaction.objectStore('threads').openCursor().onsuccess = (event) => {
     const cursor = event.target.result;
     if (!cursor) return;
     const { session, ...text } = cursor.value;
@@ -78,6 +88,7 @@ function done(request) {
 class IndexedDbStore {
   persistent = true;
   #db;
+  #sources = new Map(); // thread id -> the source object last read or written for it
 
   constructor(db) {
     this.#use(db);
@@ -88,6 +99,7 @@ class IndexedDbStore {
     this.#db = db;
     db.onversionchange = () => {
       db.close();
+      this.#sources.clear(); // another tab may be deleting them: the next save writes them again
       if (this.#db === db) this.#db = null;
     };
   }
@@ -118,22 +130,33 @@ class IndexedDbStore {
     return all.map(summary).sort((a, b) => b.updated - a.updated);
   }
 
-  /** The thread `id` with its session, if one was saved; undefined if there is no such thread. */
+  /**
+   * The thread `id` with its source and session, if they were saved; undefined if there is no
+   * such thread.
+   */
   async getThread(id) {
     const text = await this.#read('threads', (store) => store.get(id));
     if (!text) return undefined;
+    const source = await this.#read('sources', (store) => store.get(id));
     const session = await this.#read('sessions', (store) => store.get(id)).catch(() => null);
-    return session ? { ...text, session } : text;
+    this.#sources.set(id, source ?? undefined);
+    return { ...text, ...(source && { source }), ...(session && { session }) };
   }
 
   /**
-   * Saves the thread's text (rejecting if even that fails), then its session, best-effort: a
-   * session that does not fit is dropped (an older one would not match the text) and said on
-   * the console only, since continuing the thread merely reads it again.
+   * Saves the thread's text and, if it changed, its source (rejecting if that fails), then its
+   * session, best-effort: a session that does not fit is dropped (an older one would not match
+   * the text) and said on the console only, since continuing the thread merely reads it again.
    */
   async putThread(thread) {
-    const { session, ...text } = thread;
-    await this.#write('threads', (store) => store.put(text));
+    const { session, source, ...text } = thread;
+    const changed = !this.#sources.has(text.id) || this.#sources.get(text.id) !== source;
+    await this.#write(['threads', 'sources'], (threads, sources) => {
+      threads.put(text);
+      if (changed && source) sources.put(source, text.id);
+      else if (changed) sources.delete(text.id);
+    });
+    this.#sources.set(text.id, source);
     try {
       await this.#write('sessions', (store) =>
         session ? store.put(session, text.id) : store.delete(text.id),
@@ -145,9 +168,11 @@ class IndexedDbStore {
   }
 
   deleteThread(id) {
-    return this.#write(['threads', 'sessions'], (threads, sessions) => {
+    this.#sources.delete(id);
+    return this.#write(['threads', 'sessions', 'sources'], (threads, sessions, sources) => {
       threads.delete(id);
       sessions.delete(id);
+      sources.delete(id);
     });
   }
 
@@ -163,6 +188,7 @@ class IndexedDbStore {
   async clear() {
     this.#db?.close();
     this.#db = null;
+    this.#sources.clear();
     await new Promise((resolve, reject) => {
       const request = globalThis.indexedDB.deleteDatabase(DATABASE);
       request.onsuccess = resolve;

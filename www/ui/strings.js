@@ -124,6 +124,41 @@ const id = {
   origin: 'dari {origin}',
   openChat: 'Buka Siger',
   closeChat: 'Tutup Siger',
+  modelNote: 'Jawaban model — bukan fakta yang dicek',
+  greetingSource:
+    'Tanyakan sesuatu tentang sumber ini. Siger menjawab hanya dengan kalimat dari teksnya, lengkap dengan asalnya, atau bilang kalau jawabannya tidak ada di sana.',
+  citations: 'Sumber',
+  closestParts: 'Bagian yang paling dekat',
+  showPassage: 'Tampilkan paragrafnya',
+  passageOf: '{source}, paragraf {paragraph}',
+  askFailed:
+    'Pertanyaan tidak bisa dijawab dari sumber: {reason}. Pertanyaanmu dikembalikan ke kotak tulis.',
+  sourceButton: 'Sumber',
+  sourceButtonLabel: 'Sumber: jawab dari teks pelajaranmu',
+  sourceFormTitle: 'Sumber untuk percakapan ini',
+  sourceFormHelp:
+    'Pertanyaan dijawab hanya dari teks ini, dengan kutipan kalimatnya. Teksnya tetap di perangkat ini.',
+  sourceTextLabel: 'Teks sumber',
+  sourcePlaceholder: 'Tempel teks pelajaran di sini…',
+  useSource: 'Pakai teks ini',
+  openFile: 'Buka berkas (.txt, .md)',
+  closeSource: 'Tutup',
+  removeSource: 'Lepas sumber',
+  removeSourceLabel: 'Lepas sumber {name}',
+  sourceLine: 'Sumber:',
+  sourceQuoted: 'jawaban dikutip dari teks ini',
+  pastedSource: 'teks tempelan',
+  sourceMissing:
+    'Sumber pelajaran tidak ditemukan: halaman ini tidak punya elemen "{selector}". Periksa atribut source.',
+  sourceSelector:
+    'Atribut source "{selector}" tidak bisa dipakai: tulis tanda # dan id elemennya, misalnya "#pelajaran".',
+  sourceEmpty: 'Sumber "{name}" tidak berisi teks.',
+  sourceTooBig:
+    'Sumber "{name}" terlalu besar ({size}; paling besar {limit}). Pakai bab yang diperlukan saja.',
+  sourceNotText: 'Berkas "{name}" bukan teks biasa. Pakai berkas .txt atau .md.',
+  sourceFetchFailed:
+    'Sumber "{url}" tidak bisa diunduh: {reason}. Periksa alamat di atribut source, lalu coba lagi.',
+  sourceReadFailed: 'Berkas "{name}" tidak bisa dibaca: {reason}.',
 };
 
 const en = {
@@ -244,6 +279,41 @@ const en = {
   origin: 'from {origin}',
   openChat: 'Open Siger',
   closeChat: 'Close Siger',
+  modelNote: "The model's answer — not a checked fact",
+  greetingSource:
+    'Ask something about this source. Siger answers only with sentences from its text, each with where it is, or says that the answer is not there.',
+  citations: 'Source',
+  closestParts: 'The closest parts',
+  showPassage: 'Show its paragraph',
+  passageOf: '{source}, paragraph {paragraph}',
+  askFailed:
+    'The question could not be answered from the source: {reason}. Your question is back in the input box.',
+  sourceButton: 'Source',
+  sourceButtonLabel: 'Source: answer from your lesson text',
+  sourceFormTitle: 'A source for this conversation',
+  sourceFormHelp:
+    'Questions are answered from this text only, quoting its sentences. The text stays on this device.',
+  sourceTextLabel: 'Source text',
+  sourcePlaceholder: 'Paste the lesson text here…',
+  useSource: 'Use this text',
+  openFile: 'Open a file (.txt, .md)',
+  closeSource: 'Close',
+  removeSource: 'Remove the source',
+  removeSourceLabel: 'Remove the source {name}',
+  sourceLine: 'Source:',
+  sourceQuoted: 'answers are quoted from this text',
+  pastedSource: 'pasted text',
+  sourceMissing:
+    'The lesson source was not found: this page has no element "{selector}". Check the source attribute.',
+  sourceSelector:
+    'The source attribute "{selector}" cannot be used: write # and the element\'s id, e.g. "#lesson".',
+  sourceEmpty: 'The source "{name}" holds no text.',
+  sourceTooBig:
+    'The source "{name}" is too large ({size}; at most {limit}). Use the chapter that matters.',
+  sourceNotText: 'The file "{name}" is not plain text. Use a .txt or .md file.',
+  sourceFetchFailed:
+    'The source "{url}" could not be downloaded: {reason}. Check the address in the source attribute and try again.',
+  sourceReadFailed: 'The file "{name}" could not be read: {reason}.',
 };
 
 const TABLES = { id, en };

@@ -10,7 +10,7 @@ const DARK = `
   --accent: #e07a5f; --accent-fg: #16140f; --user: #2c2820; --bot: #1f1c16; --focus: #8ab4ff;
   --warn-bg: #3d3210; --warn-fg: #f3dc9a; --error-bg: #45191a; --error-fg: #ffc9c9;
   --src-phrasebook: #5fd48a; --src-lexicon: #8ab4ff; --src-morphology: #cfa2ff; --src-rule: #7fd6d0;
-  --src-model: #ffb35c; --src-unknown: #ff8a8a;
+  --src-model: #ffb35c; --src-unknown: #ff8a8a; --mark: #6b5a12;
   color-scheme: dark;`;
 
 export const STYLES = String.raw`
@@ -19,7 +19,7 @@ export const STYLES = String.raw`
   --accent: #8a1c1c; --accent-fg: #ffffff; --user: #f3ece0; --bot: #ffffff; --focus: #1f5fbf;
   --warn-bg: #fff4d6; --warn-fg: #5a4300; --error-bg: #fde8e8; --error-fg: #7a1010;
   --src-phrasebook: #1b7f3b; --src-lexicon: #1f5fbf; --src-morphology: #7b3fb3; --src-rule: #0f6f6a;
-  --src-model: #b35c00; --src-unknown: #a11; --src-punctuation: transparent;
+  --src-model: #b35c00; --src-unknown: #a11; --src-punctuation: transparent; --mark: #ffe58a;
   --radius: 12px;
   display: block;
   color-scheme: light;
@@ -103,6 +103,33 @@ button { cursor: pointer; }
 .message[aria-busy="true"] .text::after { content: "▍"; animation: blink 1s steps(2) infinite; }
 @keyframes blink { 50% { opacity: 0; } }
 @media (prefers-reduced-motion: reduce) { .message[aria-busy="true"] .text::after { animation: none; } }
+
+/* Where a reply comes from: the model's own words say so; an answer from a source cites it. */
+.message .provenance { margin: 4px 0 0; color: var(--muted); font-size: 0.78em; }
+.citations { margin-top: 6px; font-size: 0.88em; }
+.citations .label { margin: 0; font-weight: 600; color: var(--muted); font-size: 0.9em; }
+.citations ol { margin: 4px 0 0; padding: 0; list-style: none; display: flex; flex-direction: column; gap: 6px; }
+.citation { display: block; width: 100%; text-align: start; background: var(--user); border: 1px solid var(--line); border-left: 3px solid var(--accent); border-radius: 6px; padding: 4px 8px; white-space: normal; overflow-wrap: anywhere; }
+.citation .where { color: var(--muted); font-size: 0.9em; }
+.passage { margin: 4px 0 0; padding: 6px 10px; border-left: 3px solid var(--line); background: var(--bg); border-radius: 0 6px 6px 0; }
+.passage p { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+.passage mark { background: var(--mark); color: inherit; border-radius: 2px; padding: 0 1px; }
+.passage footer { color: var(--muted); font-size: 0.85em; margin-top: 2px; }
+
+/* A source to answer from: its line above the messages, the form that attaches one. */
+.source-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; padding: 0 12px 6px; color: var(--muted); font-size: 0.85em; }
+.source-bar .what { flex: 1; min-width: 0; overflow-wrap: anywhere; }
+.source-bar .label { font-weight: 600; }
+.source-bar [data-part="source-name"] { color: var(--fg); }
+.source-form { display: flex; flex-direction: column; gap: 8px; padding: 10px 12px; border-top: 1px solid var(--line); background: var(--panel); }
+.source-form .row { display: flex; align-items: center; justify-content: space-between; gap: 8px; }
+.source-form .help { margin: 0; color: var(--muted); font-size: 0.85em; }
+.source-form textarea { width: 100%; min-height: 6em; max-height: 40vh; resize: vertical; padding: 10px; border-radius: 10px; border: 1px solid var(--line); background: var(--bg); }
+.source-actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+.file { position: relative; display: inline-flex; align-items: center; cursor: pointer; }
+.file:focus-within { outline: 3px solid var(--focus); outline-offset: 2px; }
+.source-button { display: inline-flex; align-items: center; gap: 4px; min-height: 44px; }
+@media (max-width: 480px) { .source-button .label { display: none; } }
 
 /* Translations: every word says where it came from. */
 .token { border-bottom: 3px solid var(--src-unknown); padding: 0 1px; }

@@ -38,7 +38,8 @@ export class Threads {
 
   /** Saves `thread` (a failure shows a notice) and lists the saved threads again. */
   async save(thread = this.current) {
-    if (thread.messages.length === 0 && !thread.title) return; // an empty thread is not kept
+    // An empty thread is not kept; one given a source is, to be asked about.
+    if (thread.messages.length === 0 && !thread.title && !thread.source) return;
     thread.updated = Date.now();
     try {
       await this.#store.putThread(thread);

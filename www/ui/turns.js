@@ -1,7 +1,9 @@
-// A turn of the conversation, one at a time: the student's message and the model's answer (a
-// streamed chat reply, or a translation), with Stop, Regenerate and editing a sent message.
-// A turn that fails leaves the thread as it was and what the student typed back in the box.
+// A turn of the conversation, one at a time: the student's message and its answer (a streamed
+// chat reply; in a thread with a source, an answer from it, which the model has no part in; or
+// a translation), with Stop, Regenerate and editing a sent message. A turn that fails leaves
+// the thread as it was and what the student typed back in the box.
 
+import { answerMessage } from './citations.js';
 import { setState } from './layout.js';
 import { showError } from './notices.js';
 import { ReplyReader, chatMessages } from './reply.js';
@@ -15,7 +17,8 @@ export class Turns {
 
   /**
    * `parts`: the element's ui (ui/layout.js), composer, threads, slot (the EngineSlot),
-   * dictionary (the translation modes' Dictionary), settings and log (the MessageLog).
+   * dictionary (the translation modes' Dictionary), grounding (answers from a source: the
+   * Grounding), settings and log (the MessageLog).
    * `host`: strings() (the interface's words now) and render() (draws the shown thread's
    * messages).
    */
@@ -84,18 +87,18 @@ export class Turns {
   }
 
   async #answer(thread, mode, before, typed) {
-    const { composer, threads } = this.#parts;
+    const { composer, threads, grounding } = this.#parts;
     const controller = new AbortController();
     this.#generation = { controller };
-    this.#showGenerating(true, mode === 'chat');
+    const grounded = mode === 'chat' && grounding.has(thread);
+    this.#showGenerating(true, mode === 'chat' && !grounded);
     if (!thread.title) thread.title = titleOf(thread);
     this.#host.render();
     let ok = false;
     try {
-      ok =
-        mode === 'chat'
-          ? await this.#reply(thread, controller.signal)
-          : await this.#translate(thread, mode);
+      if (mode !== 'chat') ok = await this.#translate(thread, mode);
+      else if (grounded) ok = await this.#ground(thread);
+      else ok = await this.#reply(thread, controller.signal);
     } finally {
       this.#generation = null;
       this.#showGenerating(false, true);
@@ -141,6 +144,21 @@ export class Turns {
     }
   }
 
+  /**
+   * Answers from the thread's source alone: the sentences that answer the question, quoted and
+   * cited, or an abstention. No model is asked, so nothing it writes can pass for a fact.
+   */
+  async #ground(thread) {
+    try {
+      const question = thread.messages.at(-1).content;
+      const answer = await this.#parts.grounding.ask(question, thread);
+      thread.messages.push(answerMessage(answer));
+      return true;
+    } catch (err) {
+      return err?.told ? false : this.#failed('askFailed', err, true);
+    }
+  }
+
   /** Translates with the dictionary, which needs no model (it may still be loading). */
   async #translate(thread, mode) {
     try {
@@ -167,12 +185,14 @@ export class Turns {
 
   /** Send off (and Stop on, for a chat reply) while a turn runs; the chat's state follows. */
   #showGenerating(on, stoppable) {
-    const { ui, composer, slot } = this.#parts;
+    const { ui, composer, slot, grounding } = this.#parts;
     composer.showGenerating(on, stoppable);
     ui.messages.setAttribute('aria-busy', String(on));
     const state = ui.app.dataset.state;
-    // After a translation the model may still be loading (translation does not wait for it).
+    // After a translation the model may still be loading (translation does not wait for it);
+    // with the `source` attribute it is never loaded: the chat is ready while its source reads.
     if (on) setState(ui, 'generating');
+    else if (grounding.fixed) setState(ui, grounding.ready ? 'ready' : 'error');
     else if (slot.engine) setState(ui, 'ready');
     else if (slot.loading) setState(ui, 'loading');
     else setState(ui, state === 'generating' ? 'idle' : state);

@@ -1,8 +1,13 @@
-// Building the chat's DOM. Nothing here parses HTML: elements are created one by one and every
-// text, model output included, is set as a text node, so a reply containing `<img onerror=…>`
-// is shown as those characters and never runs.
+// One message's DOM, with its actions; the modes; the message length limit. Every element is
+// made by ui/dom.js, whose texts are text nodes: a reply containing `<img onerror=…>` is shown as
+// those characters and never runs. A reply says where it comes from: an answer from a source
+// shows its citations (ui/citations.js), the model's own words say that they are.
 
+import { citationList } from './citations.js';
+import { button, h } from './dom.js';
 import { format } from './strings.js';
+
+export { button, h };
 
 /** The modes, in chip order, with their label and input placeholder keys. */
 export const MODES = [
@@ -40,29 +45,6 @@ export function modeOf(attribute) {
   return MODES.some((m) => m.mode === attribute) ? attribute : 'chat';
 }
 
-/**
- * `h('button', { class: 'x', onclick: f, 'aria-label': 'y' }, 'text', child)`: an element with
- * attributes (`true` = present, `false`/null = absent), `on*` listeners, and children (strings
- * become text nodes).
- */
-export function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value == null || value === false) continue;
-    if (key === 'class') el.className = value;
-    else if (key.startsWith('on') && typeof value === 'function') {
-      el.addEventListener(key.slice(2), value);
-    } else el.setAttribute(key, value === true ? '' : String(value));
-  }
-  el.append(...children.flat().filter((c) => c != null && c !== false));
-  return el;
-}
-
-/** A `<button type="button">` (a plain button, never a form's submit), made as `h` makes one. */
-export function button(props, ...children) {
-  return h('button', { type: 'button', ...props }, ...children);
-}
-
 const SOURCE_KEYS = {
   phrasebook: 'sourcePhrasebook',
   lexicon: 'sourceLexicon',
@@ -91,6 +73,14 @@ export function renderMessage(message, index, t, actions) {
       : h('div', { class: 'text', 'data-part': 'text' }, message.content);
   view.append(h('div', { class: 'who' }, who), text);
   if (message.role === 'translation') view.append(sourceList(message.tokens, t));
+  if (message.grounded) {
+    view.dataset.grounded = message.grounded.abstained ? 'abstained' : 'cited';
+    const cited = citationList(message, index, t);
+    if (cited) view.append(cited);
+  } else if (message.role === 'assistant') {
+    // The model's own words are never presented as facts: each reply says what it is.
+    view.append(h('p', { class: 'provenance', 'data-part': 'provenance' }, t.modelNote));
+  }
   if (message.finish === 'abort') view.append(h('div', { class: 'note' }, t.stopped));
   if (message.finish === 'length') view.append(h('div', { class: 'note' }, t.cutShort));
   if (message.usage) {
