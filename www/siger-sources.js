@@ -108,7 +108,7 @@ function askOptions({ threshold, maxSentences, closest }) {
   const options = {};
   if (threshold !== undefined) {
     if (typeof threshold !== 'number' || !Number.isFinite(Math.fround(threshold))) {
-      throw new TypeError('ask: threshold must be a finite number (the default is 0.54)');
+      throw new TypeError('ask: threshold must be a finite number (the default is 0.41)');
     }
     options.threshold = threshold;
   }

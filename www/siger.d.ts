@@ -209,7 +209,7 @@ export interface AskOptions {
    * `sumber-2`, … by their place). At most 5 MB of UTF-8 in all (a RangeError past it).
    */
   sources: string | Array<string | AskSource>;
-  /** Score below which the answer abstains. Default 0.54 (calibrated); lower answers more, and more wrongly. */
+  /** Score below which the answer abstains. Default 0.41 (calibrated); lower answers more, and more wrongly. */
   threshold?: number;
   /** Most sentences one answer quotes, at least 1. Default 2. */
   maxSentences?: number;

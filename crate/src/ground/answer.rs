@@ -16,7 +16,7 @@ pub const EMPTY_QUESTION_TEXT: &str = "Pertanyaannya tidak berisi kata yang bisa
 /// The default threshold: calibrated on the development set in `tests/ask/` with `siger-train
 /// eval-ask --cross-validate 5` (the threshold maximising the mean of accuracy, abstention
 /// precision and recall over all its questions; README.md gives the figures).
-pub const CALIBRATED_THRESHOLD: f32 = 0.54;
+pub const CALIBRATED_THRESHOLD: f32 = 0.41;
 
 /// How [`ask`](super::ask()) answers.
 #[derive(Clone, Debug, PartialEq)]

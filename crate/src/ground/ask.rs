@@ -11,7 +11,7 @@
 use super::answer::{
     ABSTAIN_TEXT, Answer, AskOptions, Citation, EMPTY_QUESTION_TEXT, abstention, citation,
 };
-use super::expect::{Expect, expect, holds};
+use super::expect::{Expect, expect, focus, holds};
 use super::library::Library;
 use super::retrieve::{self, Candidate};
 use super::terms;
@@ -31,8 +31,19 @@ pub const MISSING_NAME_FACTOR: f32 = 0.5;
 /// How close to the best a sentence next to it must score to be quoted with it.
 pub const NEIGHBOUR_SHARE: f32 = 0.9;
 
-/// A candidate's score for a question asking for `expect`.
-fn score(library: &Library, c: &Candidate, expect: Expect, query: &[retrieve::QueryTerm]) -> f32 {
+/// What a sentence keeps of its score when it lacks the question's focus ([`focus`]: `luas` in
+/// `Berapa luas …`), though its paragraph may have it.
+pub const MISSING_FOCUS_FACTOR: f32 = 0.8;
+
+/// A candidate's score for a question asking for `expect` about the query term at
+/// `focus`.
+fn score(
+    library: &Library,
+    c: &Candidate,
+    expect: Expect,
+    focus: Option<&retrieve::QueryTerm>,
+    query: &[retrieve::QueryTerm],
+) -> f32 {
     let holds = holds(library, c.sentence, expect, query);
     let typed = match (expect, holds) {
         (Expect::Any, _) => c.coverage,
@@ -45,11 +56,10 @@ fn score(library: &Library, c: &Candidate, expect: Expect, query: &[retrieve::Qu
         .iter()
         .filter(|t| t.exact)
         .all(|t| retrieve::passage_holds(library, passage, t));
-    if named {
-        typed
-    } else {
-        typed * MISSING_NAME_FACTOR
-    }
+    let named = if named { 1.0 } else { MISSING_NAME_FACTOR };
+    let focused = focus.is_none_or(|t| t.hits.contains_key(&(c.sentence as u32)));
+    let focused = if focused { 1.0 } else { MISSING_FOCUS_FACTOR };
+    typed * named * focused
 }
 
 /// Answers `question` from `library`: quoted sentences with citations, or an abstention.
@@ -60,9 +70,10 @@ pub fn ask(library: &Library, question: &str, options: &AskOptions) -> Answer {
         return abstention(EMPTY_QUESTION_TEXT, Vec::new(), 0.0);
     }
     let expect = expect(&words);
+    let focus = focus(&words).and_then(|i| query.iter().find(|t| t.position == i));
     let mut scored: Vec<(f32, Candidate)> = retrieve::candidates(library, &query)
         .into_iter()
-        .map(|c| (score(library, &c, expect, &query), c))
+        .map(|c| (score(library, &c, expect, focus, &query), c))
         .collect();
     scored.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
@@ -220,6 +231,42 @@ mod tests {
             expect(&terms::words("Di mana candi itu?", 0)),
             Expect::Place
         );
+    }
+
+    #[test]
+    fn a_count_needs_a_number_the_question_does_not_give_and_the_sentence_naming_its_focus() {
+        let text = "# Kongres Pemuda\n\nKongres Pemuda Kedua diadakan pada tanggal 27 dan 28 Oktober 1928 di Batavia. Kongres itu dipimpin oleh Soegondo Djojopoespito.";
+        let library = Library::new(vec![Source::new("kongres.md", text)]).unwrap();
+        let options = AskOptions::default();
+        // `27`, `28` stand before a month and `Kedua` is the question's own: no count here.
+        let count = ask(
+            &library,
+            "Berapa orang yang hadir dalam Kongres Pemuda Kedua?",
+            &options,
+        );
+        assert!(count.abstained, "{count:?}");
+        // `pemimpin` meets `dipimpin` through its root: the focus is named.
+        let leader = ask(&library, "Siapa pemimpin Kongres Pemuda Kedua?", &options);
+        assert!(leader.text.contains("Soegondo"), "{leader:?}");
+        let focus_of = |q: &str| {
+            let words = terms::words(q, 0);
+            focus(&words).map(|i| words[i].form.clone())
+        };
+        assert_eq!(
+            focus_of("Berapa luas Taman Nasional Way Kambas?").as_deref(),
+            Some("luas")
+        );
+        assert_eq!(
+            focus_of("Berapa jumlah penduduk Lampung?").as_deref(),
+            Some("penduduk")
+        );
+        assert_eq!(
+            focus_of("Pada usia berapa gigi tumbuh?").as_deref(),
+            Some("usia")
+        );
+        assert_eq!(focus_of("Siapa ketua BPUPKI?").as_deref(), Some("ketua"));
+        assert_eq!(focus_of("Apa manfaat gajah jinak?"), None);
+        assert_eq!(focus_of("Siapa yang memimpin kongres?"), None);
     }
 
     #[test]

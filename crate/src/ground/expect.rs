@@ -143,6 +143,47 @@ pub fn expect(question: &[Word]) -> Expect {
     }
 }
 
+/// Question words whose next word names what they ask for: a role (`siapa ketua`,
+/// `siapa penemu`) or a quantity (`berapa luas`).
+const FOCUS_AFTER: &[&str] = &["siapa", "siapakah", "berapa", "berapakah"];
+/// Question words whose previous word names the quantity they ask for (`usia berapa`).
+const FOCUS_BEFORE: &[&str] = &["berapa", "berapakah"];
+/// Words between `berapa` and what it counts (`berapa jumlah penduduk`, `berapa banyak satelit`).
+const MEASURES: &[&str] = &["jumlah", "banyak"];
+
+/// The index of the question's *focus*, the content word that names what it asks for (the
+/// lexical answer type of Ferrucci et al. 2010), for the questions whose focus a text that
+/// answers them names too: a role after `siapa` (`siapa ketua`, answered by `diketuai oleh`)
+/// or a quantity next to `berapa` (`berapa luas`, `berapa jumlah penduduk`, `usia berapa`). A
+/// sentence that lacks it is about the same thing but rarely states what is asked. The noun
+/// after `apa` is left alone: it is mostly a relation (`apa manfaat`, `apa akibat`) that an
+/// answer states without naming.
+pub fn focus(question: &[Word]) -> Option<usize> {
+    let content = |i: usize| {
+        question
+            .get(i)
+            .is_some_and(|w| !w.numeric && !terms::is_stopword(&w.form))
+    };
+    for (i, w) in question.iter().enumerate() {
+        let form = w.form.as_str();
+        // `usia berapa gigi …`: the word before names the quantity.
+        if FOCUS_BEFORE.contains(&form) && i > 0 && content(i - 1) {
+            return Some(i - 1);
+        }
+        if FOCUS_AFTER.contains(&form) {
+            let next = i + 1;
+            let skip = question
+                .get(next)
+                .is_some_and(|n| MEASURES.contains(&n.form.as_str()));
+            let next = next + usize::from(skip);
+            if content(next) {
+                return Some(next);
+            }
+        }
+    }
+    None
+}
+
 /// Whether sentence `s` holds what `expect` asks for; `query` tells names the question already
 /// gives from new ones.
 pub(crate) fn holds(
@@ -165,17 +206,30 @@ pub(crate) fn holds(
         })
     };
     let word = |w: &ContentWord, list: &[&str]| list.contains(&w.form.as_str());
+    // A time or number the question writes itself (`Kongres Pemuda Kedua`) is not its answer.
+    let given = |w: &ContentWord| {
+        let keys = terms::keys(&w.form);
+        query
+            .iter()
+            .any(|t| terms::match_weight(&t.keys, &keys) > 0.0)
+    };
     match expect {
         Expect::Time => sentence
             .words
             .iter()
-            .any(|w| is_year(&w.form) || word(w, MONTHS) || word(w, TIME_WORDS)),
+            .any(|w| (is_year(&w.form) || word(w, MONTHS) || word(w, TIME_WORDS)) && !given(w)),
         Expect::Number => sentence.words.iter().enumerate().any(|(i, w)| {
-            let dated = i > 0 && {
+            // `tahun 1928`, `Maret 1964`, `tanggal 28`, `28 Oktober`: a date, not a count.
+            let after_date = i > 0 && {
                 let before = &sentence.words[i - 1];
-                before.form == "tahun" || word(before, MONTHS)
+                ["tahun", "tanggal"].contains(&before.form.as_str()) || word(before, MONTHS)
             };
-            (w.numeric && !dated) || word(w, NUMBER_WORDS)
+            let before_month = sentence
+                .words
+                .get(i + 1)
+                .is_some_and(|next| word(next, MONTHS));
+            let dated = after_date || (w.numeric && before_month);
+            ((w.numeric && !dated) || word(w, NUMBER_WORDS)) && !given(w)
         }),
         Expect::Person | Expect::Place => new_name(),
         Expect::Reason => has_cue(REASON_CUES),
