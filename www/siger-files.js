@@ -8,8 +8,56 @@
 // the worker's reporter: the 'download', 'verify' and 'recovered' events it is given reach the
 // page's onProgress.
 
-import { MODEL_CACHE, megabytes } from './siger-protocol.js';
+import { MODEL_CACHE, STALL_TIMEOUT, megabytes } from './siger-protocol.js';
 import { sha256Hex } from './siger-sha256.js';
+
+let stallTimeout = STALL_TIMEOUT;
+
+/** Sets the stall timeout of this worker's downloads (ms; Infinity for none). */
+export function setStallTimeout(ms) {
+  stallTimeout = ms;
+}
+
+/**
+ * A fetch of `url` that is given up when no response, or no byte of its body, arrives for the
+ * stall timeout: `await watched.fetch(init)`, then `watched.read(reader)` for each chunk. A
+ * stall rejects what was waiting with an error that says so (its `stalled` is true).
+ */
+function watchedFetch(url) {
+  const controller = new AbortController();
+  let timer;
+  let stalled = false;
+  const arm = () => {
+    clearTimeout(timer);
+    if (Number.isFinite(stallTimeout)) {
+      timer = setTimeout(() => {
+        stalled = true;
+        controller.abort();
+      }, stallTimeout);
+    }
+  };
+  const stallError = () =>
+    Object.assign(
+      new Error(
+        `${url} sent nothing for ${stallTimeout / 1000} s: the download stalled. Check the network or the server, then load again`,
+      ),
+      { stalled: true },
+    );
+  const guard = async (promise) => {
+    arm();
+    try {
+      return await promise;
+    } catch (err) {
+      throw stalled ? stallError() : err;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    fetch: (init) => guard(fetch(url, { ...init, signal: controller.signal })),
+    read: (reader) => guard(reader.read()),
+  };
+}
 
 /** The files a Siger checkpoint folder must list in its manifest, smallest first. */
 export const MODEL_FILES = ['config.json', 'tokenizer.json', 'model.safetensors'];
@@ -27,9 +75,10 @@ export async function openCache(name = MODEL_CACHE) {
 /** The manifest comes from the network (revalidated), or from the cache when offline. */
 export async function fetchManifest(base, cache, progress) {
   const url = new URL('manifest.json', base).href;
+  const watched = watchedFetch(url);
   let response;
   try {
-    response = await fetch(url, { cache: 'no-cache' });
+    response = await watched.fetch({ cache: 'no-cache' });
   } catch (err) {
     const cached = cache && (await cache.match(url));
     if (!cached) {
@@ -50,7 +99,7 @@ export async function fetchManifest(base, cache, progress) {
   if (!response.ok) {
     throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
   }
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  const bytes = await readAll(response, watched, url, MANIFEST_LIMIT);
   progress({
     phase: 'download',
     file: 'manifest.json',
@@ -196,11 +245,13 @@ async function obtainFile(base, name, files, store, progress) {
 async function download(base, name, files, progress) {
   const url = new URL(name, base).href;
   const total = files[name].bytes;
+  const watched = watchedFetch(url);
   let response;
   try {
     // The Cache API copy is the one kept; the HTTP cache would only hold a second copy.
-    response = await fetch(url, { cache: 'no-store' });
+    response = await watched.fetch({ cache: 'no-store' });
   } catch (err) {
+    if (err.stalled) throw err;
     throw new Error(`cannot download ${url} (${err.message}): check the network`);
   }
   if (!response.ok) {
@@ -211,7 +262,7 @@ async function download(base, name, files, progress) {
   let reported = -1;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await watched.read(reader);
     if (done) break;
     if (loaded + value.length > total) {
       await reader.cancel();
@@ -239,10 +290,12 @@ async function download(base, name, files, progress) {
  * reading stops with an error past `limit` bytes.
  */
 export async function downloadUnlisted(url, name, limit, progress) {
+  const watched = watchedFetch(url);
   let response;
   try {
-    response = await fetch(url, { cache: 'no-cache' });
+    response = await watched.fetch({ cache: 'no-cache' });
   } catch (err) {
+    if (err.stalled) throw err;
     throw new Error(
       `cannot download ${url} (${err.message}): check the address, the network, and that its server allows CORS`,
     );
@@ -264,7 +317,7 @@ export async function downloadUnlisted(url, name, limit, progress) {
   let loaded = 0;
   const reader = response.body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await watched.read(reader);
     if (done) break;
     if (loaded + value.length > limit) {
       await reader.cancel();
@@ -278,6 +331,27 @@ export async function downloadUnlisted(url, name, limit, progress) {
     loaded += value.length;
   }
   report(loaded);
+  return new Uint8Array(await new Blob(chunks).arrayBuffer());
+}
+
+/** The most bytes a manifest may have. */
+const MANIFEST_LIMIT = 1e6;
+
+/** A small response's whole body, read under the stall timeout and at most `limit` bytes. */
+async function readAll(response, watched, url, limit) {
+  const chunks = [];
+  let loaded = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await watched.read(reader);
+    if (done) break;
+    loaded += value.length;
+    if (loaded > limit) {
+      await reader.cancel();
+      throw new Error(`${url} is larger than ${megabytes(limit)}: is it a Siger manifest?`);
+    }
+    chunks.push(value);
+  }
   return new Uint8Array(await new Blob(chunks).arrayBuffer());
 }
 

@@ -29,6 +29,9 @@ export const CACHES = [MODEL_CACHE, TRANSLATION_CACHE];
 /** A megabyte as browsers' download figures count it (decimal), in every size Siger shows. */
 export const MB = 1e6;
 
+/** How long a download may go without a byte before it is given up (ms; `Siger.load`'s `stallTimeout`). */
+export const STALL_TIMEOUT = 30_000;
+
 /** `bytes` as megabytes with one decimal, e.g. `'3.7 MB'`. */
 export function megabytes(bytes) {
   return `${(bytes / MB).toFixed(1)} MB`;

@@ -16,6 +16,7 @@ import {
   obtainFiles,
   openCache,
   parseManifest,
+  setStallTimeout,
 } from './siger-files.js';
 import {
   abortError,
@@ -96,7 +97,8 @@ function progress(event) {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-async function loadModel(job, { url, backend: requested }) {
+async function loadModel(job, { url, backend: requested, stallTimeout }) {
+  setStallTimeout(stallTimeout);
   const base = new URL(url);
   const cache = await openCache();
   const manifestBytes = await fetchManifest(base, cache, progress);

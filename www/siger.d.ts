@@ -50,6 +50,13 @@ export interface LoadOptions {
   onProgress?: (event: ProgressEvent) => void;
   /** What `engine.translate` downloads on its first call (default: the shipped dictionary). */
   translation?: TranslationOptions;
+  /** Gives the load up: downloads stop, the worker ends, and `load` rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds a download may go without receiving a byte before the load fails with an
+   * error that says it stalled (default 30000; `Infinity` for never).
+   */
+  stallTimeout?: number;
 }
 
 /**

@@ -12,7 +12,7 @@
 
 import { complete, startStream } from './siger-completions.js';
 import { WorkerLink, folderUrl, startWorker } from './siger-link.js';
-import { BACKENDS, OP } from './siger-protocol.js';
+import { BACKENDS, OP, STALL_TIMEOUT } from './siger-protocol.js';
 import { requestAnswer } from './siger-sources.js';
 import {
   loadTranslation,
@@ -41,26 +41,46 @@ const UNSUPPORTED = ['stop', 'tools', 'tool_choice', 'functions', 'logprobs', 'r
 /**
  * Downloads (or reads from the cache), verifies and starts a model. `translation` says what
  * `engine.translate` downloads on first use ({resources, lexicon, onProgress}, as for
- * `translator`).
+ * `translator`). `signal` (an AbortSignal) gives the load up: downloads stop and the promise
+ * rejects with the signal's reason. A download that gets no byte for `stallTimeout` ms (default
+ * 30 s; Infinity for never) fails with an error that says it stalled.
  * @param {string|URL} modelUrl the checkpoint folder (or its manifest.json), relative to the page
  */
-export async function load(modelUrl, { backend = 'auto', onProgress, translation } = {}) {
+export async function load(
+  modelUrl,
+  { backend = 'auto', onProgress, translation, signal, stallTimeout = STALL_TIMEOUT } = {},
+) {
   if (!BACKENDS.includes(backend)) {
     throw new TypeError(
       `backend must be one of ${BACKENDS.join(', ')}, not ${JSON.stringify(backend)}`,
     );
   }
+  if (!(typeof stallTimeout === 'number' && stallTimeout > 0)) {
+    throw new TypeError(
+      `stallTimeout must be a positive number of milliseconds (or Infinity), not ${JSON.stringify(stallTimeout)}`,
+    );
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError('signal must be an AbortSignal');
+  }
+  signal?.throwIfAborted();
   const url = folderUrl(modelUrl);
   const config = translationConfig(translation ?? {});
   const { worker, release } = startWorker();
   const progress = { model: onProgress, translation: translation?.onProgress };
   const link = new WorkerLink(worker, progress, release);
+  // Aborting closes the link: the worker, and every download in it, stops at once.
+  const abort = () => link.close(signal.reason);
+  signal?.addEventListener('abort', abort, { once: true });
   try {
-    const loaded = await link.call(OP.LOAD, { url, backend });
+    const loaded = await link.call(OP.LOAD, { url, backend, stallTimeout });
+    signal?.throwIfAborted();
     return new SigerEngine(link, url, loaded, config);
   } catch (err) {
     link.close(err);
-    throw err;
+    throw signal?.aborted ? signal.reason : err;
+  } finally {
+    signal?.removeEventListener('abort', abort);
   }
 }
 

@@ -4,7 +4,7 @@
 // All against the real demo model on the CPU, through the interface as a student uses it.
 
 import assert from 'node:assert/strict';
-import { newPage } from './browser.mjs';
+import { newPage, openPage } from './browser.mjs';
 import {
   chooseMode,
   configure,
@@ -417,5 +417,72 @@ test(
     assert.equal(sent.length, 1);
     assert.ok(sent[0].length <= limit, `a message of ${sent[0].length} characters was sent`);
     assert.equal(await messages(page, 'assistant').count(), 1);
+  },
+);
+
+test(
+  'load: a server that stops sending fails the load after stallTimeout, saying so; an AbortSignal gives a load up at once',
+  {},
+  async ({ context, server }) => {
+    const weights = '/models/siger-demo/model.safetensors';
+    server.stall(weights, 4096);
+    try {
+      const page = await openPage(context, server);
+      const stalled = await page.evaluate(async () => {
+        const started = performance.now();
+        try {
+          await Siger.load('/models/siger-demo/', { backend: 'cpu', stallTimeout: 1500 });
+          return { loaded: true };
+        } catch (err) {
+          return { message: err.message, ms: performance.now() - started };
+        }
+      });
+      assert.match(
+        stalled.message ?? '',
+        /model\.safetensors sent nothing for 1\.5 s: the download stalled\. Check the network/,
+      );
+      // The timer runs from the last byte: well before the test's own timeout.
+      assert.ok(stalled.ms < 20_000, `took ${stalled.ms} ms`);
+
+      const aborted = await page.evaluate(async () => {
+        const controller = new AbortController();
+        const events = [];
+        const loading = Siger.load('/models/siger-demo/', {
+          backend: 'cpu',
+          stallTimeout: Infinity,
+          signal: controller.signal,
+          onProgress: (e) => {
+            events.push(e.phase);
+            if (e.phase === 'download' && e.file === 'model.safetensors') controller.abort();
+          },
+        });
+        try {
+          await loading;
+          return { loaded: true };
+        } catch (err) {
+          return { name: err.name, events };
+        }
+      });
+      assert.equal(aborted.name, 'AbortError', JSON.stringify(aborted));
+      const before = await page.evaluate(async () => {
+        try {
+          await Siger.load('/models/siger-demo/', { signal: AbortSignal.abort() });
+          return 'loaded';
+        } catch (err) {
+          return err.name;
+        }
+      });
+      assert.equal(before, 'AbortError', 'an aborted signal refuses the load before it starts');
+      const bad = await page.evaluate(() =>
+        Siger.load('/models/siger-demo/', { stallTimeout: -1 }).catch((e) => e.constructor.name),
+      );
+      assert.equal(bad, 'TypeError');
+    } finally {
+      server.unstall(weights);
+    }
+    // Once the server sends again, the same page loads the model.
+    const page = context.pages()[0];
+    const loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }).then((e) => e.backend));
+    assert.equal(loaded, 'cpu');
   },
 );

@@ -33,6 +33,7 @@ export async function startServer() {
   );
   const requests = new Map(); // path -> count
   const fixtures = new Map(); // path -> body
+  const stalls = new Map(); // path -> bytes sent before the server goes quiet
 
   const server = createServer((request, response) => {
     const path = new URL(request.url, 'http://host').pathname;
@@ -40,6 +41,12 @@ export async function startServer() {
     if (path === TEST_PAGE) {
       response.writeHead(200, { ...isolation, 'Content-Type': 'text/html; charset=utf-8' });
       response.end(page);
+      return;
+    }
+    if (stalls.has(path)) {
+      // Headers and the first bytes, then nothing: a hung server. The response stays open.
+      response.writeHead(200, { ...isolation, 'Content-Type': 'application/octet-stream' });
+      response.write(Buffer.alloc(stalls.get(path)));
       return;
     }
     if (fixtures.has(path)) {
@@ -65,7 +72,15 @@ export async function startServer() {
       fixtures.set(`/__siger_test__/${name}`, body);
       return `/__siger_test__/${name}`;
     },
-    close: () => new Promise((ok) => server.close(ok)),
+    /** Makes requests for `path` get `bytes` bytes and then hang. */
+    stall: (path, bytes) => stalls.set(path, bytes),
+    /** Serves `path` normally again. */
+    unstall: (path) => stalls.delete(path),
+    close: () =>
+      new Promise((ok) => {
+        server.close(ok);
+        server.closeAllConnections(); // the stalled responses too
+      }),
   };
 }
 
