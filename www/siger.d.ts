@@ -42,8 +42,10 @@ export interface LoadOptions {
    * `'auto'` (the default) takes WebGPU when the browser offers an adapter whose
    * `maxBufferSize` and `maxStorageBufferBindingSize` are at least the weights file's size (an
    * upper bound on the largest tensor, since the manifest lists no tensor sizes), else the CPU;
-   * if the WebGPU engine then fails to start, the CPU. `'webgpu'` rejects when WebGPU cannot be
-   * used; `'cpu'` never touches the GPU.
+   * if the WebGPU engine then fails to start, the CPU. A fallback (software) adapter such as
+   * SwiftShader, far slower than the CPU engine, makes `'auto'` take the CPU. `'webgpu'`
+   * rejects when WebGPU cannot be used (a fallback adapter it still uses); `'cpu'` never
+   * touches the GPU.
    */
   backend?: 'auto' | Backend;
   /** Called with each step of loading, and later with `fallback`. Exceptions it throws are logged. */

@@ -661,11 +661,18 @@ async function assertStillOnWebGpu(page, index) {
 }
 
 test(
-  'backend: auto picks WebGPU under --enable-unsafe-webgpu, and it answers like the CPU',
+  "backend: auto takes the CPU on SwiftShader's fallback adapter and says why; webgpu by name still runs there and answers like the CPU",
   { timeout: 400_000 },
   async ({ context, server }) => {
     const page = await openPage(context, server);
-    const gpu = await page.evaluate(() => loadEngine({ backend: 'auto' }));
+    const auto = await page.evaluate(() => loadEngine({ backend: 'auto' }));
+    assert.equal(auto.backend, 'cpu', auto.backendReason);
+    assert.match(
+      auto.backendReason,
+      /^WebGPU adapter '.*swiftshader.*' .* is a fallback \(software\) adapter, slower than the CPU engine; using the CPU$/,
+    );
+    await page.evaluate(() => engines.pop().unload());
+    const gpu = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
     assert.equal(gpu.backend, 'webgpu', gpu.backendReason);
     assert.match(gpu.backendReason, /WebGPU adapter/);
     assert.equal(gpu.info.backend, 'webgpu');
