@@ -26,6 +26,7 @@ import {
   serializeError,
   watched,
 } from './siger-faults.js';
+import { canary } from './siger-canary.js';
 import { KeptLibraries } from './siger-library.js';
 import { KIND, Message, OP, TOPIC } from './siger-protocol.js';
 import { KeptTranslator } from './siger-resources.js';
@@ -129,24 +130,49 @@ async function loadModel(job, { url, backend: requested, stallTimeout }) {
 // ---------------------------------------------------------------------------------------------
 // Starting the engine
 
-/** Starts the engine; 'auto' falls back to the CPU when the WebGPU engine will not start. */
+/**
+ * Starts the engine; 'auto' falls back to the CPU when the WebGPU engine will not start, or
+ * when its greedy reply to a fixed prompt differs from the CPU engine's (the canary).
+ */
 async function startEngine(choice, requested) {
   progress({ phase: 'init', backend: choice.backend });
   try {
     await createEngine(choice.backend, false);
-    return choice;
   } catch (err) {
-    if (choice.backend !== 'webgpu') throw err;
-    if (requested === 'webgpu') {
-      throw new Error(`WebGPU was requested but its engine did not start: ${errorMessage(err)}`);
-    }
-    progress({ phase: 'init', backend: 'cpu' });
-    await createEngine('cpu', true);
+    return startCpuInstead(choice, requested, err);
+  }
+  if (choice.backend !== 'webgpu') return choice;
+  let differs;
+  try {
+    differs = await canary(engine, () => glue.Engine.load('cpu', ...modelBytes));
+  } catch (err) {
+    return startCpuInstead(choice, requested, err);
+  }
+  if (!differs) {
     return {
-      backend: 'cpu',
-      reason: `the WebGPU engine did not start (${errorMessage(err)}); using the CPU`,
+      ...choice,
+      reason: `${choice.reason}; its greedy reply to a test prompt equals the CPU's`,
     };
   }
+  const why = `the WebGPU engine's greedy reply to a test prompt (${JSON.stringify(differs.gpu)}) differs from the CPU engine's (${JSON.stringify(differs.cpu)}): this GPU's results are wrong`;
+  if (requested === 'webgpu') throw new Error(`WebGPU was requested, but ${why}`);
+  progress({ phase: 'init', backend: 'cpu' });
+  await createEngine('cpu', false);
+  return { backend: 'cpu', reason: `${why}; using the CPU` };
+}
+
+/** After the WebGPU engine failed to start: the CPU engine, in a fresh instance, for 'auto'. */
+async function startCpuInstead(choice, requested, err) {
+  if (choice.backend !== 'webgpu') throw err;
+  if (requested === 'webgpu') {
+    throw new Error(`WebGPU was requested but its engine did not start: ${errorMessage(err)}`);
+  }
+  progress({ phase: 'init', backend: 'cpu' });
+  await createEngine('cpu', true);
+  return {
+    backend: 'cpu',
+    reason: `the WebGPU engine did not start (${errorMessage(err)}); using the CPU`,
+  };
 }
 
 /**

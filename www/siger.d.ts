@@ -43,7 +43,8 @@ export interface LoadOptions {
    * `maxBufferSize` and `maxStorageBufferBindingSize` are at least the weights file's size (an
    * upper bound on the largest tensor, since the manifest lists no tensor sizes), else the CPU;
    * if the WebGPU engine then fails to start, the CPU. A fallback (software) adapter such as
-   * SwiftShader, far slower than the CPU engine, makes `'auto'` take the CPU. `'webgpu'`
+   * SwiftShader, far slower than the CPU engine, makes `'auto'` take the CPU, and so does a
+   * WebGPU engine whose greedy reply to a fixed prompt differs from the CPU's. `'webgpu'`
    * rejects when WebGPU cannot be used (a fallback adapter it still uses); `'cpu'` never
    * touches the GPU.
    */

@@ -674,7 +674,10 @@ test(
     await page.evaluate(() => engines.pop().unload());
     const gpu = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
     assert.equal(gpu.backend, 'webgpu', gpu.backendReason);
-    assert.match(gpu.backendReason, /WebGPU adapter/);
+    assert.match(
+      gpu.backendReason,
+      /^WebGPU was requested: WebGPU adapter .*; its greedy reply to a test prompt equals the CPU's$/,
+    );
     assert.equal(gpu.info.backend, 'webgpu');
     const request = { messages: ask('Apa itu fotosintesis?'), temperature: 0, max_tokens: 6 };
     const onGpu = await page.evaluate((r) => streamReply(0, r), request);
@@ -683,6 +686,32 @@ test(
     const onCpu = await page.evaluate((r) => streamReply(1, r), request);
     assert.ok(onCpu.text.length > 0);
     assert.equal(onGpu.text, onCpu.text, 'greedy decoding differs between WebGPU and the CPU');
+  },
+);
+
+test(
+  'backend: a GPU that reads back wrong numbers fails the canary: webgpu by name is refused, saying why',
+  { timeout: 400_000 },
+  async ({ context, server }) => {
+    // Every buffer read back from the GPU comes back zeroed: results wrong, and no error.
+    await context.route('**/siger-worker.js', async (route) => {
+      // The response's own headers are kept: the isolated page needs the worker's COEP header.
+      const response = await route.fetch();
+      const body = `const mapped = GPUBuffer.prototype.getMappedRange;
+GPUBuffer.prototype.getMappedRange = function (...args) {
+  const range = mapped.apply(this, args);
+  if (this.mapState === 'mapped' && this.usage & GPUBufferUsage.MAP_READ) new Uint8Array(range).fill(0);
+  return range;
+};
+${await response.text()}`;
+      await route.fulfill({ response, body });
+    });
+    const page = await openPage(context, server);
+    const refused = await page.evaluate(() => loadError({ backend: 'webgpu' }));
+    assert.match(
+      refused?.message ?? '',
+      /^WebGPU was requested, but the WebGPU engine's greedy reply to a test prompt \(.*\) differs from the CPU engine's \(.*\): this GPU's results are wrong$/,
+    );
   },
 );
 
