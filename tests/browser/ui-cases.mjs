@@ -937,7 +937,7 @@ test(
 
 /** What the chat page may ask for: its own files and the demo model, all from its origin. */
 const PAGE_FILES =
-  /^\/(|index\.html|page\.css|favicon\.svg|siger-widget\.js|ui\/[\w-]+\.js|siger\.js|siger-(worker|files|sha256|device|protocol|link|completions|translator|resources|sources|library|faults)\.js|pkg\/[\w.-]+|models\/siger-demo\/[\w.-]+)$/;
+  /^\/(|index\.html|page\.css|favicon\.svg|siger-widget\.js|ui\/[\w-]+\.js|siger\.js|siger-(worker|files|sha256|device|protocol|link|completions|translator|resources|sources|library|faults|canary)\.js|pkg\/[\w.-]+|models\/siger-demo\/[\w.-]+)$/;
 
 test(
   'page: asks only its own origin for its own files, and a reload reads the model from the cache',
