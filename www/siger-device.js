@@ -37,7 +37,8 @@ export async function chooseBackend(requested, weightsBytes) {
   }
   if (gpu.ok && gpu.fallback) {
     // A software adapter (SwiftShader, WARP) runs this model about 100× slower than the CPU
-    // engine (4.8 against ~500 tokens/s in headless Chromium): the CPU serves students better.
+    // engine (tests/browser/bench.mjs here: 1.7–2.0 against 120–290 tokens/s on the demo
+    // model, headless Chromium): the CPU serves students better.
     return {
       backend: 'cpu',
       reason: `${gpu.reason} is a fallback (software) adapter, slower than the CPU engine; using the CPU`,

@@ -99,7 +99,8 @@ export async function fetchManifest(base, cache, progress) {
   if (!response.ok) {
     throw new Error(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`);
   }
-  const bytes = await readAll(response, watched, url, MANIFEST_LIMIT);
+  const tooLarge = `${url} is larger than ${megabytes(MANIFEST_LIMIT)}: is it a Siger manifest?`;
+  const bytes = await readAll(response, watched, MANIFEST_LIMIT, tooLarge);
   progress({
     phase: 'download',
     file: 'manifest.json',
@@ -313,6 +314,23 @@ export async function downloadUnlisted(url, name, limit, progress) {
       total: Math.max(declared, loaded),
       fromCache: false,
     });
+  const tooLarge = `${url} is larger than ${megabytes(limit)}: is it the right file?`;
+  // An event per 256 KiB at most.
+  const bytes = await readAll(response, watched, limit, tooLarge, (before, loaded) => {
+    if (Math.floor(loaded / 2 ** 18) > Math.floor(before / 2 ** 18)) report(loaded);
+  });
+  report(bytes.length);
+  return bytes;
+}
+
+/** The most bytes a manifest may have. */
+const MANIFEST_LIMIT = 1e6;
+
+/**
+ * A response's whole body, read under the stall timeout; past `limit` bytes reading stops with
+ * `tooLarge`. `onChunk(before, loaded)` is told of each chunk.
+ */
+async function readAll(response, watched, limit, tooLarge, onChunk = () => {}) {
   const chunks = [];
   let loaded = 0;
   const reader = response.body.getReader();
@@ -321,36 +339,11 @@ export async function downloadUnlisted(url, name, limit, progress) {
     if (done) break;
     if (loaded + value.length > limit) {
       await reader.cancel();
-      throw new Error(`${url} is larger than ${megabytes(limit)}: is it the right file?`);
+      throw new Error(tooLarge);
     }
     chunks.push(value);
-    // An event per 256 KiB at most.
-    if (Math.floor((loaded + value.length) / 2 ** 18) > Math.floor(loaded / 2 ** 18)) {
-      report(loaded + value.length);
-    }
+    onChunk(loaded, loaded + value.length);
     loaded += value.length;
-  }
-  report(loaded);
-  return new Uint8Array(await new Blob(chunks).arrayBuffer());
-}
-
-/** The most bytes a manifest may have. */
-const MANIFEST_LIMIT = 1e6;
-
-/** A small response's whole body, read under the stall timeout and at most `limit` bytes. */
-async function readAll(response, watched, url, limit) {
-  const chunks = [];
-  let loaded = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await watched.read(reader);
-    if (done) break;
-    loaded += value.length;
-    if (loaded > limit) {
-      await reader.cancel();
-      throw new Error(`${url} is larger than ${megabytes(limit)}: is it a Siger manifest?`);
-    }
-    chunks.push(value);
   }
   return new Uint8Array(await new Blob(chunks).arrayBuffer());
 }
