@@ -1,22 +1,75 @@
 #!/usr/bin/env python3
 """Writes models/siger-demo/README.md, the demo model's card, from the files of its training run.
 
-Usage: demo-card.py RUN_DIR MODEL_DIR STEPS WALL_SECONDS SAMPLES_FILE
-(called by pkg-scripts/train-demo; SAMPLES_FILE holds "prompt<TAB>reply" records separated by NUL)
+Usage: demo-card.py RUN_DIR MODEL_DIR STEPS CHAT_STEPS SAMPLES_FILE
+(called by pkg-scripts/train-demo; SAMPLES_FILE holds "prompt<TAB>reply" records separated by NUL;
+MODEL_DIR/eval-gen1.json holds the first-generation model's figures on the same sets)
 """
 import json
 import os
 import sys
 from pathlib import Path
 
+LICENCES = {
+    "id-wikipedia-passages.txt": "Contains material from Wikipedia (Indonesian), CC BY-SA 4.0, "
+    "as collected in the IDK-MRC training split",
+    "id-wikipedia-sentences.txt": "Contains material from Wikipedia (Indonesian), CC BY-SA 4.0, "
+    "via the Leipzig Corpora Collection (ind_wikipedia_2021_10K)",
+    "id-news-kumparan.txt": "News sentences, MIT licence, © 2025 kumparan.com (PyPI nlp-id)",
+    "id-reviews-news-indonlu.txt": "Reviews and news sentences from IndoNLU (SmSA, CASA, HoASA, "
+    "POSP, NERP training splits), Apache-2.0",
+    "id-ud-csui.txt": "UD Indonesian-CSUI training split, CC BY-SA 4.0",
+    "id-nusax-senti.txt": "NusaX sentiment (Indonesian), CC BY-SA 4.0, Winata et al. 2023",
+    "id-legislation.txt": "Indonesian laws and regulations: public domain (UU 28/2014 Pasal 42 "
+    "huruf b), from mblonyox/data-peraturan and mashanz/peraturan-perundang-undangan",
+    "en-gutenberg.txt": "Project Gutenberg books #3261, 972, 9198, 16215, 14263, 14881: public "
+    "domain in the USA",
+}
+
+
+def last_metrics(run):
+    return json.loads((run / "metrics.jsonl").read_text().strip().splitlines()[-1])
+
+
+def eval_rows(new, old):
+    rows = []
+    for name, figures in new.items():
+        before = old.get(name)
+        was = f"{before['bits_per_byte']:.3f}" if before else "—"
+        rows.append(f"| {name} | {figures['bytes']:,} | {was} | **{figures['bits_per_byte']:.3f}** |")
+    return "\n".join(rows)
+
+
+def mix_rows(mix):
+    return "\n".join(
+        f"| `{s['file']}` | {s['share']:g} | {s['train_bytes'] / 1e6:.2f} MB | "
+        f"{s['heldout_bytes'] / 1e3:.0f} KB | {LICENCES[s['file']]} |"
+        for s in mix["sources"]
+    )
+
+
+def quant_rows(quant):
+    base = quant["f32"]["perplexity"]
+    return "\n".join(
+        f"| {name} | {q['bytes'] / 1e6:.2f} MB | {q['perplexity']:.2f} "
+        f"({100 * (q['perplexity'] / base - 1):+.2f}%) | {q['top1_agreement']:.4f} | "
+        f"{q['max_abs_logit_diff']:.3f} |"
+        for name, q in ((n, quant[n]) for n in ("f32", "int8", "int4"))
+    )
+
 
 def main():
-    run, model, steps, wall, samples = sys.argv[1:6]
+    run, model, steps, chat_steps, samples = sys.argv[1:6]
     run, model = Path(run), Path(model)
     config = json.loads((model / "config.json").read_text())
-    params = json.loads((model / "manifest.json").read_text())["parameters"]
-    heldout = json.loads((model / "heldout-eval.json").read_text())
-    last = json.loads((run / "metrics.jsonl").read_text().strip().splitlines()[-1])
+    manifest = json.loads((model / "manifest.json").read_text())
+    params = manifest["parameters"]
+    evals = json.loads((model / "eval.json").read_text())
+    gen1 = json.loads((model / "eval-gen1.json").read_text())
+    quant = json.loads((model / "quant-report.json").read_text())
+    mix = json.loads((run / "mix.json").read_text())
+    wall = json.loads((run / "wall.json").read_text())
+    pre, chat = last_metrics(run / "pretrain"), last_metrics(run / "chat")
     moe = config["moe"]
     shape = (
         f"{config['n_layers']} layers, d_model {config['d_model']}, d_state {config['d_state']}, "
@@ -24,53 +77,81 @@ def main():
         f"{moe['routed_experts']} routed experts (top-{moe['experts_per_token']}) + "
         f"{moe['shared_experts']} shared, hidden {moe['expert_hidden']}"
     )
-    quant = json.loads((model / "quant-report.json").read_text())
-    base = quant["f32"]["perplexity"]
-    quant_rows = "\n".join(
-        f"| {name} | {q['bytes'] / 1e6:.2f} MB | {q['perplexity']:.2f} ({100 * (q['perplexity'] / base - 1):+.2f}%) "
-        f"| {q['top1_agreement']:.4f} | {q['max_abs_logit_diff']:.3f} |"
-        for name, q in ((n, quant[n]) for n in ("f32", "int8", "int4"))
-    )
+    tokens = int(steps) * 8 * 128
     records = [r for r in Path(samples).read_text().split("\0") if r.strip()]
     sample_md = "\n".join(
-        f"**User:** {p}\n\n**Siger:** {r.strip()}\n" for p, r in (rec.split("\t", 1) for rec in records)
+        f"**User:** {p}\n\n**Siger:** {r.strip()}\n"
+        for p, r in (rec.split("\t", 1) for rec in records)
     )
-    card = f"""# siger-demo
+    size = sum(f["bytes"] for f in manifest["files"].values()) / 1e6
+    minutes = (wall["pretrain_seconds"] + wall["chat_seconds"]) / 60
+    nusax = evals.get("nusax-mt-valid indonesian", {}).get("bits_per_byte")
+    nusax_text = f"{nusax:.3f}" if nusax is not None else "(not measured: NusaX absent)"
+    card = f"""# siger-demo (second generation)
 
 The demo model the chat page runs: a small selective state-space (Mamba-like) language model with
-sparse mixture-of-experts layers, trained from scratch on the CPU on Siger's own corpus by
-`pkg-scripts/train-demo`. It is tiny and trained on about 0.5 MB of text: it has picked up the
-chat format and the flavour of classroom conversations, not reliable knowledge. Its answers are
-often wrong; never present them as facts.
+sparse mixture-of-experts layers, pretrained from scratch on the CPU on {mix['train_bytes'] / 1e6:.1f} MB
+of licensed Indonesian (and some English) text, then tuned to chat on Siger's own dialogs, by
+`pkg-scripts/train-demo`. It is small and saw {tokens / 1e6:.1f} M tokens; the samples at the end
+show how it writes. It knows few facts and makes many up. **Its answers are often wrong; never present them as facts.** The chat page labels
+every model reply that way, and grounded answers (with a source) never come from the model.
 
 | | |
 |---|---|
-| config | `config.json` (preset `small`): {shape} |
+| config | `config.json` (preset `demo`): {shape} |
 | parameters | {params['total']:,} total, {params['active_per_token']:,} active per token |
-| size | {sum(f['bytes'] for f in json.loads((model / 'manifest.json').read_text())['files'].values()) / 1e6:.1f} MB (f32) |
-| data | `models/corpus/` (dialogs and instruction rows written for Siger); every 20th example held out |
-| command | `pkg-scripts/train-demo`: {steps} steps of 8 × 128 tokens, AdamW (β 0.9/0.95, weight decay 0.1), lr 3e-3 after 60 warmup steps, cosine to 3e-4, clip 1.0, seed 1 |
-| machine | {os.cpu_count()} CPU cores, burn's ndarray backend |
-| training time | {int(float(wall))} s ({float(wall) / 60:.1f} min) |
-| final train loss | {last['loss']:.4f} (step {last['step']}) |
-| held-out perplexity | {heldout['perplexity']:.2f} over {heldout['tokens']:,} tokens |
+| size | {size:.1f} MB (f32); the browser loads the int4 bundle ({quant['int4']['bytes'] / 1e6:.2f} MB) |
+| pretraining | {steps} steps of 8 × 128 tokens ({tokens:,} tokens) on the mix below, AdamW (β 0.9/0.95, weight decay 0.1), lr 3e-3 after 100 warmup steps, cosine to 3e-4, clip 1.0, seed 1: {wall['pretrain_seconds'] / 60:.1f} min, final loss {pre['loss']:.3f} |
+| chat tuning | {chat_steps} steps of 8 × 128 tokens on `models/corpus` (assistant tokens only; every 20th example held out), lr 1e-3 after 20 warmup steps: {wall['chat_seconds'] / 60:.1f} min, final loss {chat['loss']:.3f} |
+| machine | {os.cpu_count()} CPU cores, burn's ndarray backend, two replicas; {minutes:.0f} minutes of training in all |
+| bits per byte, NusaX-MT valid (Indonesian) | **{nusax_text}** (first generation {gen1.get('nusax-mt-valid indonesian', {}).get('bits_per_byte', float('nan')):.3f}; the goal was ≤ 1.5, not reached) |
 
-The gap between the train loss and the held-out perplexity is the honest picture: the model
-has largely memorised its small corpus.
+![pretraining loss](loss-pretrain.svg)
+![chat-tuning loss](loss-chat.svg)
 
-![training loss](loss.svg)
+## Evaluation: bits per byte (lower is better)
+
+Total negative log-likelihood in bits ÷ UTF-8 bytes of the text, so models with different
+tokenizers compare (`siger-train eval --json`, windows of 256 tokens; `eval.json`, from
+`pkg-scripts/demo-eval`). The first generation (preset `small`, 1 M tokens of `models/corpus`
+only) was measured with the same commands (`eval-gen1.json`).
+
+| set | bytes | first generation | this model |
+|---|---|---|---|
+{eval_rows(evals, gen1)}
+
+## Training data
+
+`pkg-scripts/build-mix` builds the pretraining mix from `../shared/data/corpus/` (the files, their
+sources and licences are listed in its `MANIFEST.tsv`): every {mix['holdout_every']}th document of each
+source is held out first (at most {mix['holdout_max_bytes'] // 1000} KB per source), lines under
+{mix['min_chars']} characters or mostly non-letters are dropped, lines whose normalised text was
+already kept are dropped (across sources), lines containing a sentence of an evaluation split
+are dropped ({sum(s.get('lines_dropped_evaluation', 0) for s in mix['sources'])} lines matched
+{mix.get('excluded_evaluation_sentences', 0)} sentences of {', '.join(mix.get('excluded_evaluation_files', [])) or 'no file'}:
+NusaX-MT's sentences come from SmSA, which the corpus also holds), and `share` keeps a seeded fraction of a source's
+documents. Nothing from the corpus is stored in this repository; a user rebuilds the mix by
+placing the corpus at `../shared/data/corpus` and running `pkg-scripts/build-mix` (or all of
+`pkg-scripts/train-demo`).
+
+| file | share | in the mix | held out | source and licence |
+|---|---|---|---|---|
+{mix_rows(mix)}
+
+Chat tuning uses `models/corpus/` (dialogs and instructions written for Siger, Apache-2.0).
+This model is trained on CC BY-SA material; the attribution above goes with it.
 
 ## Quantized bundles
 
 `siger-train export --quant int8|int4` writes the bundles the browser loads (blocks of 32, f16
 scales; int4 keeps the embedding / LM head, router and the SSM's input-side projections at
-int8). Against the f32 weights on the held-out slice ({quant['positions']:,} positions;
+int8). Against the f32 weights on the held-out dialogs ({quant['positions']:,} positions;
 `quant-report.json`, from `siger-train quant-report --model models/siger-demo --data
 models/corpus --holdout-every 20 --seq-len 128`):
 
 | format | bundle | perplexity (vs f32) | top-1 agreement with f32 | max abs logit diff |
 |---|---|---|---|---|
-{quant_rows}
+{quant_rows(quant)}
 
 ## Sample generations (temperature 0.7, top-p 0.9, seed 1), as they came out
 

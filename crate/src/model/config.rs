@@ -187,6 +187,19 @@ impl ModelConfig {
             .with_moe(MoeConfig::new().with_expert_hidden(128))
     }
 
+    /// The second-generation demo model's shape, chosen by bits per byte at equal training time on
+    /// the corpus mix (README, "The demo model"): 4 layers of width 256 with d_state 8, an
+    /// 8192-id vocabulary, MoE (8 routed experts of hidden width 192, top-2, one shared) on every
+    /// second layer — about 6 M parameters, an int4 bundle of about 4 MB.
+    pub fn demo() -> Self {
+        Self::new()
+            .with_vocab_size(8192)
+            .with_d_model(256)
+            .with_n_layers(4)
+            .with_d_state(8)
+            .with_moe(MoeConfig::new().with_expert_hidden(192))
+    }
+
     /// A GPU-sized preset for researchers: 12 layers of width 512, 16 experts (top-2, one shared)
     /// on every second layer, a 16384-id vocabulary.
     pub fn base() -> Self {
@@ -201,11 +214,12 @@ impl ModelConfig {
             )
     }
 
-    /// Looks a preset up by name (`tiny`, `small`, `base`).
+    /// Looks a preset up by name (`tiny`, `small`, `demo`, `base`).
     pub fn preset(name: &str) -> Option<Self> {
         match name {
             "tiny" => Some(Self::tiny()),
             "small" => Some(Self::small()),
+            "demo" => Some(Self::demo()),
             "base" => Some(Self::base()),
             _ => None,
         }

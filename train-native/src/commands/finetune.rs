@@ -25,6 +25,10 @@ pub struct FinetuneArgs {
     /// Run folder to write.
     #[arg(long)]
     out: PathBuf,
+    /// Hold out every N-th example (0 = none): the slice `eval --holdout-every N` scores, so
+    /// a model tuned here is measured on the dialogs it never saw.
+    #[arg(long, default_value_t = 0)]
+    holdout_every: usize,
     #[command(flatten)]
     train: TrainArgs,
 }
@@ -39,7 +43,11 @@ impl Job for FinetuneArgs {
     }
 
     fn run<B: AutodiffBackend>(self, devices: Vec<B::Device>) -> Result<(), String> {
-        let examples = data::load(&self.data, self.train.on_error).map_err(|e| e.to_string())?;
+        let all = data::load(&self.data, self.train.on_error).map_err(|e| e.to_string())?;
+        let (examples, held) = data::split_holdout(all, self.holdout_every);
+        if !held.is_empty() {
+            eprintln!("holding out {} examples for evaluation", held.len());
+        }
         let ckpt = load_checkpoint::<B>(&self.from, &devices[0])?;
         let config = train_config(&self.train);
         let data = windows(

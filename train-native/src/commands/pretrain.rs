@@ -18,7 +18,7 @@ use crate::train::{TrainConfig, Trainer};
 /// Flags of `pretrain`.
 #[derive(Args)]
 pub struct PretrainArgs {
-    /// A preset (`tiny`, `small`, `base`) or a config.json path.
+    /// A preset (`tiny`, `small`, `demo`, `base`) or a config.json path.
     #[arg(long, default_value = "small")]
     config: String,
     /// Training data: files or folders.
@@ -138,7 +138,9 @@ fn model_config(spec: &str) -> Result<ModelConfig, String> {
         return Ok(preset);
     }
     let text = std::fs::read_to_string(spec).map_err(|e| {
-        format!("--config {spec}: not a preset (tiny, small, base) and not a readable file: {e}")
+        format!(
+            "--config {spec}: not a preset (tiny, small, demo, base) and not a readable file: {e}"
+        )
     })?;
     let config: ModelConfig = serde_json::from_str(&text).map_err(|e| format!("{spec}: {e}"))?;
     config.validate().map_err(|e| format!("{spec}: {e}"))?;

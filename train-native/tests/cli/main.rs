@@ -4,6 +4,7 @@
 
 mod eval;
 mod export;
+mod finetune;
 mod generate;
 mod pretrain;
 mod quant_report;
