@@ -6,9 +6,11 @@
 //! equal the f32 run's on the same backend, and the CPU run's of the same format (a wrong GPU
 //! kernel shows up there).
 //!
-//! Run: `pkg-scripts/bench-quant` (model folder: `SIGER_BENCH_MODEL`, default
-//! `models/siger-demo`; tokens per run: `SIGER_BENCH_TOKENS`, default 64; formats:
-//! `SIGER_BENCH_FORMATS`, default `f32,int8,int4`; the "÷ f32" column is relative to the first).
+//! Run: `pkg-scripts/bench-quant` (an f32 checkpoint: `SIGER_BENCH_MODEL`, default
+//! `target/siger-demo-run/f32`, which `pkg-scripts/train-demo` leaves; without it, the committed
+//! int8 and int4 bundles of `models/siger-demo` as they are; tokens per run:
+//! `SIGER_BENCH_TOKENS`, default 64; formats: `SIGER_BENCH_FORMATS`, default `f32,int8,int4`;
+//! the "÷ f32" column is relative to the first).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -94,26 +96,24 @@ fn run<B: Backend>(
     all_ids
 }
 
-fn main() {
-    let dir = PathBuf::from(
-        std::env::var("SIGER_BENCH_MODEL").unwrap_or_else(|_| "models/siger-demo".into()),
-    );
-    let dir = if dir.is_relative() && !dir.exists() {
+/// A path relative to the workspace root when it is not found from here.
+fn in_workspace(path: &str) -> PathBuf {
+    let path = PathBuf::from(path);
+    if path.is_relative() && !path.exists() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("..")
-            .join(dir)
+            .join(path)
     } else {
-        dir
-    };
-    let tokens: usize = std::env::var("SIGER_BENCH_TOKENS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(64);
+        path
+    }
+}
+
+/// The bundles to run: each wanted format exported from the f32 checkpoint at `dir`.
+fn exported(dir: &std::path::Path, wanted: &str) -> Vec<(&'static str, CheckpointFiles)> {
     type Cpu = burn::backend::NdArray<f32>;
-    let ckpt = checkpoint::load::<Cpu>(&dir, &Default::default())
+    let ckpt = checkpoint::load::<Cpu>(dir, &Default::default())
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let wanted = std::env::var("SIGER_BENCH_FORMATS").unwrap_or_else(|_| "f32,int8,int4".into());
-    let files: Vec<(&str, CheckpointFiles)> = FORMATS
+    FORMATS
         .iter()
         .filter(|(name, _)| wanted.split(',').any(|w| w.trim() == *name))
         .map(|(name, scheme)| {
@@ -123,7 +123,50 @@ fn main() {
                     .expect("bundle builds");
             (*name, files)
         })
-        .collect();
+        .collect()
+}
+
+/// The committed demo bundles (int8, int4), read as they are.
+fn committed(wanted: &str) -> Vec<(&'static str, CheckpointFiles)> {
+    let demo = in_workspace("models/siger-demo");
+    [("int8", demo.join("int8")), ("int4", demo)]
+        .into_iter()
+        .filter(|(name, _)| wanted.split(',').any(|w| w.trim() == *name))
+        .map(|(name, dir)| {
+            let read = |file: &str| {
+                std::fs::read(dir.join(file))
+                    .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+            };
+            let files = CheckpointFiles {
+                manifest: read("manifest.json"),
+                config: read("config.json"),
+                weights: read("model.safetensors"),
+                tokenizer: read("tokenizer.json"),
+            };
+            (name, files)
+        })
+        .collect()
+}
+
+fn main() {
+    let tokens: usize = std::env::var("SIGER_BENCH_TOKENS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(64);
+    type Cpu = burn::backend::NdArray<f32>;
+    let wanted = std::env::var("SIGER_BENCH_FORMATS").unwrap_or_else(|_| "f32,int8,int4".into());
+    let asked = std::env::var("SIGER_BENCH_MODEL").ok();
+    let dir = in_workspace(asked.as_deref().unwrap_or("target/siger-demo-run/f32"));
+    let files = if asked.is_some() || dir.join("manifest.json").exists() {
+        exported(&dir, &wanted)
+    } else {
+        println!(
+            "no f32 checkpoint at {} (pkg-scripts/train-demo leaves it there): the committed \
+             int8 and int4 bundles, the first format is the reference",
+            dir.display()
+        );
+        committed(&wanted)
+    };
     println!(
         "greedy decode of {tokens} tokens after a 16-token prompt, batch 1, {} ({})",
         dir.display(),

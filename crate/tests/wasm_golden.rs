@@ -8,9 +8,8 @@
 use burn::tensor::backend::Backend;
 use siger::infer::generate::{GenerationConfig, Generator};
 use siger::infer::sampling::Sampler;
-use siger::io::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
+use siger::io::checkpoint::{CheckpointFiles, load_files};
 use siger::ops::placement::Placement;
-use siger::quant::{QuantOptions, QuantScheme};
 use siger::text::{Message, Role};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -18,18 +17,14 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const GOLDEN: &str = include_str!("../../tests/reference/golden-demo.json");
 
-/// The int4 bundle, made here from the shipped f32 files exactly as `export --quant int4` does.
+/// The committed int4 bundle, the files `pkg-scripts/build-web` serves.
 fn int4_bundle() -> CheckpointFiles {
-    let f32_files = CheckpointFiles {
+    CheckpointFiles {
         manifest: include_bytes!("../../models/siger-demo/manifest.json").to_vec(),
         config: include_bytes!("../../models/siger-demo/config.json").to_vec(),
         weights: include_bytes!("../../models/siger-demo/model.safetensors").to_vec(),
         tokenizer: include_bytes!("../../models/siger-demo/tokenizer.json").to_vec(),
-    };
-    type Cpu = burn::backend::NdArray<f32>;
-    let ckpt = load_files::<Cpu>(&f32_files, &Default::default()).unwrap();
-    let int4 = Some(QuantOptions::new(QuantScheme::Int4));
-    checkpoint_files(&ckpt.config, &ckpt.model, &ckpt.tokenizer, int4).unwrap()
+    }
 }
 
 async fn check<B: Backend>(device: &B::Device, dispatch: siger::ExpertDispatch) {

@@ -1,13 +1,12 @@
-//! Where the CPU-wasm decode time goes: the demo model's step in wasm (f32 and int4, bare and
-//! through `Chat`), and Siger's quantized kernel alone on the demo's matrix shapes. Prints
+//! Where the CPU-wasm decode time goes: the demo model's step in wasm (its committed int8 and
+//! int4 bundles, bare and through `Chat`), and Siger's quantized kernel alone on the demo's matrix shapes. Prints
 //! figures (a benchmark, not a test); compare with `cargo bench -p siger --bench decode`.
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_DIR=target/web cargo test -p siger
 //! --release --target wasm32-unknown-unknown --features web --test wasm_profile -- --nocapture`.
 #![cfg(all(target_arch = "wasm32", feature = "web"))]
 
 use burn::tensor::{Distribution, Int, Tensor, TensorData};
-use siger::io::checkpoint::{CheckpointFiles, checkpoint_files, load_files};
-use siger::quant::{QuantOptions, QuantScheme};
+use siger::io::checkpoint::{CheckpointFiles, load_files};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -19,26 +18,33 @@ extern "C" {
     fn now() -> f64;
 }
 
+/// The four files of the committed bundle in `models/siger-demo/` + `$dir`.
+macro_rules! demo_bundle {
+    ($dir:literal) => {
+        CheckpointFiles {
+            manifest: include_bytes!(concat!("../../models/siger-demo/", $dir, "manifest.json"))
+                .to_vec(),
+            config: include_bytes!(concat!("../../models/siger-demo/", $dir, "config.json"))
+                .to_vec(),
+            weights: include_bytes!(concat!(
+                "../../models/siger-demo/",
+                $dir,
+                "model.safetensors"
+            ))
+            .to_vec(),
+            tokenizer: include_bytes!(concat!("../../models/siger-demo/", $dir, "tokenizer.json"))
+                .to_vec(),
+        }
+    };
+}
+
 #[wasm_bindgen_test]
 async fn profile_decode() {
     type B = burn::backend::NdArray<f32>;
-    let f32_files = CheckpointFiles {
-        manifest: include_bytes!("../../models/siger-demo/manifest.json").to_vec(),
-        config: include_bytes!("../../models/siger-demo/config.json").to_vec(),
-        weights: include_bytes!("../../models/siger-demo/model.safetensors").to_vec(),
-        tokenizer: include_bytes!("../../models/siger-demo/tokenizer.json").to_vec(),
-    };
     let device = Default::default();
-    let ckpt = load_files::<B>(&f32_files, &device).unwrap();
-    for (name, q) in [("f32", None), ("int4", Some(QuantScheme::Int4))] {
-        let files = checkpoint_files(
-            &ckpt.config,
-            &ckpt.model,
-            &ckpt.tokenizer,
-            q.map(QuantOptions::new),
-        )
-        .unwrap();
-        let model = load_files::<B>(&files, &device).unwrap().model;
+    for (name, files) in [("int8", demo_bundle!("int8/")), ("int4", demo_bundle!(""))] {
+        let loaded = load_files::<B>(&files, &device).unwrap();
+        let (model, d_model) = (loaded.model, loaded.config.d_model);
         let prompt: Vec<i64> = (0..16).map(|i| 10 + i * 37).collect();
         let prompt = Tensor::<B, 2, Int>::from_data(TensorData::new(prompt, [1, 16]), &device);
         let mut state = model.zero_state(1, &device);
@@ -53,8 +59,8 @@ async fn profile_decode() {
         }
         let ms = (now() - t0) / n as f64;
         console_log!("{name}: {ms:.2} ms/token = {:.0} tokens/s", 1000.0 / ms);
-        profile_parts(&model, &device, name);
-        let tok = load_files::<B>(&files, &device).unwrap().tokenizer;
+        profile_parts(&model, d_model, &device, name);
+        let tok = loaded.tokenizer;
         for (label, temperature, rep, top_p) in [
             ("greedy plain", 0.0, 1.0, 1.0),
             ("greedy rep1.1 top_p0.9", 0.0, 1.1, 0.9),
@@ -90,10 +96,11 @@ async fn profile_decode() {
 /// The time of one call of each part of a decode step, on a random input.
 fn profile_parts<B: burn::tensor::backend::Backend>(
     model: &siger::Model<B>,
+    d_model: usize,
     device: &B::Device,
     name: &str,
 ) {
-    let x = Tensor::<B, 2>::random([1, 192], Distribution::Normal(0.0, 1.0), device);
+    let x = Tensor::<B, 2>::random([1, d_model], Distribution::Normal(0.0, 1.0), device);
     let layer = &model.layers[0];
     let ff = model
         .layers
@@ -136,14 +143,23 @@ fn profile_parts<B: burn::tensor::backend::Backend>(
 fn profile_quant_matmul() {
     use siger::quant::{QuantMatrix, QuantOptions, QuantScheme};
     // (rows, cols, scheme, calls per token) for the demo model's int4 bundle.
+    let c = siger::ModelConfig::demo();
+    let (d, inner, layers, moe) = (c.d_model, c.d_inner(), c.n_layers, c.moe_layers());
+    let experts = c.moe.experts_per_token + c.moe.shared_experts;
+    let hidden = c.moe.expert_hidden;
     let shapes = [
-        (768, 192, QuantScheme::Int8, 6),  // in_proj
-        (44, 384, QuantScheme::Int8, 6),   // x_proj
-        (384, 12, QuantScheme::Int8, 6),   // dt_proj
-        (192, 384, QuantScheme::Int4, 6),  // out_proj
-        (128, 192, QuantScheme::Int4, 18), // experts up/gate (3 experts x 2) x 3 layers
-        (192, 128, QuantScheme::Int4, 9),  // experts down
-        (4096, 192, QuantScheme::Int8, 1), // lm head
+        (2 * inner, d, QuantScheme::Int8, layers), // in_proj
+        (
+            c.dt_rank() + 2 * c.d_state,
+            inner,
+            QuantScheme::Int8,
+            layers,
+        ), // x_proj
+        (inner, c.dt_rank(), QuantScheme::Int8, layers), // dt_proj
+        (d, inner, QuantScheme::Int4, layers),     // out_proj
+        (hidden, d, QuantScheme::Int4, 2 * experts * moe), // experts up/gate
+        (d, hidden, QuantScheme::Int4, experts * moe), // experts down
+        (c.vocab_size, d, QuantScheme::Int8, 1),   // lm head
     ];
     let mut total = 0.0;
     for (rows, cols, scheme, calls) in shapes {

@@ -1,4 +1,5 @@
-//! The golden decode: the shipped demo model's int4 bundle (as `pkg-scripts/build-web` ships it)
+//! The golden decode: the shipped demo model's int4 bundle (`models/siger-demo`, which
+//! `pkg-scripts/build-web` serves)
 //! greedily answers fixed prompts with exactly the token ids in
 //! `tests/reference/golden-demo.json`, natively on the CPU. The browser test
 //! (`crate/tests/wasm_golden.rs`) holds WebGPU and CPU-wasm to the same ids.
@@ -7,8 +8,7 @@
 
 use siger::infer::generate::{GenerationConfig, Generator};
 use siger::infer::sampling::Sampler;
-use siger::io::checkpoint::{checkpoint_files, load, load_files};
-use siger::quant::{QuantOptions, QuantScheme};
+use siger::io::checkpoint::load;
 use siger::text::{Message, Role};
 
 type B = burn::backend::NdArray<f32>;
@@ -27,10 +27,12 @@ fn root() -> std::path::PathBuf {
 #[test]
 fn the_demo_int4_bundle_decodes_the_golden_ids() {
     let device = Default::default();
-    let ckpt = load::<B>(&root().join("models/siger-demo"), &device).unwrap();
-    let int4 = Some(QuantOptions::new(QuantScheme::Int4));
-    let files = checkpoint_files(&ckpt.config, &ckpt.model, &ckpt.tokenizer, int4).unwrap();
-    let bundle = load_files::<B>(&files, &device).unwrap();
+    let bundle = load::<B>(&root().join("models/siger-demo"), &device).unwrap();
+    let quant = &bundle.manifest.quantization;
+    assert!(
+        quant.values().any(|q| q.scheme == "int4"),
+        "models/siger-demo is not an int4 bundle"
+    );
     let cases: Vec<serde_json::Value> = PROMPTS
         .iter()
         .map(|prompt| {
@@ -49,7 +51,7 @@ fn the_demo_int4_bundle_decodes_the_golden_ids() {
         })
         .collect();
     let golden = serde_json::json!({
-        "model": "models/siger-demo exported --quant int4 (block 32, f16 scales)",
+        "model": "models/siger-demo, the int4 bundle (block 32, f16 scales)",
         "decode": "greedy, chat template, one user message",
         "max_tokens": MAX_TOKENS,
         "cases": cases,
