@@ -157,7 +157,13 @@ fn main() {
     let wanted = std::env::var("SIGER_BENCH_FORMATS").unwrap_or_else(|_| "f32,int8,int4".into());
     let asked = std::env::var("SIGER_BENCH_MODEL").ok();
     let dir = in_workspace(asked.as_deref().unwrap_or("target/siger-demo-run/f32"));
-    let files = if asked.is_some() || dir.join("manifest.json").exists() {
+    let from_f32 = asked.is_some() || dir.join("manifest.json").exists();
+    let source = if from_f32 {
+        dir.display().to_string()
+    } else {
+        "the committed bundles of models/siger-demo".to_string()
+    };
+    let files = if from_f32 {
         exported(&dir, &wanted)
     } else {
         println!(
@@ -168,8 +174,7 @@ fn main() {
         committed(&wanted)
     };
     println!(
-        "greedy decode of {tokens} tokens after a 16-token prompt, batch 1, {} ({})",
-        dir.display(),
+        "greedy decode of {tokens} tokens after a 16-token prompt, batch 1, {source} ({})",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
