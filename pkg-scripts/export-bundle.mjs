@@ -37,11 +37,19 @@ let bundle;
 try {
   const format = formatOf(input.manifest);
   if (format === quant && format !== 'none') {
-    const engine = await Engine.load('cpu', input.manifest, input.config, input.weights, input.tokenizer);
+    const engine = await Engine.load(
+      'cpu',
+      input.manifest,
+      input.config,
+      input.weights,
+      input.tokenizer,
+    );
     engine.free();
     bundle = input;
   } else if (format !== 'none') {
-    throw new Error(`this is an ${format} bundle; a ${quant} bundle is exported from the f32 checkpoint`);
+    throw new Error(
+      `this is an ${format} bundle; a ${quant} bundle is exported from the f32 checkpoint`,
+    );
   } else {
     bundle = exportBundle(quant, input.manifest, input.config, input.weights, input.tokenizer);
   }

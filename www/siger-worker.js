@@ -26,7 +26,7 @@ import {
   serializeError,
   watched,
 } from './siger-faults.js';
-import { canary } from './siger-canary.js';
+import { canary, warmUp } from './siger-canary.js';
 import { KeptLibraries } from './siger-library.js';
 import { KIND, Message, OP, TOPIC } from './siger-protocol.js';
 import { KeptTranslator } from './siger-resources.js';
@@ -123,6 +123,7 @@ async function loadModel(job, { url, backend: requested, stallTimeout }) {
     files['tokenizer.json'],
   ];
   const chosen = await startEngine(choice, requested);
+  if (backend === 'cpu') await warmUp(() => glue.Engine.load('cpu', ...modelBytes));
   progress({ phase: 'ready' });
   return { value: { backend, backendReason: chosen.reason, info: plain(engine.info()) } };
 }

@@ -7,8 +7,9 @@ import { startServer } from './server.mjs';
 import { launch, openPage } from './browser.mjs';
 
 const TOKENS = Number(process.env.SIGER_BENCH_TOKENS ?? 128);
-// A prompt and seed whose reply runs 98 tokens on the demo bundle in Chromium's CPU-wasm path (it
-// seldom writes long ones; WebGPU and native sampling can part from it at a near-tie).
+// A prompt and seed whose reply ran 98 tokens on the first demo bundle in Chromium's CPU-wasm
+// path and runs 36 on the second (it seldom writes long ones; WebGPU and native sampling can
+// part from it at a near-tie).
 const REQUEST = {
   messages: [{ role: 'user', content: 'Ceritakan sebuah cerita panjang.' }],
   temperature: 1,
