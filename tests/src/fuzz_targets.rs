@@ -18,10 +18,11 @@ use crate::fuzz::{Report, run};
 type B = NdArray<f32>;
 
 /// The names `siger-fuzz` accepts, in the order it runs them.
-pub const TARGETS: [&str; 6] = [
+pub const TARGETS: [&str; 7] = [
     "lexicon",
     "ngram",
     "options",
+    "request",
     "tokenizer",
     "session",
     "checkpoint",
@@ -54,6 +55,7 @@ pub fn run_target(name: &str, executions: u64, seed: u64) -> Option<Report> {
         "lexicon" => lexicon(executions, seed),
         "ngram" => ngram(executions, seed),
         "options" => options(executions, seed),
+        "request" => request(executions, seed),
         "tokenizer" => {
             let seeds = [tokenizer().to_json().into_bytes()];
             run("tokenizer", &seeds, executions, seed, |b| {
@@ -93,6 +95,36 @@ fn options(executions: u64, seed: u64) -> Report {
     let seeds = [br#"{"temperature":0.7,"top_p":0.9,"top_k":40,"repetition_penalty":1.1,"seed":1,"max_tokens":64}"#.to_vec()];
     run("options", &seeds, executions, seed, |b| {
         serde_json::from_slice::<ReplyOptions>(b).is_ok_and(|o| Sampler::new(o.sampling).is_ok())
+    })
+}
+
+/// A chat request as the web engine receives it (`Engine.start(messages, options)`): the
+/// messages and the options parsed, the reply started on a tiny model, one step taken, stopped.
+fn request(executions: u64, seed: u64) -> Report {
+    #[derive(serde::Deserialize)]
+    struct Request {
+        messages: Vec<Message>,
+        #[serde(default)]
+        options: ReplyOptions,
+    }
+    let (_, model) = tiny();
+    let mut chat = Chat::new(model, tokenizer(), "w");
+    let seeds = [
+        br#"{"messages":[{"role":"user","content":"apa kabar?"}],"options":{"max_tokens":4}}"#
+            .to_vec(),
+        br#"{"messages":[{"role":"system","content":"Topik: salam"},{"role":"user","content":"Tabik pun"},{"role":"assistant","content":"Tabik"},{"role":"user","content":"nyak haga belajagh"}],"options":{"temperature":0.7,"top_p":0.9,"seed":3,"max_tokens":2}}"#
+            .to_vec(),
+    ];
+    run("request", &seeds, executions, seed, |b| {
+        let Ok(request) = serde_json::from_slice::<Request>(b) else {
+            return false;
+        };
+        if chat.start(&request.messages, &request.options).is_err() {
+            return false;
+        }
+        let stepped = block_on(chat.next()).is_none_or(|piece| piece.is_ok());
+        chat.stop();
+        stepped
     })
 }
 

@@ -5,7 +5,7 @@ use siger_tests::fuzz_targets::{TARGETS, run_target};
 #[test]
 fn no_mutated_input_panics_any_parser() {
     for name in TARGETS {
-        let executions = if name == "checkpoint" || name == "session" {
+        let executions = if ["checkpoint", "session", "request"].contains(&name) {
             150
         } else {
             2_000
