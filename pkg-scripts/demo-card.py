@@ -31,19 +31,16 @@ def last_metrics(run):
     return json.loads((run / "metrics.jsonl").read_text().strip().splitlines()[-1])
 
 
-def eval_rows(shipped, f32, old):
-    def figure(table, name):
-        return f"{table[name]['bits_per_byte']:.3f}" if name in table else "—"
+def bpb(table, name, missing="(not measured)"):
+    return f"{table[name]['bits_per_byte']:.3f}" if name in table else missing
 
+
+def eval_rows(shipped, f32, old):
     return "\n".join(
-        f"| {name} | {figures['bytes']:,} | {figure(old, name)} | {figure(f32, name)} | "
+        f"| {name} | {figures['bytes']:,} | {bpb(old, name, '—')} | {bpb(f32, name, '—')} | "
         f"**{figures['bits_per_byte']:.3f}** |"
         for name, figures in shipped.items()
     )
-
-
-def bpb(table, name):
-    return f"{table[name]['bits_per_byte']:.3f}" if name in table else "(not measured)"
 
 
 def mix_rows(mix):

@@ -133,16 +133,8 @@ fn committed(wanted: &str) -> Vec<(&'static str, CheckpointFiles)> {
         .into_iter()
         .filter(|(name, _)| wanted.split(',').any(|w| w.trim() == *name))
         .map(|(name, dir)| {
-            let read = |file: &str| {
-                std::fs::read(dir.join(file))
-                    .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
-            };
-            let files = CheckpointFiles {
-                manifest: read("manifest.json"),
-                config: read("config.json"),
-                weights: read("model.safetensors"),
-                tokenizer: read("tokenizer.json"),
-            };
+            let files =
+                checkpoint::read_files(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
             (name, files)
         })
         .collect()

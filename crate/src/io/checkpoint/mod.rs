@@ -168,6 +168,11 @@ pub fn save_with<B: Backend>(
 
 /// Loads and verifies the checkpoint folder at `dir`.
 pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<Checkpoint<B>, CheckpointError> {
+    load_files(&read_files(dir)?, device)
+}
+
+/// The four files of the checkpoint folder at `dir`, read but not yet verified.
+pub fn read_files(dir: &Path) -> Result<CheckpointFiles, CheckpointError> {
     if !dir.exists()
         && let Some(previous) = atomic::interrupted_save(dir)
     {
@@ -180,13 +185,12 @@ pub fn load<B: Backend>(dir: &Path, device: &B::Device) -> Result<Checkpoint<B>,
             _ => CheckpointError::Io { path, source },
         })
     };
-    let files = CheckpointFiles {
+    Ok(CheckpointFiles {
         manifest: read(MANIFEST_FILE)?,
         config: read(CONFIG_FILE)?,
         weights: read(WEIGHTS_FILE)?,
         tokenizer: read(TOKENIZER_FILE)?,
-    };
-    load_files(&files, device)
+    })
 }
 
 /// What a loader accepts beyond a well-formed checkpoint.
