@@ -8,6 +8,10 @@ pub mod init;
 pub(crate) mod lm;
 pub mod moe;
 pub mod scan;
+#[cfg(feature = "autodiff")]
+pub mod scan_autodiff;
+#[cfg(feature = "autodiff")]
+pub mod scan_grad;
 pub mod size;
 pub mod ssm;
 pub mod state;

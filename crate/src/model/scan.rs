@@ -126,16 +126,17 @@ pub struct HostScanInputs<B: Backend> {
 }
 
 /// One token's inputs on the host: x_t and Δ_t `[d]`, B_t and C_t `[n]`.
-struct HostToken<'a> {
-    x: &'a [f32],
-    delta: &'a [f32],
-    b: &'a [f32],
-    c: &'a [f32],
+#[derive(Clone, Copy)]
+pub(crate) struct HostToken<'a> {
+    pub(crate) x: &'a [f32],
+    pub(crate) delta: &'a [f32],
+    pub(crate) b: &'a [f32],
+    pub(crate) c: &'a [f32],
 }
 
 impl HostToken<'_> {
     /// Updates h `[d, n]` in place and writes y_t `[d]`; `a` is A `[d, n]`, `skip` is D `[d]`.
-    fn step(&self, h: &mut [f32], a: &[f32], skip: &[f32], y: &mut [f32]) {
+    pub(crate) fn step(&self, h: &mut [f32], a: &[f32], skip: &[f32], y: &mut [f32]) {
         let n = self.b.len();
         let channels = h.chunks_exact_mut(n).zip(a.chunks_exact(n));
         for (i, (h, a)) in channels.enumerate() {
@@ -152,7 +153,7 @@ impl HostToken<'_> {
 }
 
 /// Σ aᵢbᵢ with four running sums, so the compiler keeps them in one SIMD register.
-fn dot4(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot4(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
     let tail: f32 = ca

@@ -226,7 +226,8 @@ impl<B: Backend> SsmMixer<B> {
     }
 
     /// The selective scan over `[b, l, ·]` inputs from state `h`: the host kernel where it
-    /// runs (CPU inference), else this mixer's [`ScanMode`].
+    /// runs (CPU inference) and its differentiable form on the CPU training backend, else this
+    /// mixer's [`ScanMode`].
     fn scan(
         &self,
         x: Tensor<B, 3>,
@@ -244,6 +245,20 @@ impl<B: Backend> SsmMixer<B> {
                         x,
                         delta,
                         a_log,
+                        b,
+                        c,
+                        d,
+                    },
+                    h,
+                )
+            }
+            #[cfg(feature = "autodiff")]
+            ScanMode::Sequential if crate::model::scan_autodiff::applies::<B>() => {
+                crate::model::scan_autodiff::scan_host_autodiff(
+                    HostScanInputs {
+                        x,
+                        delta,
+                        a_log: self.a_log.val(),
                         b,
                         c,
                         d,
