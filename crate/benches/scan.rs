@@ -1,14 +1,16 @@
 //! Prints the sequential and the chunked parallel scan's times, forward and forward+backward, on
 //! the CPU backend, with the time ratio sequential ÷ chunked (below 1: the sequential scan is
-//! faster). A benchmark that prints figures, not a test.
+//! faster); and forward+backward of the host scan's autodiff operation (what CPU training runs),
+//! with the ratio sequential ÷ host. A benchmark that prints figures, not a test.
 //!
-//! Run: `pkg-scripts/bench-scan` (or `cargo bench -p siger --bench scan`).
+//! Run: `pkg-scripts/bench-scan` (or `cargo bench -p siger --features autodiff --bench scan`).
 
 use std::time::Instant;
 
 use burn::backend::{Autodiff, NdArray};
 use burn::tensor::{Distribution, Tensor, backend::Backend};
-use siger::model::scan::{ScanInputs, scan_chunked, scan_reference};
+use siger::model::scan::{HostScanInputs, ScanInputs, scan_chunked, scan_reference};
+use siger::model::scan_autodiff::scan_host_autodiff;
 
 type Cpu = NdArray<f32>;
 
@@ -47,8 +49,16 @@ fn main() {
         "selective scan on NdArray (CPU), batch {batch}, d_inner {d}, d_state {n}; mean of 3 runs"
     );
     println!(
-        "{:>6} {:>14} {:>14} {:>8} {:>16} {:>16} {:>8}",
-        "len", "ref fwd ms", "chunked fwd ms", "ratio", "ref fwd+bwd ms", "chunked f+b ms", "ratio"
+        "{:>6} {:>14} {:>14} {:>8} {:>16} {:>16} {:>8} {:>14} {:>8}",
+        "len",
+        "ref fwd ms",
+        "chunked fwd ms",
+        "ratio",
+        "ref fwd+bwd ms",
+        "chunked f+b ms",
+        "ratio",
+        "host f+b ms",
+        "ref/host"
     );
     for len in [64, 256] {
         let (fwd_ref, fwd_fast) = {
@@ -63,7 +73,7 @@ fn main() {
             });
             (r, f)
         };
-        let (bwd_ref, bwd_fast) = {
+        let bwd = {
             let (inp, h0) = inputs::<Autodiff<Cpu>>(batch, len, d, n);
             let r = time(|| {
                 let (y, _) = scan_reference(inp.clone(), h0.clone());
@@ -73,16 +83,32 @@ fn main() {
                 let (y, _) = scan_chunked(inp.clone(), h0.clone(), siger::model::ssm::SCAN_CHUNK);
                 let _ = y.sum().backward();
             });
-            (r, f)
+            // The same A through A_log = ln(−A).
+            let host = HostScanInputs {
+                x: inp.x.clone(),
+                delta: inp.delta.clone(),
+                a_log: inp.a.clone().neg().log(),
+                b: inp.b.clone(),
+                c: inp.c.clone(),
+                d: inp.d.clone(),
+            };
+            let h = time(|| {
+                let (y, _) = scan_host_autodiff(host.clone(), h0.clone());
+                let _ = y.sum().backward();
+            });
+            (r, f, h)
         };
+        let (bwd_ref, bwd_fast, bwd_host) = bwd;
         println!(
-            "{len:>6} {:>14.1} {:>14.1} {:>7.2}x {:>16.1} {:>16.1} {:>7.2}x",
+            "{len:>6} {:>14.1} {:>14.1} {:>7.2}x {:>16.1} {:>16.1} {:>7.2}x {:>14.1} {:>7.2}x",
             fwd_ref * 1e3,
             fwd_fast * 1e3,
             fwd_ref / fwd_fast,
             bwd_ref * 1e3,
             bwd_fast * 1e3,
-            bwd_ref / bwd_fast
+            bwd_ref / bwd_fast,
+            bwd_host * 1e3,
+            bwd_ref / bwd_host
         );
     }
 }

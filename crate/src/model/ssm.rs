@@ -236,59 +236,32 @@ impl<B: Backend> SsmMixer<B> {
         c: Tensor<B, 3>,
         h: Tensor<B, 3>,
     ) -> (Tensor<B, 3>, Tensor<B, 3>) {
-        let d = self.d.val();
+        let host = |x, delta, b, c| HostScanInputs {
+            x,
+            delta,
+            a_log: self.a_log.val(),
+            b,
+            c,
+            d: self.d.val(),
+        };
+        let tensor = |x, delta, b, c| ScanInputs {
+            x,
+            delta,
+            a: self.a(),
+            b,
+            c,
+            d: self.d.val(),
+        };
         match self.scan {
             ScanMode::Sequential if Placement::runs_host_kernels::<B>(&x.device()) => {
-                let a_log = self.a_log.val();
-                scan_host(
-                    HostScanInputs {
-                        x,
-                        delta,
-                        a_log,
-                        b,
-                        c,
-                        d,
-                    },
-                    h,
-                )
+                scan_host(host(x, delta, b, c), h)
             }
             #[cfg(feature = "autodiff")]
             ScanMode::Sequential if crate::model::scan_autodiff::applies::<B>() => {
-                crate::model::scan_autodiff::scan_host_autodiff(
-                    HostScanInputs {
-                        x,
-                        delta,
-                        a_log: self.a_log.val(),
-                        b,
-                        c,
-                        d,
-                    },
-                    h,
-                )
+                crate::model::scan_autodiff::scan_host_autodiff(host(x, delta, b, c), h)
             }
-            ScanMode::Sequential => scan_reference(
-                ScanInputs {
-                    x,
-                    delta,
-                    a: self.a(),
-                    b,
-                    c,
-                    d,
-                },
-                h,
-            ),
-            ScanMode::Chunked(chunk) => scan_chunked(
-                ScanInputs {
-                    x,
-                    delta,
-                    a: self.a(),
-                    b,
-                    c,
-                    d,
-                },
-                h,
-                chunk,
-            ),
+            ScanMode::Sequential => scan_reference(tensor(x, delta, b, c), h),
+            ScanMode::Chunked(chunk) => scan_chunked(tensor(x, delta, b, c), h, chunk),
         }
     }
 
