@@ -8,7 +8,7 @@
 // order (the engine is a single conversation); an abort is handled at once. A panic is told
 // apart from an error, and named, by siger-faults.js.
 
-import { chooseBackend, checkDeviceMemory } from './siger-device.js';
+import { chooseBackend, checkDeviceMemory, fitWeights } from './siger-device.js';
 import {
   decideCaching,
   fetchManifest,
@@ -104,9 +104,8 @@ async function loadModel(job, { url, backend: requested, stallTimeout }) {
   const cache = await openCache();
   const manifestBytes = await fetchManifest(base, cache, progress);
   const manifest = parseManifest(manifestBytes, base);
-  const weights = manifest.files['model.safetensors'].bytes;
   checkDeviceMemory(manifest);
-  const choice = await chooseBackend(requested, weights);
+  const choice = await chooseBackend(requested);
   const store = await decideCaching(cache, base, modelFiles(manifest));
   progress({
     phase: 'check',
@@ -122,7 +121,7 @@ async function loadModel(job, { url, backend: requested, stallTimeout }) {
     files['model.safetensors'],
     files['tokenizer.json'],
   ];
-  const chosen = await startEngine(choice, requested);
+  const chosen = await startEngine(fitWeights(choice, requested, modelBytes[2]), requested);
   if (backend === 'cpu') await warmUp(() => glue.Engine.load('cpu', ...modelBytes));
   progress({ phase: 'ready' });
   return { value: { backend, backendReason: chosen.reason, info: plain(engine.info()) } };

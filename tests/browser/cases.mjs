@@ -715,6 +715,64 @@ ${await response.text()}`;
   },
 );
 
+/**
+ * The worker sees an adapter whose buffers are capped at `cap` bytes (the device wgpu then asks
+ * for gets that limit too) and that is not a fallback adapter, so 'auto' would take it.
+ */
+async function capGpuBuffers(context, cap) {
+  await context.unrouteAll();
+  await context.route('**/siger-worker.js', async (route) => {
+    const response = await route.fetch();
+    const body = `const realLimits = Object.getOwnPropertyDescriptor(GPUAdapter.prototype, 'limits').get;
+Object.defineProperty(GPUAdapter.prototype, 'limits', {
+  get() {
+    const limits = realLimits.call(this);
+    return new Proxy(limits, {
+      get: (target, key) => ['maxStorageBufferBindingSize', 'maxBufferSize'].includes(key)
+        ? Math.min(${cap}, target[key]) : Reflect.get(target, key, target),
+    });
+  },
+});
+const realInfo = Object.getOwnPropertyDescriptor(GPUAdapter.prototype, 'info').get;
+Object.defineProperty(GPUAdapter.prototype, 'info', {
+  get() {
+    const info = realInfo.call(this);
+    return new Proxy(info, {
+      get: (target, key) => key === 'isFallbackAdapter' ? false : Reflect.get(target, key, target),
+    });
+  },
+});
+${await response.text()}`;
+    await route.fulfill({ response, body });
+  });
+}
+
+test(
+  "backend: the GPU's buffer limit is checked against the largest weight, not the whole file",
+  { timeout: 400_000 },
+  async ({ context, server }) => {
+    // The demo int4 bundle: a 5.39 MB weights file whose largest weight, the embedding (int8
+    // values and their f16 block scales, held as f32), takes 2.36 MB on the GPU.
+    await capGpuBuffers(context, 3_000_000);
+    let page = await openPage(context, server);
+    const fits = await page.evaluate(() => loadEngine({ backend: 'webgpu' }));
+    assert.equal(fits.backend, 'webgpu', fits.backendReason);
+    assert.match(fits.backendReason, /buffers up to 3\.0 MB/);
+    await page.close();
+
+    await capGpuBuffers(context, 1_000_000);
+    page = await openPage(context, server);
+    const refused = await page.evaluate(() => loadError({ backend: 'webgpu' }));
+    assert.match(
+      refused?.message ?? '',
+      /^WebGPU was requested but cannot be used: the WebGPU adapter .* allows buffers of 1\.0 MB, less than the 2\.4 MB of the model's largest weight, embedding\.weight$/,
+    );
+    const auto = await page.evaluate(() => loadEngine({ backend: 'auto' }));
+    assert.equal(auto.backend, 'cpu');
+    assert.match(auto.backendReason, /largest weight, embedding\.weight; using the CPU$/);
+  },
+);
+
 test(
   'golden (webgpu): greedy replies equal the native decode',
   { timeout: 400_000 },
