@@ -339,6 +339,48 @@ test(
   },
 );
 
+test(
+  'cache: a cached file whose body cannot be read is dropped and downloaded again',
+  {},
+  async ({ context, server }) => {
+    const page = await openPage(context, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    const before = server.count(`${MODEL_DIR}model.safetensors`);
+    // The worker's Cache then hands back the weights with a body that fails to read, as a disk
+    // error would.
+    await context.route('**/siger-worker.js', async (route) => {
+      const response = await route.fetch();
+      const body = `const realMatch = Cache.prototype.match;
+Cache.prototype.match = async function (request, options) {
+  const found = await realMatch.call(this, request, options);
+  if (found && String(request.url ?? request).includes('model.safetensors')) {
+    found.arrayBuffer = () => Promise.reject(new DOMException('simulated disk error', 'NotReadableError'));
+  }
+  return found;
+};
+${await response.text()}`;
+      await route.fulfill({ response, body });
+    });
+    await goToTestPage(page, server);
+    const loaded = await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    assert.equal(loaded.backend, 'cpu');
+    const weights = loaded.events.filter(
+      (e) => e.phase === 'download' && e.file === 'model.safetensors',
+    );
+    assert.ok(weights.length > 0 && weights.every((e) => !e.fromCache), JSON.stringify(weights));
+    assert.equal(server.count(`${MODEL_DIR}model.safetensors`), before + 1);
+    const answer = await page.evaluate(() =>
+      reply(0, { messages: [{ role: 'user', content: 'Halo' }], temperature: 0, max_tokens: 4 }),
+    );
+    assert.ok(answer.completion.usage.completion_tokens > 0);
+    // The fresh copy is cached again: without the fault, the next load reads it from there.
+    await context.unrouteAll();
+    await goToTestPage(page, server);
+    await page.evaluate(() => loadEngine({ backend: 'cpu' }));
+    assert.equal(server.count(`${MODEL_DIR}model.safetensors`), before + 1);
+  },
+);
+
 test('cache: a corrupted cached file is recovered', {}, async ({ context, server }) => {
   const page = await openPage(context, server);
   await page.evaluate(() => loadEngine({ backend: 'cpu' }));
