@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Siger's model in PyTorch (CPU), for comparing training throughput with `siger-train`.
+"""Siger's model in PyTorch (CPU or CUDA), for comparing training throughput with `siger-train`.
 
 It mirrors the Rust crate module for module, under the same parameter names
 (crate/src/io/names.rs), so a Siger safetensors file loads into it after transposing the Linear
@@ -27,6 +27,9 @@ Rust scales but not its random streams.
 Usage:
   torch_siger.py --config models/configs/small.json --batch 8 --seq-len 128 --steps 5 --warmup 2 --threads 2
       train on random tokens; prints one JSON line with tokens_per_s
+  torch_siger.py --config models/configs/base.json --device cuda --scan chunked --dtype bf16 --compile ...
+      the same on a GPU with the reference's best scan (pkg-scripts/bench-train-gpu); adds the
+      parameter count and peak GPU memory
   torch_siger.py --config models/configs/small.json --check-shapes [--manifest run/model/manifest.json]
       builds the model, runs a forward pass and checks the parameter count against the Rust count
   torch_siger.py --check-parity
@@ -115,11 +118,41 @@ def selective_scan(x, delta, a, b, c, d):
     return (hs * c.unsqueeze(2)).sum(-1) + x * d
 
 
+def selective_scan_chunked(x, delta, a, b, c, d, chunk=64):
+    """The same scan as scan.rs `scan_chunked`: chunks of `chunk` tokens, each a Hillis-Steele
+    prefix scan over the maps h -> A_bar h + B_bar x (log2(chunk) rounds of whole-chunk ops,
+    no Python loop over time), the state carried between chunks. For GPUs and torch.compile."""
+    batch, length, channels = x.shape
+    h = x.new_zeros(batch, channels, a.shape[1])
+    ys = []
+    for start in range(0, length, chunk):
+        part = slice(start, start + chunk)
+        dl = delta[:, part].unsqueeze(-1)  # [b, t, d, 1]
+        decay = torch.exp(dl * a)  # [b, t, d, n]
+        acc = dl * b[:, part].unsqueeze(2) * x[:, part].unsqueeze(-1)
+        acc = torch.cat([decay[:, :1] * h.unsqueeze(1) + acc[:, :1], acc[:, 1:]], dim=1)
+        offset, t = 1, acc.shape[1]
+        while offset < t:
+            # Position i combines with position i - offset (identity maps before the start).
+            prev_acc = F.pad(acc[:, :-offset], (0, 0, 0, 0, offset, 0))
+            prev_decay = F.pad(decay[:, :-offset], (0, 0, 0, 0, offset, 0), value=1.0)
+            acc = decay * prev_acc + acc
+            decay = decay * prev_decay
+            offset *= 2
+        h = acc[:, -1]
+        ys.append((acc * c[:, part].unsqueeze(2)).sum(-1))
+    return torch.cat(ys, dim=1) + x * d
+
+
+SCANS = {"sequential": selective_scan, "chunked": selective_scan_chunked}
+
+
 class SsmMixer(nn.Module):
     """crate/src/ssm.rs `SsmMixer` with Mamba's initialisation."""
 
     def __init__(self, c):
         super().__init__()
+        self.scan = SCANS[c.get("scan", "sequential")]
         di, n, r, k = d_inner(c), c["d_state"], dt_rank(c), c["d_conv"]
         self.d_inner, self.d_state, self.dt_rank, self.d_conv = di, n, r, k
         self.in_proj = linear(c["d_model"], 2 * di)
@@ -141,7 +174,7 @@ class SsmMixer(nn.Module):
         x = F.silu(self.causal_conv(x))
         dt, b, c = self.x_proj(x).split([self.dt_rank, self.d_state, self.d_state], dim=-1)
         delta = F.softplus(self.dt_proj(dt))
-        y = selective_scan(x, delta, -torch.exp(self.a_log), b, c, self.d)
+        y = self.scan(x, delta, -torch.exp(self.a_log), b, c, self.d)
         return self.out_proj(y * F.silu(z))
 
     def causal_conv(self, x):
@@ -201,7 +234,7 @@ class Moe(nn.Module):
             if rows.numel() == 0:
                 continue
             y = expert(x.index_select(0, rows)) * gates[rows, slot].unsqueeze(1)
-            out.index_add_(0, rows, y)
+            out.index_add_(0, rows, y.to(out.dtype))
         for expert in self.shared_experts:
             out = out + expert(x)
         load = torch.bincount(top.flatten(), minlength=len(self.experts)).to(x.dtype)
@@ -264,37 +297,49 @@ class SigerModel(nn.Module):
         return logits, aux_loss
 
 
-def training_loss(model, batch):
+def training_loss(model, batch, config):
     """batch [b, l + 1] -> cross-entropy over every position + weighted aux loss."""
     logits, aux = model(batch[:, :-1])
-    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
-    return ce + model.config["moe"]["aux_loss_weight"] * aux
+    ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
+    return ce + config["moe"]["aux_loss_weight"] * aux
 
 
-def train_benchmark(config_path, batch, seq_len, steps, warmup_steps, threads, seed=0):
+def train_benchmark(config_path, batch, seq_len, steps, warmup_steps, threads, seed=0,
+                    device="cpu", scan="sequential", dtype="f32", compile_model=False):
     """Tokens per second of AdamW training steps on random tokens, timed over `steps` steps
-    after `warmup_steps` untimed ones (forward + backward + clipping + optimizer step)."""
+    after `warmup_steps` untimed ones (forward + backward + clipping + optimizer step).
+    On CUDA, `dtype` bf16 runs the forward pass under autocast (f32 master weights and optimizer
+    state), and the peak of allocated GPU memory is returned too."""
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
-    config = load_config(config_path)
-    model = SigerModel(config).train()
+    config = dict(load_config(config_path), scan=scan)
+    model = SigerModel(config).train().to(device)
+    parameters = sum(p.numel() for p in model.parameters())
     optim = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.95), eps=1e-8,
                               weight_decay=0.1)
+    step_model = torch.compile(model) if compile_model else model
+    autocast = torch.autocast(device_type=device.split(":")[0], dtype=torch.bfloat16,
+                              enabled=dtype == "bf16")
     gen = torch.Generator().manual_seed(seed)
+    cuda = device.startswith("cuda")
     elapsed = 0.0
     for step in range(warmup_steps + steps):
-        tokens = torch.randint(config["vocab_size"], (batch, seq_len + 1), generator=gen)
+        tokens = torch.randint(config["vocab_size"], (batch, seq_len + 1), generator=gen).to(device)
+        if cuda:
+            torch.cuda.synchronize()
         started = time.perf_counter()
         optim.zero_grad(set_to_none=True)
-        loss = training_loss(model, tokens)
+        with autocast:
+            loss = training_loss(step_model, tokens, config)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optim.step()
-        if not math.isfinite(loss.item()):
+        if not math.isfinite(loss.item()):  # .item() waits for the step
             raise RuntimeError(f"loss became {loss.item()} at step {step + 1}")
         if step >= warmup_steps:
             elapsed += time.perf_counter() - started
-    return batch * seq_len * steps / elapsed
+    peak = torch.cuda.max_memory_allocated() if cuda else None
+    return batch * seq_len * steps / elapsed, peak, parameters
 
 
 def rust_parameter_count(c):
@@ -380,6 +425,12 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda for the GPU benchmark")
+    p.add_argument("--scan", choices=sorted(SCANS), default="sequential",
+                   help="sequential (a loop over time) or chunked (prefix scans, for GPUs)")
+    p.add_argument("--dtype", choices=["f32", "bf16"], default="f32",
+                   help="bf16: autocast forward with f32 master weights")
+    p.add_argument("--compile", action="store_true", help="torch.compile the model")
     p.add_argument("--check-shapes", action="store_true", help="build, run one forward, count parameters")
     p.add_argument("--manifest", help="with --check-shapes: a Siger manifest.json to compare counts with")
     p.add_argument("--check-parity", action="store_true", help="reproduce the numpy reference's logits")
@@ -388,10 +439,13 @@ def main():
         return check_shapes(args.config, args.manifest)
     if args.check_parity:
         return check_parity()
-    rate = train_benchmark(args.config, args.batch, args.seq_len, args.steps, args.warmup,
-                           args.threads, args.seed)
+    rate, peak, parameters = train_benchmark(
+        args.config, args.batch, args.seq_len, args.steps, args.warmup, args.threads, args.seed,
+        device=args.device, scan=args.scan, dtype=args.dtype, compile_model=args.compile)
     print(json.dumps({"tokens_per_s": rate, "batch": args.batch, "seq_len": args.seq_len,
-                      "threads": args.threads, "torch": torch.__version__}))
+                      "threads": args.threads, "device": args.device, "scan": args.scan,
+                      "dtype": args.dtype, "compile": args.compile, "parameters": parameters,
+                      "peak_memory_bytes": peak, "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

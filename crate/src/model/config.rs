@@ -200,6 +200,17 @@ impl ModelConfig {
             .with_moe(MoeConfig::new().with_expert_hidden(192))
     }
 
+    /// The GPU benchmark's middle size (`pkg-scripts/bench-train-gpu`): 8 layers of width 384,
+    /// 8 experts of hidden width 512 (top-2, one shared) on every second layer, a 16384-id
+    /// vocabulary — about 35 M parameters.
+    pub fn medium() -> Self {
+        Self::new()
+            .with_vocab_size(16384)
+            .with_d_model(384)
+            .with_n_layers(8)
+            .with_moe(MoeConfig::new().with_expert_hidden(512))
+    }
+
     /// A GPU-sized preset for researchers: 12 layers of width 512, 16 experts (top-2, one shared)
     /// on every second layer, a 16384-id vocabulary.
     pub fn base() -> Self {
@@ -214,12 +225,13 @@ impl ModelConfig {
             )
     }
 
-    /// Looks a preset up by name (`tiny`, `small`, `demo`, `base`).
+    /// Looks a preset up by name (`tiny`, `small`, `demo`, `medium`, `base`).
     pub fn preset(name: &str) -> Option<Self> {
         match name {
             "tiny" => Some(Self::tiny()),
             "small" => Some(Self::small()),
             "demo" => Some(Self::demo()),
+            "medium" => Some(Self::medium()),
             "base" => Some(Self::base()),
             _ => None,
         }

@@ -139,7 +139,7 @@ fn model_config(spec: &str) -> Result<ModelConfig, String> {
     }
     let text = std::fs::read_to_string(spec).map_err(|e| {
         format!(
-            "--config {spec}: not a preset (tiny, small, demo, base) and not a readable file: {e}"
+            "--config {spec}: not a preset (tiny, small, demo, medium, base) and not a readable file: {e}"
         )
     })?;
     let config: ModelConfig = serde_json::from_str(&text).map_err(|e| format!("{spec}: {e}"))?;
