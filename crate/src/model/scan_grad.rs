@@ -82,6 +82,7 @@ pub struct ScanForward {
 }
 
 /// Gradients of the loss with respect to every input, shaped like them; `h0` is `[b, d, n]`.
+/// One sequence's share has the same form, with b = 1.
 #[derive(Debug, Clone)]
 pub struct ScanGrads {
     /// ∂L/∂x.
@@ -98,17 +99,6 @@ pub struct ScanGrads {
     pub skip: Vec<f32>,
     /// ∂L/∂h0.
     pub h0: Vec<f32>,
-}
-
-/// One sequence's share of [`ScanGrads`].
-struct SequenceGrads {
-    x: Vec<f32>,
-    delta: Vec<f32>,
-    a: Vec<f32>,
-    b: Vec<f32>,
-    c: Vec<f32>,
-    skip: Vec<f32>,
-    h0: Vec<f32>,
 }
 
 impl HostScan {
@@ -159,7 +149,7 @@ impl HostScan {
             len, inner, state, ..
         } = self.dims;
         let per_state = inner * state;
-        let per_seq: Vec<SequenceGrads> = (0..self.dims.batch)
+        let per_seq: Vec<ScanGrads> = (0..self.dims.batch)
             .into_par_iter()
             .map(|seq| {
                 self.backward_sequence(
@@ -199,12 +189,12 @@ impl HostScan {
         checkpoints: &[f32],
         grad_y: &[f32],
         grad_h_last: &[f32],
-    ) -> SequenceGrads {
+    ) -> ScanGrads {
         let ScanDims {
             len, inner, state, ..
         } = self.dims;
         let per_state = inner * state;
-        let mut grads = SequenceGrads {
+        let mut grads = ScanGrads {
             x: vec![0f32; len * inner],
             delta: vec![0f32; len * inner],
             a: vec![0f32; per_state],
@@ -260,7 +250,7 @@ impl TokenAdjoint<'_> {
     /// Adds token t's terms to `grads` and turns `grads.h0` (holding ∂L/∂h_t) into ∂L/∂h_{t-1}.
     /// `lanes` is scratch of 2n values: the sums over j are taken from it after the loop over j,
     /// which then has no float reduction in it and vectorises.
-    fn apply(&self, scan: &HostScan, grads: &mut SequenceGrads, t: usize, lanes: &mut [f32]) {
+    fn apply(&self, scan: &HostScan, grads: &mut ScanGrads, t: usize, lanes: &mut [f32]) {
         let (d, n) = (scan.dims.inner, scan.dims.state);
         let HostToken { x, delta, b, c } = self.token;
         let (b, c) = (&b[..n], &c[..n]);
