@@ -138,7 +138,8 @@ pub enum BackendKind {
 pub enum ScanArg {
     /// Sequential on the CPU backend, chunked (64 tokens) on wgpu and CUDA.
     Auto,
-    /// One step per token: fastest on CPUs.
+    /// One step per token: fastest on CPUs, where it runs as one host autodiff operation
+    /// (`siger::model::scan_autodiff`); elsewhere a few tensor ops per token.
     Sequential,
     /// Parallel prefix scan in chunks of 64 tokens: fewer, larger GPU kernels.
     Chunked,
