@@ -1,7 +1,9 @@
 //! Prints the sequential and the chunked parallel scan's times, forward and forward+backward, on
 //! the CPU backend, with the time ratio sequential ÷ chunked (below 1: the sequential scan is
 //! faster); and forward+backward of the host scan's autodiff operation (what CPU training runs),
-//! with the ratio sequential ÷ host. A benchmark that prints figures, not a test.
+//! with the ratio sequential ÷ host. Only x requires a gradient here, so the recorded scans
+//! differentiate less than the host operation, which computes every input's gradient. A
+//! benchmark that prints figures, not a test.
 //!
 //! Run: `pkg-scripts/bench-scan` (or `cargo bench -p siger --features autodiff --bench scan`).
 

@@ -158,7 +158,8 @@ fn inner_tensor(values: Vec<f32>, shape: Vec<usize>, device: &Device<Inner>) -> 
     match rank {
         1 => Tensor::<Inner, 1>::from_data(data, device).into_primitive(),
         2 => Tensor::<Inner, 2>::from_data(data, device).into_primitive(),
-        _ => Tensor::<Inner, 3>::from_data(data, device).into_primitive(),
+        3 => Tensor::<Inner, 3>::from_data(data, device).into_primitive(),
+        _ => unreachable!("the scan's tensors have rank 1 to 3, not {rank}"),
     }
     .tensor()
 }
