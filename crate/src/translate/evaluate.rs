@@ -27,6 +27,10 @@ pub struct Evaluation {
     /// Output words that cite nothing: from a model, or with neither entry nor rule. 0 when
     /// guesses are off.
     pub invented: usize,
+    /// The translations, in the order of the pairs (not serialised: the CLI writes them to a
+    /// file on request).
+    #[serde(skip)]
+    pub hypotheses: Vec<String>,
 }
 
 /// Translates the first of each `(source, reference)` pair and scores it against the second.
@@ -136,6 +140,7 @@ impl Tally {
             },
             by_source: self.by_source,
             invented: self.invented,
+            hypotheses: self.hyps,
         }
     }
 }

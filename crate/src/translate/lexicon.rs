@@ -62,6 +62,7 @@ pub struct Lexicon {
     entries: Vec<Stored>,
     index: [HashMap<String, Vec<usize>>; 3],
     spelling: HashMap<String, Vec<usize>>,
+    grams: spelling::DialectGrams,
     longest: [usize; 3],
 }
 
@@ -94,6 +95,9 @@ impl Lexicon {
             if side == Side::Lampung {
                 let skeleton = spelling::skeleton(&key);
                 self.spelling.entry(skeleton).or_default().push(id);
+                if let Some(dialect) = entry.dialect.single() {
+                    self.grams.add(&key, dialect);
+                }
             }
             self.index[side.index()].entry(key).or_default().push(id);
         }
@@ -118,6 +122,19 @@ impl Lexicon {
             .get(&spelling::skeleton(key))
             .map(|ids| ids.iter().map(|&id| &self.entries[id]).collect())
             .unwrap_or_default()
+    }
+
+    /// How many entries have a Lampung form spelled like `key` (same [`spelling::skeleton`]):
+    /// a word the lexicon gives for many meanings, or in many spellings, is a common one.
+    pub fn spelling_support(&self, key: &str) -> usize {
+        self.spelling
+            .get(&spelling::skeleton(key))
+            .map_or(0, Vec::len)
+    }
+
+    /// The character trigrams of the Lampung forms this lexicon tags with one dialect.
+    pub fn dialect_grams(&self) -> &spelling::DialectGrams {
+        &self.grams
     }
 
     /// Whether any entry's `side` form normalises to `key`.

@@ -258,7 +258,13 @@ impl Lookup<'_> {
     fn rank<'l>(&self, candidates: &[&'l Stored], key: &str) -> Vec<(&'l Stored, String, f64)> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for (i, score) in rank::ranked(candidates, self.from, self.to, key) {
+        let query = rank::Query {
+            from: self.from,
+            to: self.to,
+            source_key: key,
+            lexicon: &self.resources.lexicon,
+        };
+        for (i, score) in rank::ranked(candidates, query) {
             let stored = candidates[i];
             let Some(text) = stored.entry.text(self.to.side()) else {
                 continue;

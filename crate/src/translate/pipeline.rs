@@ -74,7 +74,13 @@ fn phrase(pieces: &[Piece], lookup: &Lookup) -> Option<Vec<Token>> {
         .phrasebook
         .lexicon()
         .lookup(lookup.from.side(), &key);
-    let best = rank::best(&candidates, lookup.from, lookup.to, &key)?;
+    let query = rank::Query {
+        from: lookup.from,
+        to: lookup.to,
+        source_key: &key,
+        lexicon: &lookup.resources.lexicon,
+    };
+    let best = rank::best(&candidates, query)?;
     let stored = candidates[best];
     let first_word = pieces.iter().position(Piece::is_word)?;
     let last_word = pieces.iter().rposition(Piece::is_word)?;
@@ -293,7 +299,7 @@ mod tests {
             run("mengan-mengan", NYO, Lang::Indonesian).text(),
             "makan-makan"
         );
-        assert_eq!(run("ayamnya", Lang::Indonesian, NYO).text(), "manukno");
+        assert_eq!(run("ayamnya", Lang::Indonesian, NYO).text(), "manuk no");
         let api = Lang::Lampung(Dialect::Api);
         assert_eq!(run("ayamnya", Lang::Indonesian, api).text(), "manukni");
     }

@@ -31,6 +31,10 @@ pub struct EvalTranslateArgs {
     /// Print JSON (`bleu`, `chrf`, `coverage`, `by_source`, `invented`).
     #[arg(long)]
     json: bool,
+    /// Also write the translations to this file, one per line in the order of the pairs
+    /// (for reading the errors, or for scoring with another tool).
+    #[arg(long, value_name = "FILE")]
+    hypotheses: Option<PathBuf>,
 }
 
 impl EvalTranslateArgs {
@@ -44,6 +48,12 @@ impl EvalTranslateArgs {
             Some(k) => cross_validated(&rows, from, to, &mut resources, &options, k),
             None => evaluate(&rows, from, to, &resources, &options),
         };
+        if let Some(path) = &self.hypotheses {
+            let mut text = evaluation.hypotheses.join("\n");
+            text.push('\n');
+            siger::io::atomic::write_file(path, text.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
         if self.json {
             println!(
                 "{}",
