@@ -6,6 +6,7 @@ pub mod block;
 pub mod config;
 pub mod init;
 pub(crate) mod lm;
+pub mod lora;
 pub mod moe;
 pub mod scan;
 #[cfg(feature = "autodiff")]
@@ -18,6 +19,7 @@ pub mod state;
 
 pub use config::{ConfigError, DtRank, ModelConfig, MoeConfig};
 pub use lm::{Model, ModelOutput};
+pub use lora::{LoraConfig, LoraError, LoraTarget};
 pub use moe::ExpertDispatch;
 pub use size::ImpliedSize;
 pub use ssm::ScanMode;

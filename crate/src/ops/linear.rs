@@ -9,6 +9,7 @@ use burn::module::{
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Int, Tensor};
 
+use crate::model::lora::Lora;
 use crate::ops::quant_weight::QuantWeight;
 use crate::quant::QuantMatrix;
 
@@ -122,6 +123,9 @@ pub struct Linear<B: Backend> {
     pub weight: Weight<B>,
     /// `[d_out]`.
     pub bias: Option<Param<Tensor<B, 1>>>,
+    /// A LoRA adapter added to the output while fine-tuning ([`crate::model::lora`]); `None`
+    /// in every saved or exported model.
+    pub lora: Option<Lora<B>>,
 }
 
 impl<B: Backend> From<burn::nn::Linear<B>> for Linear<B> {
@@ -129,6 +133,7 @@ impl<B: Backend> From<burn::nn::Linear<B>> for Linear<B> {
         Self {
             weight: Weight::Float(linear.weight),
             bias: linear.bias,
+            lora: None,
         }
     }
 }
@@ -138,7 +143,8 @@ impl<B: Backend> Linear<B> {
     /// `[..., d_in]` → `[..., d_out]`.
     pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
         let bias = self.bias.as_ref().map(|b| b.val());
-        match &self.weight {
+        let adapted = self.lora.as_ref().map(|lora| lora.forward(x.clone()));
+        let y = match &self.weight {
             Weight::Quantized(q) => {
                 let y = q.apply(x);
                 match bias {
@@ -147,6 +153,10 @@ impl<B: Backend> Linear<B> {
                 }
             }
             Weight::Float(w) => burn::tensor::module::linear(x, w.val(), bias),
+        };
+        match adapted {
+            Some(delta) => y + delta,
+            None => y,
         }
     }
 

@@ -86,6 +86,11 @@ pub enum CheckpointError {
         "this checkpoint is already a quantized bundle; export from the f32 checkpoint it came from"
     )]
     AlreadyQuantized,
+    /// The model carries LoRA adapters, which a checkpoint does not hold.
+    #[error(
+        "the model carries LoRA adapters: save them as an adapter folder, or fold them in with `siger-train merge` first"
+    )]
+    Adapters,
     /// The weights do not fit the config.
     #[error(transparent)]
     Weights(#[from] WeightsError),

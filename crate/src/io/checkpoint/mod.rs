@@ -120,6 +120,9 @@ fn to_files<B: Backend>(
     quant: Option<QuantOptions>,
     extras: &[(&str, Vec<u8>)],
 ) -> Result<(Manifest, Vec<(String, Vec<u8>)>), CheckpointError> {
+    if crate::model::lora::has_adapters(model) {
+        return Err(CheckpointError::Adapters);
+    }
     let metadata = HashMap::from([("format".to_string(), FORMAT.to_string())]);
     let (weights_bytes, quantization) = match quant {
         None => (weights::to_safetensors(model, metadata), BTreeMap::new()),

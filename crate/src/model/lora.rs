@@ -1,0 +1,427 @@
+//! LoRA adapters (Hu et al. 2021, "LoRA: Low-Rank Adaptation of Large Language Models"): a
+//! frozen linear `y = x W` learns `y = x W + (α / r) · x A B`, with `A` `[d_in, r]` drawn small
+//! and `B` `[r, d_out]` zero, so training starts from the base model exactly and only `A` and `B`
+//! (and their optimizer state) are trained.
+//!
+//! Adapters go on the SSM mixers' projections the [`LoraConfig`] names (`in_proj`, `x_proj`,
+//! `dt_proj`, `out_proj`) in every layer. [`attach`] freezes every base parameter and adds fresh
+//! adapters; [`adapter_tensors`] and [`load_adapter`] move just the adapters (named
+//! `layers.3.mixer.in_proj.lora.a`); [`merge`] folds them into the weights (`W + (α / r) A B`) and
+//! removes them, leaving a normal model that saves, exports and quantizes as any other.
+
+use std::collections::BTreeMap;
+
+use burn::module::{Module, ModuleMapper, Param};
+use burn::tensor::{Distribution, Tensor, TensorData, backend::Backend};
+use serde::{Deserialize, Serialize};
+
+use crate::io::error::WeightsError;
+use crate::io::names;
+use crate::io::weights::{load_named, named_tensors};
+use crate::model::Model;
+use crate::model::init::materialize;
+use crate::model::ssm::SsmMixer;
+use crate::ops::linear::{Linear, Weight};
+
+/// A mixer projection an adapter can go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoraTarget {
+    /// d_model → 2·d_inner (x and z).
+    InProj,
+    /// d_inner → Δ's low rank, B, C.
+    XProj,
+    /// Δ's low rank → d_inner.
+    DtProj,
+    /// d_inner → d_model.
+    OutProj,
+}
+
+impl LoraTarget {
+    /// Every target, in the order a token meets them (as [`names::MIXER_LINEARS`]).
+    pub const ALL: [Self; 4] = [Self::InProj, Self::XProj, Self::DtProj, Self::OutProj];
+
+    /// The projection's name (`in_proj`, …).
+    pub fn name(self) -> &'static str {
+        names::MIXER_LINEARS[Self::ALL.iter().position(|&t| t == self).unwrap_or(0)]
+    }
+
+    /// The target named `name`, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name.trim())
+    }
+}
+
+/// Where adapters go and how large they are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoraConfig {
+    /// `r`: the adapters' inner width.
+    pub rank: usize,
+    /// `α`: the update is scaled by `α / r`.
+    pub alpha: f64,
+    /// The projections adapted in every layer.
+    pub targets: Vec<LoraTarget>,
+}
+
+impl LoraConfig {
+    /// Rank `rank` on every target, `α = r` (scale 1).
+    pub fn new(rank: usize) -> Self {
+        Self {
+            rank,
+            alpha: rank as f64,
+            targets: LoraTarget::ALL.to_vec(),
+        }
+    }
+
+    /// Checks the rank, α and targets, saying what to change.
+    pub fn validate(&self) -> Result<(), LoraError> {
+        if self.rank == 0 {
+            return Err(LoraError::Config("the LoRA rank must be at least 1".into()));
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(LoraError::Config(format!(
+                "LoRA alpha must be a positive number, not {}",
+                self.alpha
+            )));
+        }
+        if self.targets.is_empty() {
+            return Err(LoraError::Config(
+                "name at least one LoRA target (in_proj, x_proj, dt_proj, out_proj)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn scale(&self) -> f64 {
+        self.alpha / self.rank as f64
+    }
+}
+
+/// Why adapters could not be attached, loaded or merged.
+#[derive(Debug, thiserror::Error)]
+pub enum LoraError {
+    /// The configuration is unusable.
+    #[error("{0}")]
+    Config(String),
+    /// A projection is quantized: adapters train and merge on float weights only.
+    #[error("`{0}` is quantized: LoRA needs the f32 checkpoint, not an exported bundle")]
+    Quantized(String),
+    /// The adapter tensors do not fit the model.
+    #[error("the adapter does not fit this model: {0}")]
+    Weights(#[from] WeightsError),
+}
+
+/// One adapter: `x ↦ s · x A B`.
+#[derive(Module, Debug)]
+pub struct Lora<B: Backend> {
+    /// `[d_in, r]`, drawn uniformly in ±1/√d_in.
+    pub a: Param<Tensor<B, 2>>,
+    /// `[r, d_out]`, zero at the start.
+    pub b: Param<Tensor<B, 2>>,
+    /// `α / r`.
+    #[module(skip)]
+    scale: f64,
+}
+
+impl<B: Backend> Lora<B> {
+    fn new(d_in: usize, d_out: usize, config: &LoraConfig, device: &B::Device) -> Self {
+        let bound = 1.0 / (d_in as f64).sqrt();
+        let a = Tensor::random(
+            [d_in, config.rank],
+            Distribution::Uniform(-bound, bound),
+            device,
+        );
+        Self {
+            a: Param::from_tensor(a),
+            b: Param::from_tensor(Tensor::zeros([config.rank, d_out], device)),
+            scale: config.scale(),
+        }
+    }
+
+    /// # Shapes
+    /// `[..., d_in]` → `[..., d_out]`.
+    pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
+        let low = burn::tensor::module::linear(x, self.a.val(), None);
+        burn::tensor::module::linear(low, self.b.val(), None).mul_scalar(self.scale)
+    }
+
+    /// The update to the weight, `s · A B`, `[d_in, d_out]`.
+    pub fn delta(&self) -> Tensor<B, 2> {
+        self.a.val().matmul(self.b.val()).mul_scalar(self.scale)
+    }
+}
+
+/// Every adapted projection of `model`: (the adapter's name prefix, the linear).
+fn targets_mut<'m, B: Backend>(
+    model: &'m mut Model<B>,
+    targets: &[LoraTarget],
+) -> Vec<(String, &'m mut Linear<B>)> {
+    let mut out = Vec::new();
+    for (i, layer) in model.layers.iter_mut().enumerate() {
+        let mixer = &mut layer.mixer;
+        // One mutable borrow per field: take the four projections apart, then pick.
+        let SsmMixer {
+            in_proj,
+            x_proj,
+            dt_proj,
+            out_proj,
+            ..
+        } = mixer;
+        let all = [
+            (LoraTarget::InProj, in_proj),
+            (LoraTarget::XProj, x_proj),
+            (LoraTarget::DtProj, dt_proj),
+            (LoraTarget::OutProj, out_proj),
+        ];
+        for (target, linear) in all {
+            if targets.contains(&target) {
+                out.push((names::mixer(i, &format!("{}.lora", target.name())), linear));
+            }
+        }
+    }
+    out
+}
+
+/// `model` with every base parameter frozen and fresh adapters (`B` = 0: the same outputs) on
+/// `config`'s targets. The base must be float (not a quantized bundle). Adapters draw `A` from
+/// the backend's RNG (seed it for a reproducible run).
+pub fn attach<B: Backend>(model: Model<B>, config: &LoraConfig) -> Result<Model<B>, LoraError> {
+    config.validate()?;
+    let mut model = model;
+    let device = model.device();
+    for (name, linear) in targets_mut(&mut model, &config.targets) {
+        let Weight::Float(weight) = &linear.weight else {
+            return Err(LoraError::Quantized(name));
+        };
+        let [d_in, d_out] = weight.dims();
+        linear.lora = Some(Lora::new(d_in, d_out, config, &device));
+    }
+    Ok(freeze_base(materialize(model)))
+}
+
+/// `module` with only its adapters (parameters under a `lora` module) trainable. Trainability
+/// is not part of what is saved, so a loaded model is frozen again with this.
+pub fn freeze_base<B: Backend, M: Module<B>>(module: M) -> M {
+    struct Freeze {
+        path: Vec<String>,
+    }
+    impl<B: Backend> ModuleMapper<B> for Freeze {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.path.pop();
+        }
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            let adapter = self.path.iter().any(|p| p == "lora");
+            param.set_require_grad(adapter)
+        }
+    }
+    module.map(&mut Freeze { path: Vec::new() })
+}
+
+/// `module` with every parameter trainable.
+fn thaw<B: Backend, M: Module<B>>(module: M) -> M {
+    struct Thaw;
+    impl<B: Backend> ModuleMapper<B> for Thaw {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
+            param.set_require_grad(true)
+        }
+    }
+    module.map(&mut Thaw)
+}
+
+/// Whether `model` carries adapters.
+pub fn has_adapters<B: Backend>(model: &Model<B>) -> bool {
+    model
+        .layers
+        .iter()
+        .any(|l| LoraTarget::ALL.iter().any(|&t| linear(&l.mixer, t).lora.is_some()))
+}
+
+fn linear<B: Backend>(mixer: &SsmMixer<B>, target: LoraTarget) -> &Linear<B> {
+    match target {
+        LoraTarget::InProj => &mixer.in_proj,
+        LoraTarget::XProj => &mixer.x_proj,
+        LoraTarget::DtProj => &mixer.dt_proj,
+        LoraTarget::OutProj => &mixer.out_proj,
+    }
+}
+
+/// The adapters' tensors only, by name (`layers.0.mixer.in_proj.lora.a`, …), in model order.
+pub fn adapter_tensors<B: Backend>(model: &Model<B>) -> Vec<(String, TensorData)> {
+    named_tensors(model)
+        .into_iter()
+        .filter(|(name, _)| name.contains(".lora."))
+        .collect()
+}
+
+/// `model` (with adapters attached for `config`) with its adapters' values from `tensors`. Fails,
+/// naming the tensor, on a missing, extra or wrongly shaped one.
+pub fn load_adapter<B: Backend>(
+    model: Model<B>,
+    config: &LoraConfig,
+    mut tensors: BTreeMap<String, TensorData>,
+) -> Result<Model<B>, LoraError> {
+    let mut model = attach(model, config)?;
+    let device = model.device();
+    for (prefix, linear) in targets_mut(&mut model, &config.targets) {
+        let Some(lora) = linear.lora.take() else {
+            continue;
+        };
+        let mut own = BTreeMap::new();
+        for part in ["a", "b"] {
+            let name = format!("{prefix}.{part}");
+            let data = tensors
+                .remove(&name)
+                .ok_or(WeightsError::Missing(name.clone()))?;
+            own.insert(part.to_string(), data);
+        }
+        linear.lora = Some(load_named(lora, own, &device)?);
+    }
+    if let Some(extra) = tensors.into_keys().next() {
+        return Err(WeightsError::Unexpected(extra).into());
+    }
+    Ok(freeze_base(materialize(model)))
+}
+
+/// `model` with every adapter folded into its weight (`W + s · A B`) and removed: a plain
+/// model, trainable again.
+pub fn merge<B: Backend>(model: Model<B>) -> Result<Model<B>, LoraError> {
+    let mut model = model;
+    for (name, linear) in targets_mut(&mut model, &LoraTarget::ALL) {
+        let Some(lora) = linear.lora.take() else {
+            continue;
+        };
+        let Weight::Float(weight) = &linear.weight else {
+            return Err(LoraError::Quantized(name));
+        };
+        let merged = weight.val().detach() + lora.delta().detach();
+        linear.weight = Weight::Float(Param::initialized(weight.id, merged));
+    }
+    Ok(thaw(model))
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Int;
+
+    use super::*;
+    use crate::model::ModelConfig;
+    // Autodiff, so that parameters can require gradients.
+    use crate::test_util::{TestAutodiff as B, assert_close};
+
+    fn tiny() -> (ModelConfig, Model<B>) {
+        let config = ModelConfig::tiny();
+        let model = config.init::<B>(&Default::default()).unwrap();
+        (config, model)
+    }
+
+    fn tokens() -> Tensor<B, 2, Int> {
+        Tensor::from_ints([[1, 5, 9, 3, 7, 2], [4, 4, 8, 0, 6, 1]], &Default::default())
+    }
+
+    /// `model` with every adapter's `B` set to small random values, so adapters change outputs.
+    fn with_random_b(model: Model<B>) -> Model<B> {
+        let mut model = model;
+        for (_, linear) in targets_mut(&mut model, &LoraTarget::ALL) {
+            if let Some(lora) = linear.lora.as_mut() {
+                let dims = lora.b.dims();
+                let b = Tensor::random(dims, Distribution::Uniform(-0.2, 0.2), &Default::default());
+                lora.b = Param::from_tensor(b);
+            }
+        }
+        model
+    }
+
+    #[test]
+    fn fresh_adapters_change_nothing_and_freeze_the_base() {
+        let (_, model) = tiny();
+        let before = model.forward(tokens()).logits;
+        let adapted = attach(model, &LoraConfig::new(4)).unwrap();
+        assert!(has_adapters(&adapted));
+        let after = adapted.forward(tokens()).logits;
+        assert_close(after, before, 1e-6, "fresh adapters");
+        let trainable: Vec<String> = trainable_names(&adapted);
+        assert!(!trainable.is_empty());
+        assert!(trainable.iter().all(|n| n.contains(".lora.")), "{trainable:?}");
+    }
+
+    fn trainable_names(model: &Model<B>) -> Vec<String> {
+        struct Names(Vec<String>, Vec<String>);
+        impl burn::module::ModuleVisitor<B> for Names {
+            fn enter_module(&mut self, name: &str, _: &str) {
+                self.1.push(name.to_string());
+            }
+            fn exit_module(&mut self, _: &str, _: &str) {
+                self.1.pop();
+            }
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
+                if param.is_require_grad() {
+                    self.0.push(self.1.join("."));
+                }
+            }
+        }
+        let mut names = Names(Vec::new(), Vec::new());
+        model.visit(&mut names);
+        names.0
+    }
+
+    #[test]
+    fn merged_logits_equal_base_plus_adapter() {
+        let (_, model) = tiny();
+        let config = LoraConfig {
+            rank: 3,
+            alpha: 6.0,
+            targets: vec![LoraTarget::InProj, LoraTarget::DtProj, LoraTarget::OutProj],
+        };
+        let adapted = with_random_b(attach(model, &config).unwrap());
+        let with_adapters = adapted.forward(tokens()).logits;
+        let saved = adapter_tensors(&adapted);
+        assert_eq!(saved.len(), 2 * 3 * adapted.layers.len());
+        let merged = merge(adapted).unwrap();
+        assert!(!has_adapters(&merged));
+        assert!(adapter_tensors(&merged).is_empty());
+        let merged_logits = merged.forward(tokens()).logits;
+        assert_close(merged_logits, with_adapters, 1e-4, "merged vs adapters");
+        assert!(trainable_names(&merged).iter().any(|n| n == "embedding.weight"));
+    }
+
+    #[test]
+    fn adapters_round_trip_by_name_and_refuse_what_does_not_fit() {
+        let (config, model) = tiny();
+        let lora = LoraConfig::new(2);
+        let adapted = with_random_b(attach(model, &lora).unwrap());
+        let expected = adapted.forward(tokens()).logits;
+        let saved: BTreeMap<String, TensorData> = adapter_tensors(&adapted).into_iter().collect();
+        let fresh = config.init::<B>(&Default::default()).unwrap();
+        let base = named_tensors(&adapted)
+            .into_iter()
+            .filter(|(n, _)| !n.contains(".lora."))
+            .collect();
+        let fresh = load_named(fresh, base, &Default::default()).unwrap();
+        let loaded = load_adapter(fresh, &lora, saved.clone()).unwrap();
+        assert_close(loaded.forward(tokens()).logits, expected, 1e-6, "loaded adapters");
+        assert!(trainable_names(&loaded).iter().all(|n| n.contains(".lora.")));
+
+        let mut missing = saved.clone();
+        missing.pop_first();
+        let fresh = || config.init::<B>(&Default::default()).unwrap();
+        let err = load_adapter(fresh(), &lora, missing).unwrap_err();
+        assert!(err.to_string().contains("lora"), "{err}");
+        let wider = LoraConfig::new(3);
+        let err = load_adapter(fresh(), &wider, saved).unwrap_err();
+        assert!(err.to_string().contains("shape") || err.to_string().contains("expected"), "{err}");
+        assert!(attach(fresh(), &LoraConfig::new(0)).is_err());
+    }
+
+    #[test]
+    fn targets_parse_by_name() {
+        for t in LoraTarget::ALL {
+            assert_eq!(LoraTarget::parse(t.name()), Some(t));
+        }
+        assert_eq!(LoraTarget::parse("conv"), None);
+        let json = serde_json::to_string(&LoraConfig::new(8)).unwrap();
+        assert!(json.contains("\"in_proj\""), "{json}");
+    }
+}
