@@ -1,9 +1,12 @@
-//! `finetune`: supervised chat tuning of a trained model, scored on assistant tokens only.
+//! `finetune`: supervised chat tuning of a trained model, scored on assistant tokens only;
+//! every weight, or LoRA adapters on the frozen base (`--lora-rank`).
 
 use std::path::PathBuf;
 
 use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
+use siger::io::adapter;
+use siger::model::{LoraConfig, LoraTarget, lora};
 
 use super::common::load_checkpoint;
 use super::training::{set_execution, train_and_save, train_config};
@@ -11,7 +14,7 @@ use crate::backend::Job;
 use crate::cli::{BackendKind, TrainArgs};
 use crate::data;
 use crate::dataset::{LossMask, windows};
-use crate::train::Trainer;
+use crate::train::{LoraRun, Trainer};
 
 /// Flags of `finetune`.
 #[derive(Args)]
@@ -29,8 +32,48 @@ pub struct FinetuneArgs {
     /// a model tuned here is measured on the dialogs it never saw.
     #[arg(long, default_value_t = 0)]
     holdout_every: usize,
+    /// Train LoRA adapters of this rank on the frozen base instead of every weight; the run
+    /// writes an adapter folder (`OUT/adapter`), which `merge` folds into a checkpoint.
+    #[arg(long, value_name = "R")]
+    lora_rank: Option<usize>,
+    /// LoRA's α: the update is scaled by α / R (default: R, a scale of 1).
+    #[arg(long, requires = "lora_rank")]
+    lora_alpha: Option<f64>,
+    /// The mixer projections that get adapters, comma-separated.
+    #[arg(
+        long,
+        requires = "lora_rank",
+        value_delimiter = ',',
+        default_value = "in_proj,x_proj,dt_proj,out_proj"
+    )]
+    lora_targets: Vec<String>,
     #[command(flatten)]
     train: TrainArgs,
+}
+
+impl FinetuneArgs {
+    /// The adapters asked for, if any.
+    fn lora(&self) -> Result<Option<LoraConfig>, String> {
+        let Some(rank) = self.lora_rank else {
+            return Ok(None);
+        };
+        let targets = self
+            .lora_targets
+            .iter()
+            .map(|name| {
+                LoraTarget::parse(name).ok_or_else(|| {
+                    format!("unknown LoRA target `{name}`: use in_proj, x_proj, dt_proj or out_proj")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let config = LoraConfig {
+            rank,
+            alpha: self.lora_alpha.unwrap_or(rank as f64),
+            targets,
+        };
+        config.validate().map_err(|e| e.to_string())?;
+        Ok(Some(config))
+    }
 }
 
 impl Job for FinetuneArgs {
@@ -48,7 +91,22 @@ impl Job for FinetuneArgs {
         if !held.is_empty() {
             eprintln!("holding out {} examples for evaluation", held.len());
         }
-        let ckpt = load_checkpoint::<B>(&self.from, &devices[0])?;
+        let lora = self.lora()?;
+        let mut ckpt = load_checkpoint::<B>(&self.from, &devices[0])?;
+        let base_weights_sha256 = adapter::base_weights_sha256(&ckpt);
+        if let Some(config) = &lora {
+            ckpt.model = lora::attach(ckpt.model, config).map_err(|e| e.to_string())?;
+            eprintln!(
+                "LoRA rank {} (alpha {}) on {}: {} adapter parameters train, the base is frozen",
+                config.rank,
+                config.alpha,
+                self.lora_targets.join(", "),
+                lora::adapter_tensors(&ckpt.model)
+                    .iter()
+                    .map(|(_, t)| t.num_elements())
+                    .sum::<usize>()
+            );
+        }
         let config = train_config(&self.train);
         let data = windows(
             &examples,
@@ -70,6 +128,13 @@ impl Job for FinetuneArgs {
             devices,
             &self.out,
         );
+        if let Some(config) = lora {
+            let run = LoraRun {
+                config,
+                base_weights_sha256,
+            };
+            trainer = trainer.with_lora(run);
+        }
         set_execution(&mut trainer, &self.train);
         train_and_save(&mut trainer, &data, &self.out, self.train.quiet)
     }

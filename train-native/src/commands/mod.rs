@@ -8,6 +8,7 @@ mod eval_translate;
 mod export;
 mod finetune;
 mod generate;
+mod merge;
 mod pretrain;
 mod quant_report;
 mod tokenizer;
@@ -32,6 +33,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Stream a reply to stdout as tokens arrive.
     Generate(generate::GenerateArgs),
+    /// Fold a LoRA adapter folder into its base, giving a normal checkpoint.
+    Merge(merge::MergeArgs),
     /// Write the bundle the browser loads.
     Export(export::ExportArgs),
     /// Compare int8 and int4 bundles of a model with its f32 weights on held-out text:
@@ -59,6 +62,7 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::Finetune(args) => dispatch(args),
         Command::Eval(args) => dispatch(args),
         Command::Generate(args) => dispatch(args),
+        Command::Merge(args) => args.run(),
         Command::Export(args) => args.run(),
         Command::QuantReport(args) => dispatch(args),
         Command::Translate(args) => args.run(),

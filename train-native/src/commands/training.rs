@@ -70,16 +70,15 @@ pub fn train_and_save<B: AutodiffBackend>(
     );
     atomic::write_file(&out.join("loss.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
     let metrics = result.map_err(|e| e.to_string())?;
-    trainer
-        .save_model(&out.join("model"))
-        .map_err(|e| e.to_string())?;
+    let saved = out.join(trainer.output_name());
+    trainer.save_model(&saved).map_err(|e| e.to_string())?;
     if let Some(last) = metrics.last() {
         eprintln!(
-            "done: step {}, loss {:.4}, {:.0} s; model in {}, curve in {}",
+            "done: step {}, loss {:.4}, {:.0} s; saved in {}, curve in {}",
             last.step,
             last.loss,
             started.elapsed().as_secs_f64(),
-            out.join("model").display(),
+            saved.display(),
             out.join("loss.svg").display()
         );
     }

@@ -63,6 +63,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             out: out.to_path_buf(),
             last_checkpoint: Some(dir.to_path_buf()),
             order: None,
+            lora: None,
         })
     }
 
@@ -78,13 +79,18 @@ impl<B: AutodiffBackend> Trainer<B> {
             .map_err(|e| TrainError::Optimizer(e.to_string()))?;
         let state = serde_json::to_vec_pretty(&self.state).expect("trainer state serialises");
         let extras = [(OPTIMIZER_FILE, optim), (TRAINER_FILE, state)];
-        checkpoint::save_with(
-            &dir,
-            &self.model_config,
-            &self.model.valid(),
-            &self.tokenizer,
-            &extras,
-        )?;
+        match self.save_adapter(&dir, &extras) {
+            Some(saved) => saved?,
+            None => {
+                checkpoint::save_with(
+                    &dir,
+                    &self.model_config,
+                    &self.model.valid(),
+                    &self.tokenizer,
+                    &extras,
+                )?;
+            }
+        }
         self.last_checkpoint = Some(dir.clone());
         prune(
             &self.out.join("checkpoints"),
@@ -95,8 +101,11 @@ impl<B: AutodiffBackend> Trainer<B> {
     }
 
     /// Saves the trained model (no optimizer state) to `dir`, the folder `generate`, `eval` and
-    /// `export` read.
+    /// `export` read; for a LoRA run, the adapter folder `merge` reads.
     pub fn save_model(&self, dir: &Path) -> Result<(), TrainError> {
+        if let Some(saved) = self.save_adapter(dir, &[]) {
+            return saved;
+        }
         checkpoint::save(
             dir,
             &self.model_config,

@@ -9,6 +9,7 @@
 
 mod checkpoints;
 mod config;
+mod lora;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ use siger::text::Tokenizer;
 use siger::{Model, ModelConfig};
 
 pub use config::{StepMetrics, TrainConfig, TrainerState};
+pub use lora::LoraRun;
 
 use crate::dataset::{Windows, batch_tensors, epoch_order};
 use crate::grads::{add_grads, global_norm, scale_grads};
@@ -83,6 +85,8 @@ pub struct Trainer<B: AutodiffBackend> {
     last_checkpoint: Option<PathBuf>,
     /// The current epoch's window order, computed once per epoch: `(epoch, order)`.
     order: Option<(u64, Vec<usize>)>,
+    /// Set for a run that trains LoRA adapters only.
+    lora: Option<LoraRun>,
 }
 
 fn new_optimizer<B: AutodiffBackend>(config: &TrainConfig) -> Optim<B> {
@@ -122,6 +126,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             out: out.to_path_buf(),
             last_checkpoint: None,
             order: None,
+            lora: None,
         }
     }
 
@@ -406,13 +411,13 @@ mod tests {
     use burn::backend::ndarray::NdArrayDevice;
     use burn::tensor::backend::Backend;
 
-    type B = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
+    pub(super) type B = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
 
     fn setup(steps: u64, devices: usize, out: &Path) -> (Trainer<B>, Windows) {
         setup_with(steps, devices, out, ModelConfig::tiny())
     }
 
-    fn setup_with(
+    pub(super) fn setup_with(
         steps: u64,
         devices: usize,
         out: &Path,
@@ -456,12 +461,12 @@ mod tests {
 
     /// The backend RNG is process-global and training reseeds it every step, so tests that train
     /// run one at a time.
-    fn serial() -> std::sync::MutexGuard<'static, ()> {
+    pub(super) fn serial() -> std::sync::MutexGuard<'static, ()> {
         static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
         LOCK.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn losses(metrics: &[StepMetrics]) -> Vec<f64> {
+    pub(super) fn losses(metrics: &[StepMetrics]) -> Vec<f64> {
         metrics.iter().map(|m| m.loss).collect()
     }
 

@@ -1,6 +1,6 @@
 //! `finetune`.
 
-use crate::{arg, siger_train, trained_run};
+use crate::{arg, ok, siger_train, trained_run};
 
 #[test]
 fn finetune_holds_out_every_nth_example_and_writes_a_model() {
@@ -29,4 +29,73 @@ fn finetune_holds_out_every_nth_example_and_writes_a_model() {
     // 15 dialogs and 15 instruction rows: every third of the 30 is held out.
     assert!(stderr.contains("holding out 10 examples"), "{stderr}");
     assert!(chat.join("model").join("model.safetensors").is_file());
+}
+
+#[test]
+fn lora_finetune_writes_an_adapter_that_merge_folds_into_an_exportable_checkpoint() {
+    let (ws, run) = trained_run();
+    let tuned = ws.tmp.path().join("lora");
+    let out = siger_train(&[
+        "finetune",
+        "--from",
+        arg(&run),
+        "--data",
+        arg(&ws.data),
+        "--out",
+        arg(&tuned),
+        "--lora-rank",
+        "4",
+        "--lora-targets",
+        "in_proj,out_proj",
+        "--steps",
+        "2",
+        "--seq-len",
+        "16",
+        "--batch-size",
+        "2",
+        "--quiet",
+    ]);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("LoRA rank 4"), "{stderr}");
+    let adapter = tuned.join("adapter");
+    assert!(adapter.join("adapter.safetensors").is_file());
+    assert!(!tuned.join("model").exists(), "a LoRA run writes no full model");
+
+    let merged = ws.tmp.path().join("merged");
+    let out = siger_train(&[
+        "merge",
+        "--base",
+        arg(&run),
+        "--adapter",
+        arg(&adapter),
+        "--out",
+        arg(&merged),
+    ]);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("merged rank-4 adapters"), "{stderr}");
+    let bundle = ws.tmp.path().join("bundle");
+    ok(&siger_train(&[
+        "export", "--model", arg(&merged), "--out", arg(&bundle), "--quant", "int8",
+    ]));
+    assert!(bundle.join("model.safetensors").is_file());
+
+    let wrong = siger_train(&[
+        "merge",
+        "--base",
+        arg(&merged),
+        "--adapter",
+        arg(&adapter),
+        "--out",
+        arg(&ws.tmp.path().join("again")),
+    ]);
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(!wrong.status.success() && stderr.contains("fine-tuned from"), "{stderr}");
+    let bad_target = siger_train(&[
+        "finetune", "--from", arg(&run), "--data", arg(&ws.data), "--out", arg(&tuned),
+        "--lora-rank", "2", "--lora-targets", "conv", "--steps", "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&bad_target.stderr);
+    assert!(stderr.contains("unknown LoRA target `conv`"), "{stderr}");
 }

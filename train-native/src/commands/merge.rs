@@ -1,0 +1,49 @@
+//! `merge`: folds a LoRA adapter folder into its base checkpoint, giving a normal checkpoint
+//! that `generate`, `eval` and `export` (quantized or not) take like any other.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use siger::io::{adapter, checkpoint};
+use siger::model::lora;
+
+use super::common::load_checkpoint;
+
+/// Flags of `merge`.
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The checkpoint the adapter was fine-tuned from (a model/ folder or a run folder).
+    #[arg(long)]
+    base: PathBuf,
+    /// The adapter folder (`finetune --lora-rank …` writes OUT/adapter).
+    #[arg(long)]
+    adapter: PathBuf,
+    /// The merged checkpoint folder to write.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+impl MergeArgs {
+    /// Applies the adapter to its base (checking it is the base it was trained on), folds it in
+    /// and saves the result (on the CPU).
+    pub fn run(self) -> Result<(), String> {
+        type Cpu = burn::backend::NdArray<f32>;
+        let base = load_checkpoint::<Cpu>(&self.base, &Default::default())?;
+        let adapted = adapter::apply(&self.adapter, base)
+            .map_err(|e| format!("{}: {e}", self.adapter.display()))?;
+        let config = adapter::read_manifest(&self.adapter)
+            .map_err(|e| e.to_string())?
+            .lora;
+        let merged = lora::merge(adapted.model).map_err(|e| e.to_string())?;
+        let manifest = checkpoint::save(&self.out, &adapted.config, &merged, &adapted.tokenizer)
+            .map_err(|e| format!("{}: {e}", self.out.display()))?;
+        eprintln!(
+            "merged rank-{} adapters ({} projections per layer) into {}: {} parameters, as the base",
+            config.rank,
+            config.targets.len(),
+            self.out.display(),
+            manifest.parameters.total
+        );
+        Ok(())
+    }
+}
