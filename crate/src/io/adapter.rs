@@ -63,7 +63,9 @@ pub enum AdapterError {
         message: String,
     },
     /// A file differs from what the manifest records.
-    #[error("{0} does not match adapter.json (truncated or changed): copy the adapter folder again")]
+    #[error(
+        "{0} does not match adapter.json (truncated or changed): copy the adapter folder again"
+    )]
     Corrupted(String),
     /// The base is not the one the adapter was trained on.
     #[error(
@@ -142,7 +144,11 @@ pub fn read_manifest(dir: &Path) -> Result<AdapterManifest, AdapterError> {
 }
 
 /// One file of the folder, checked against the manifest.
-pub fn read_file(dir: &Path, manifest: &AdapterManifest, name: &str) -> Result<Vec<u8>, AdapterError> {
+pub fn read_file(
+    dir: &Path,
+    manifest: &AdapterManifest,
+    name: &str,
+) -> Result<Vec<u8>, AdapterError> {
     let path = dir.join(name);
     let bytes = std::fs::read(&path).map_err(|e| AdapterError::Io {
         path: path.clone(),
@@ -218,7 +224,11 @@ mod tests {
         for layer in &mut adapted.layers {
             for linear in [&mut layer.mixer.in_proj, &mut layer.mixer.out_proj] {
                 if let Some(lora) = linear.lora.as_mut() {
-                    let b = Tensor::random(lora.b.dims(), Distribution::Uniform(-0.3, 0.3), &Default::default());
+                    let b = Tensor::random(
+                        lora.b.dims(),
+                        Distribution::Uniform(-0.3, 0.3),
+                        &Default::default(),
+                    );
                     lora.b = Param::from_tensor(b);
                 }
             }
@@ -236,22 +246,54 @@ mod tests {
         let (base, adapted) = base_and_adapted(tmp.path(), &config);
         let sha = base_weights_sha256(&base);
         let adapter = tmp.path().join("adapter");
-        save(&adapter, &config, &sha, &adapted, &[("trainer.json", b"{}".to_vec())]).unwrap();
+        save(
+            &adapter,
+            &config,
+            &sha,
+            &adapted,
+            &[("trainer.json", b"{}".to_vec())],
+        )
+        .unwrap();
         let weights = std::fs::metadata(adapter.join(ADAPTER_FILE)).unwrap().len();
-        let full = std::fs::metadata(tmp.path().join("base/model.safetensors")).unwrap().len();
+        let full = std::fs::metadata(tmp.path().join("base/model.safetensors"))
+            .unwrap()
+            .len();
         assert!(weights * 10 < full, "adapter {weights} B vs base {full} B");
 
-        let reloaded = checkpoint::load::<B>(&tmp.path().join("base"), &Default::default()).unwrap();
+        let reloaded =
+            checkpoint::load::<B>(&tmp.path().join("base"), &Default::default()).unwrap();
         let applied = apply(&adapter, reloaded).unwrap();
         assert!(has_adapters(&applied.model));
-        assert_close(logits(&applied.model), logits(&adapted), 1e-6, "applied adapter");
+        assert_close(
+            logits(&applied.model),
+            logits(&adapted),
+            1e-6,
+            "applied adapter",
+        );
 
-        let err = checkpoint::save(&tmp.path().join("x"), &applied.config, &applied.model, &tokenizer());
+        let err = checkpoint::save(
+            &tmp.path().join("x"),
+            &applied.config,
+            &applied.model,
+            &tokenizer(),
+        );
         assert!(matches!(err, Err(CheckpointError::Adapters)), "{err:?}");
         let merged = merge(applied.model).unwrap();
-        checkpoint::save(&tmp.path().join("merged"), &applied.config, &merged, &tokenizer()).unwrap();
-        let loaded = checkpoint::load::<B>(&tmp.path().join("merged"), &Default::default()).unwrap();
-        assert_close(logits(&loaded.model), logits(&adapted), 1e-4, "merged checkpoint");
+        checkpoint::save(
+            &tmp.path().join("merged"),
+            &applied.config,
+            &merged,
+            &tokenizer(),
+        )
+        .unwrap();
+        let loaded =
+            checkpoint::load::<B>(&tmp.path().join("merged"), &Default::default()).unwrap();
+        assert_close(
+            logits(&loaded.model),
+            logits(&adapted),
+            1e-4,
+            "merged checkpoint",
+        );
     }
 
     #[test]
@@ -265,7 +307,14 @@ mod tests {
         assert!(matches!(err, AdapterError::WrongBase { .. }), "{err}");
 
         let base = checkpoint::load::<B>(&tmp.path().join("base"), &Default::default()).unwrap();
-        save(&adapter, &config, &base_weights_sha256(&base), &adapted, &[]).unwrap();
+        save(
+            &adapter,
+            &config,
+            &base_weights_sha256(&base),
+            &adapted,
+            &[],
+        )
+        .unwrap();
         let path = adapter.join(ADAPTER_FILE);
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.truncate(bytes.len() - 4);

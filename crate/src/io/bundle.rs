@@ -376,6 +376,33 @@ mod tests {
     }
 
     #[test]
+    fn a_dequantized_bundle_computes_what_the_bundle_does_with_float_weights() {
+        let config = ModelConfig::tiny();
+        let model = model(&config);
+        for scheme in [QuantScheme::Int8, QuantScheme::Int4] {
+            let options = QuantOptions::new(scheme);
+            let files = checkpoint_files(&config, &model, &tokenizer(), Some(options)).unwrap();
+            let loaded = seeded(0, || load_files::<B>(&files, &Default::default())).unwrap();
+            let quant = logits(&loaded.model, config.vocab_size);
+            let mut float = loaded.model;
+            crate::io::weights::dequantize(&mut float);
+            assert!(float.embedding.weight.float().is_some());
+            let in_proj = &float.layers[0].mixer.in_proj.weight;
+            let out_proj = &float.layers[0].mixer.out_proj.weight;
+            assert_eq!(
+                in_proj.float().unwrap().dims(),
+                [32, 128],
+                "burn's [d_in, d_out]"
+            );
+            assert_eq!(out_proj.float().unwrap().dims(), [64, 32]);
+            let dequantized = logits(&float, config.vocab_size);
+            let (rel, agree) = compare(&quant, &dequantized, config.vocab_size);
+            assert!(rel <= 1e-4, "{scheme}: max |Δlogit| / max |logit| = {rel}");
+            assert_eq!(agree, 1.0);
+        }
+    }
+
+    #[test]
     fn a_bundle_is_not_exported_again() {
         let config = ModelConfig::tiny();
         let model = model(&config);

@@ -153,6 +153,26 @@ fn linears_mut<B: Backend>(model: &mut Model<B>) -> Vec<(String, &mut Linear<B>)
     out
 }
 
+/// Replaces every quantized matrix of `model` by the float weight its integers stand for, so a
+/// model loaded from a bundle can be trained (fine-tuned, or given LoRA adapters). The values
+/// carry the bundle's rounding; nothing else changes.
+pub fn dequantize<B: Backend>(model: &mut Model<B>) {
+    let device = model.device();
+    let float = |name: &str, tensor: Tensor<B, 2>| {
+        let (_, value, mapper) = Param::from_tensor(tensor).consume();
+        Weight::Float(Param::from_mapped_value(param_id(name), value, mapper))
+    };
+    if let Weight::Quantized(q) = &model.embedding.weight {
+        model.embedding.weight = float(names::EMBEDDING, q.dequantize(&device));
+    }
+    for (name, linear) in linears_mut(model) {
+        if let Weight::Quantized(q) = &linear.weight {
+            // A quantized linear holds Wᵀ (`[d_out, d_in]`); burn's is `[d_in, d_out]`.
+            linear.weight = float(&name, q.dequantize(&device).transpose());
+        }
+    }
+}
+
 /// Puts a bundle's quantized matrices into `model` by name (a load-time pass; the float
 /// weights they replace are dropped). Fails on a name the model lacks or a shape or
 /// orientation that does not fit.

@@ -233,10 +233,11 @@ fn thaw<B: Backend, M: Module<B>>(module: M) -> M {
 
 /// Whether `model` carries adapters.
 pub fn has_adapters<B: Backend>(model: &Model<B>) -> bool {
-    model
-        .layers
-        .iter()
-        .any(|l| LoraTarget::ALL.iter().any(|&t| linear(&l.mixer, t).lora.is_some()))
+    model.layers.iter().any(|l| {
+        LoraTarget::ALL
+            .iter()
+            .any(|&t| linear(&l.mixer, t).lora.is_some())
+    })
 }
 
 fn linear<B: Backend>(mixer: &SsmMixer<B>, target: LoraTarget) -> &Linear<B> {
@@ -318,7 +319,10 @@ mod tests {
     }
 
     fn tokens() -> Tensor<B, 2, Int> {
-        Tensor::from_ints([[1, 5, 9, 3, 7, 2], [4, 4, 8, 0, 6, 1]], &Default::default())
+        Tensor::from_ints(
+            [[1, 5, 9, 3, 7, 2], [4, 4, 8, 0, 6, 1]],
+            &Default::default(),
+        )
     }
 
     /// `model` with every adapter's `B` set to small random values, so adapters change outputs.
@@ -344,7 +348,10 @@ mod tests {
         assert_close(after, before, 1e-6, "fresh adapters");
         let trainable: Vec<String> = trainable_names(&adapted);
         assert!(!trainable.is_empty());
-        assert!(trainable.iter().all(|n| n.contains(".lora.")), "{trainable:?}");
+        assert!(
+            trainable.iter().all(|n| n.contains(".lora.")),
+            "{trainable:?}"
+        );
     }
 
     fn trainable_names(model: &Model<B>) -> Vec<String> {
@@ -384,7 +391,11 @@ mod tests {
         assert!(adapter_tensors(&merged).is_empty());
         let merged_logits = merged.forward(tokens()).logits;
         assert_close(merged_logits, with_adapters, 1e-4, "merged vs adapters");
-        assert!(trainable_names(&merged).iter().any(|n| n == "embedding.weight"));
+        assert!(
+            trainable_names(&merged)
+                .iter()
+                .any(|n| n == "embedding.weight")
+        );
     }
 
     #[test]
@@ -401,8 +412,17 @@ mod tests {
             .collect();
         let fresh = load_named(fresh, base, &Default::default()).unwrap();
         let loaded = load_adapter(fresh, &lora, saved.clone()).unwrap();
-        assert_close(loaded.forward(tokens()).logits, expected, 1e-6, "loaded adapters");
-        assert!(trainable_names(&loaded).iter().all(|n| n.contains(".lora.")));
+        assert_close(
+            loaded.forward(tokens()).logits,
+            expected,
+            1e-6,
+            "loaded adapters",
+        );
+        assert!(
+            trainable_names(&loaded)
+                .iter()
+                .all(|n| n.contains(".lora."))
+        );
 
         let mut missing = saved.clone();
         missing.pop_first();
@@ -411,7 +431,10 @@ mod tests {
         assert!(err.to_string().contains("lora"), "{err}");
         let wider = LoraConfig::new(3);
         let err = load_adapter(fresh(), &wider, saved).unwrap_err();
-        assert!(err.to_string().contains("shape") || err.to_string().contains("expected"), "{err}");
+        assert!(
+            err.to_string().contains("shape") || err.to_string().contains("expected"),
+            "{err}"
+        );
         assert!(attach(fresh(), &LoraConfig::new(0)).is_err());
     }
 

@@ -67,6 +67,17 @@ impl<B: Backend> QuantWeight<B> {
         }
     }
 
+    /// The float matrix `[rows, cols]` the integers stand for (for training from a bundle).
+    pub fn dequantize(&self, device: &B::Device) -> Tensor<B, 2> {
+        match self {
+            Self::Host(m) => Tensor::from_data(
+                TensorData::new(m.dequantize(), [m.rows(), m.cols()]),
+                device,
+            ),
+            Self::Device { matrix, .. } => matrix.clone().dequantize(),
+        }
+    }
+
     fn rows(&self) -> usize {
         match self {
             Self::Host(m) => m.rows(),

@@ -31,6 +31,23 @@ pub fn load_checkpoint<B: Backend>(
     checkpoint::load::<B>(&dir, device).map_err(|e| format!("{}: {e}", dir.display()))
 }
 
+/// [`load_checkpoint`] for training on: a quantized bundle's integers become the float weights
+/// they stand for (said on stderr), so the shipped demo model can be fine-tuned.
+pub fn load_trainable<B: Backend>(
+    path: &Path,
+    device: &B::Device,
+) -> Result<Checkpoint<B>, String> {
+    let mut ckpt = load_checkpoint::<B>(path, device)?;
+    if !ckpt.manifest.quantization.is_empty() {
+        eprintln!(
+            "{} is a quantized bundle: training from its dequantized weights (they keep its rounding)",
+            path.display()
+        );
+        siger::io::weights::dequantize(&mut ckpt.model);
+    }
+    Ok(ckpt)
+}
+
 /// Reads a `tokenizer.json`, or the one in the folder `path`.
 pub fn read_tokenizer(path: &Path) -> Result<Tokenizer, String> {
     let file = if path.is_dir() {

@@ -8,7 +8,7 @@ use clap::Args;
 use siger::io::adapter;
 use siger::model::{LoraConfig, LoraTarget, lora};
 
-use super::common::load_checkpoint;
+use super::common::load_trainable;
 use super::training::{set_execution, train_and_save, train_config};
 use crate::backend::Job;
 use crate::cli::{BackendKind, TrainArgs};
@@ -62,7 +62,9 @@ impl FinetuneArgs {
             .iter()
             .map(|name| {
                 LoraTarget::parse(name).ok_or_else(|| {
-                    format!("unknown LoRA target `{name}`: use in_proj, x_proj, dt_proj or out_proj")
+                    format!(
+                        "unknown LoRA target `{name}`: use in_proj, x_proj, dt_proj or out_proj"
+                    )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -92,7 +94,7 @@ impl Job for FinetuneArgs {
             eprintln!("holding out {} examples for evaluation", held.len());
         }
         let lora = self.lora()?;
-        let mut ckpt = load_checkpoint::<B>(&self.from, &devices[0])?;
+        let mut ckpt = load_trainable::<B>(&self.from, &devices[0])?;
         let base_weights_sha256 = adapter::base_weights_sha256(&ckpt);
         if let Some(config) = &lora {
             ckpt.model = lora::attach(ckpt.model, config).map_err(|e| e.to_string())?;

@@ -7,7 +7,7 @@ use clap::Args;
 use siger::io::{adapter, checkpoint};
 use siger::model::lora;
 
-use super::common::load_checkpoint;
+use super::common::load_trainable;
 
 /// Flags of `merge`.
 #[derive(Args)]
@@ -28,7 +28,7 @@ impl MergeArgs {
     /// and saves the result (on the CPU).
     pub fn run(self) -> Result<(), String> {
         type Cpu = burn::backend::NdArray<f32>;
-        let base = load_checkpoint::<Cpu>(&self.base, &Default::default())?;
+        let base = load_trainable::<Cpu>(&self.base, &Default::default())?;
         let adapted = adapter::apply(&self.adapter, base)
             .map_err(|e| format!("{}: {e}", self.adapter.display()))?;
         let config = adapter::read_manifest(&self.adapter)

@@ -31,7 +31,11 @@ impl<B: AutodiffBackend> Trainer<B> {
 
     /// The folder name of the run's final output: `adapter` for a LoRA run, else `model`.
     pub fn output_name(&self) -> &'static str {
-        if self.lora.is_some() { "adapter" } else { "model" }
+        if self.lora.is_some() {
+            "adapter"
+        } else {
+            "model"
+        }
     }
 
     /// Writes the adapters (with `extras`) as the folder `dir`, if this is a LoRA run.
@@ -84,7 +88,10 @@ mod tests {
         let mut trainer = trainer.with_lora(run);
         assert_eq!(trainer.output_name(), "adapter");
         let l = losses(&trainer.run(&data, |_| {}).unwrap());
-        assert!(l[l.len() - 1] < l[0] - 0.1, "the adapters learn: loss {l:?}");
+        assert!(
+            l[l.len() - 1] < l[0] - 0.1,
+            "the adapters learn: loss {l:?}"
+        );
 
         let after = tensors(&trainer.model);
         let mut adapters = 0;
@@ -102,13 +109,25 @@ mod tests {
             .filter(|(n, _)| n.ends_with(".lora.b"))
             .any(|(_, t)| t.iter::<f32>().any(|v| v != 0.0));
         assert!(moved, "the adapters trained");
-        assert_eq!(trainer.optim.to_record().len(), adapters, "optimizer state for adapters only");
+        assert_eq!(
+            trainer.optim.to_record().len(),
+            adapters,
+            "optimizer state for adapters only"
+        );
 
         let last = tmp.path().join("checkpoints/step-00000012");
-        for file in ["adapter.json", "adapter.safetensors", "optimizer.mpk", "trainer.json"] {
+        for file in [
+            "adapter.json",
+            "adapter.safetensors",
+            "optimizer.mpk",
+            "trainer.json",
+        ] {
             assert!(last.join(file).exists(), "{file}");
         }
-        assert!(!last.join("model.safetensors").exists(), "no copy of the base");
+        assert!(
+            !last.join("model.safetensors").exists(),
+            "no copy of the base"
+        );
         let out = tmp.path().join("adapter");
         trainer.save_model(&out).unwrap();
         let manifest = adapter::read_manifest(&out).unwrap();

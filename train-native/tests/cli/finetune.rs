@@ -60,7 +60,10 @@ fn lora_finetune_writes_an_adapter_that_merge_folds_into_an_exportable_checkpoin
     assert!(stderr.contains("LoRA rank 4"), "{stderr}");
     let adapter = tuned.join("adapter");
     assert!(adapter.join("adapter.safetensors").is_file());
-    assert!(!tuned.join("model").exists(), "a LoRA run writes no full model");
+    assert!(
+        !tuned.join("model").exists(),
+        "a LoRA run writes no full model"
+    );
 
     let merged = ws.tmp.path().join("merged");
     let out = siger_train(&[
@@ -77,7 +80,13 @@ fn lora_finetune_writes_an_adapter_that_merge_folds_into_an_exportable_checkpoin
     assert!(stderr.contains("merged rank-4 adapters"), "{stderr}");
     let bundle = ws.tmp.path().join("bundle");
     ok(&siger_train(&[
-        "export", "--model", arg(&merged), "--out", arg(&bundle), "--quant", "int8",
+        "export",
+        "--model",
+        arg(&merged),
+        "--out",
+        arg(&bundle),
+        "--quant",
+        "int8",
     ]));
     assert!(bundle.join("model.safetensors").is_file());
 
@@ -91,10 +100,24 @@ fn lora_finetune_writes_an_adapter_that_merge_folds_into_an_exportable_checkpoin
         arg(&ws.tmp.path().join("again")),
     ]);
     let stderr = String::from_utf8_lossy(&wrong.stderr);
-    assert!(!wrong.status.success() && stderr.contains("fine-tuned from"), "{stderr}");
+    assert!(
+        !wrong.status.success() && stderr.contains("fine-tuned from"),
+        "{stderr}"
+    );
     let bad_target = siger_train(&[
-        "finetune", "--from", arg(&run), "--data", arg(&ws.data), "--out", arg(&tuned),
-        "--lora-rank", "2", "--lora-targets", "conv", "--steps", "1",
+        "finetune",
+        "--from",
+        arg(&run),
+        "--data",
+        arg(&ws.data),
+        "--out",
+        arg(&tuned),
+        "--lora-rank",
+        "2",
+        "--lora-targets",
+        "conv",
+        "--steps",
+        "1",
     ]);
     let stderr = String::from_utf8_lossy(&bad_target.stderr);
     assert!(stderr.contains("unknown LoRA target `conv`"), "{stderr}");
