@@ -12,12 +12,16 @@ use std::path::{Path, PathBuf};
 use burn::tensor::backend::Backend;
 use serde::{Deserialize, Serialize};
 
+use burn::tensor::TensorData;
+
 use crate::io::atomic;
 use crate::io::checkpoint::{Checkpoint, FileEntry, entry};
 use crate::io::error::WeightsError;
 use crate::io::safetensors::{self, StoredTensor};
+use crate::io::weights::{load_named, named_tensors};
 use crate::model::Model;
-use crate::model::lora::{self, LoraConfig, LoraError};
+use crate::model::init::materialize;
+use crate::model::lora::{LoraConfig, LoraError, attach, freeze_base, targets_mut};
 
 /// The adapters' tensors.
 pub const ADAPTER_FILE: &str = "adapter.safetensors";
@@ -93,7 +97,7 @@ pub fn save<B: Backend>(
     model: &Model<B>,
     extras: &[(&str, Vec<u8>)],
 ) -> Result<(), AdapterError> {
-    let tensors: Vec<StoredTensor> = lora::adapter_tensors(model)
+    let tensors: Vec<StoredTensor> = adapter_tensors(model)
         .into_iter()
         .map(|(name, data)| StoredTensor::from_data(name, data))
         .collect();
@@ -173,8 +177,62 @@ pub fn apply<B: Backend>(dir: &Path, base: Checkpoint<B>) -> Result<Checkpoint<B
     }
     let bytes = read_file(dir, &manifest, ADAPTER_FILE)?;
     let tensors = safetensors::read_f32_all(&bytes)?;
-    let model = lora::load_adapter(base.model, &manifest.lora, tensors)?;
+    let model = load_adapter(base.model, &manifest.lora, tensors)?;
     Ok(Checkpoint { model, ..base })
+}
+
+/// The adapters' tensors only, by name (`layers.0.mixer.in_proj.lora.a`, …), in model order.
+pub fn adapter_tensors<B: Backend>(model: &Model<B>) -> Vec<(String, TensorData)> {
+    named_tensors(model)
+        .into_iter()
+        .filter(|(name, _)| name.contains(".lora."))
+        .collect()
+}
+
+/// `model` with adapters for `config` attached and their values from `tensors` (frozen base,
+/// trainable adapters). Fails, naming the tensor, on a missing, extra or wrongly shaped one.
+pub fn load_adapter<B: Backend>(
+    model: Model<B>,
+    config: &LoraConfig,
+    mut tensors: BTreeMap<String, TensorData>,
+) -> Result<Model<B>, AdapterError> {
+    let mut model = attach(model, config)?;
+    let device = model.device();
+    for (prefix, linear) in targets_mut(&mut model, &config.targets) {
+        let Some(lora) = linear.lora.take() else {
+            continue;
+        };
+        let mut own = BTreeMap::new();
+        for part in ["a", "b"] {
+            let name = format!("{prefix}.{part}");
+            let data = tensors
+                .remove(&name)
+                .ok_or(WeightsError::Missing(name.clone()))?;
+            own.insert(part.to_string(), data);
+        }
+        linear.lora = Some(load_named(lora, own, &device).map_err(|e| named(e, &prefix))?);
+    }
+    if let Some(extra) = tensors.into_keys().next() {
+        return Err(WeightsError::Unexpected(extra).into());
+    }
+    // Name-derived parameter ids again (loading gave each adapter's `a`/`b` their short names).
+    Ok(freeze_base(materialize(model)))
+}
+
+/// A weights error about an adapter's `a` or `b`, with the adapter's full name.
+fn named(error: WeightsError, prefix: &str) -> WeightsError {
+    match error {
+        WeightsError::Shape {
+            name,
+            expected,
+            found,
+        } => WeightsError::Shape {
+            name: format!("{prefix}.{name}"),
+            expected,
+            found,
+        },
+        other => other,
+    }
 }
 
 /// The sha256 of a checkpoint's weights file, as its manifest records it.
@@ -294,6 +352,32 @@ mod tests {
             1e-4,
             "merged checkpoint",
         );
+    }
+
+    #[test]
+    fn adapter_tensors_that_do_not_fit_are_refused_by_name() {
+        let tmp = tempfile::tempdir().unwrap();
+        let lora = LoraConfig::new(2);
+        let (base, adapted) = base_and_adapted(tmp.path(), &lora);
+        let saved: BTreeMap<String, TensorData> = adapter_tensors(&adapted).into_iter().collect();
+        assert_eq!(
+            saved.len(),
+            2 * 4 * adapted.layers.len(),
+            "a and b per projection"
+        );
+        let mut missing = saved.clone();
+        let (first, _) = missing.pop_first().unwrap();
+        let err = load_adapter(base.model.clone(), &lora, missing).unwrap_err();
+        assert!(err.to_string().contains(&first), "{err}");
+        let err = load_adapter(base.model.clone(), &LoraConfig::new(3), saved.clone()).unwrap_err();
+        assert!(err.to_string().contains(".lora.a"), "{err}");
+        let mut extra = saved;
+        extra.insert(
+            "layers.9.mixer.in_proj.lora.a".into(),
+            TensorData::new(vec![0f32], [1]),
+        );
+        let err = load_adapter(base.model, &lora, extra).unwrap_err();
+        assert!(err.to_string().contains("layers.9"), "{err}");
     }
 
     #[test]

@@ -3,25 +3,22 @@
 //! and `B` `[r, d_out]` zero, so training starts from the base model exactly and only `A` and `B`
 //! (and their optimizer state) are trained.
 //!
-//! Adapters go on the SSM mixers' projections the [`LoraConfig`] names (`in_proj`, `x_proj`,
-//! `dt_proj`, `out_proj`) in every layer. [`attach`] freezes every base parameter and adds fresh
-//! adapters; [`adapter_tensors`] and [`load_adapter`] move just the adapters (named
-//! `layers.3.mixer.in_proj.lora.a`); [`merge`] folds them into the weights (`W + (α / r) A B`) and
-//! removes them, leaving a normal model that saves, exports and quantizes as any other.
-
-use std::collections::BTreeMap;
+//! Adapters ([`Lora`]) go on the SSM mixers' projections the [`LoraConfig`] names (`in_proj`,
+//! `x_proj`, `dt_proj`, `out_proj`) in every layer. [`attach`] freezes every base parameter and
+//! adds fresh adapters; [`merge`] folds them into the weights (`W + (α / r) A B`) and removes
+//! them, leaving a normal model that saves, exports and quantizes as any other. Moving just the
+//! adapters to and from files (named `layers.3.mixer.in_proj.lora.a`) is the adapter folder
+//! module of `io`.
 
 use burn::module::{Module, ModuleMapper, Param};
-use burn::tensor::{Distribution, Tensor, TensorData, backend::Backend};
+use burn::tensor::{Tensor, backend::Backend};
 use serde::{Deserialize, Serialize};
 
-use crate::io::error::WeightsError;
-use crate::io::names;
-use crate::io::weights::{load_named, named_tensors};
 use crate::model::Model;
 use crate::model::init::materialize;
 use crate::model::ssm::SsmMixer;
 use crate::ops::linear::{Linear, Weight};
+use crate::ops::lora::Lora;
 
 /// A mixer projection an adapter can go on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -38,12 +35,17 @@ pub enum LoraTarget {
 }
 
 impl LoraTarget {
-    /// Every target, in the order a token meets them (as [`names::MIXER_LINEARS`]).
+    /// Every target, in the order a token meets them.
     pub const ALL: [Self; 4] = [Self::InProj, Self::XProj, Self::DtProj, Self::OutProj];
 
-    /// The projection's name (`in_proj`, …).
+    /// The projection's name (`in_proj`, …): its field in [`SsmMixer`].
     pub fn name(self) -> &'static str {
-        names::MIXER_LINEARS[Self::ALL.iter().position(|&t| t == self).unwrap_or(0)]
+        match self {
+            Self::InProj => "in_proj",
+            Self::XProj => "x_proj",
+            Self::DtProj => "dt_proj",
+            Self::OutProj => "out_proj",
+        }
     }
 
     /// The target named `name`, if any.
@@ -92,7 +94,8 @@ impl LoraConfig {
         Ok(())
     }
 
-    fn scale(&self) -> f64 {
+    /// `α / r`.
+    pub fn scale(&self) -> f64 {
         self.alpha / self.rank as f64
     }
 }
@@ -104,55 +107,13 @@ pub enum LoraError {
     #[error("{0}")]
     Config(String),
     /// A projection is quantized: adapters train and merge on float weights only.
-    #[error("`{0}` is quantized: LoRA needs the f32 checkpoint, not an exported bundle")]
+    #[error("`{0}` is quantized: dequantize the bundle first (`io::weights::dequantize`)")]
     Quantized(String),
-    /// The adapter tensors do not fit the model.
-    #[error("the adapter does not fit this model: {0}")]
-    Weights(#[from] WeightsError),
 }
 
-/// One adapter: `x ↦ s · x A B`.
-#[derive(Module, Debug)]
-pub struct Lora<B: Backend> {
-    /// `[d_in, r]`, drawn uniformly in ±1/√d_in.
-    pub a: Param<Tensor<B, 2>>,
-    /// `[r, d_out]`, zero at the start.
-    pub b: Param<Tensor<B, 2>>,
-    /// `α / r`.
-    #[module(skip)]
-    scale: f64,
-}
-
-impl<B: Backend> Lora<B> {
-    fn new(d_in: usize, d_out: usize, config: &LoraConfig, device: &B::Device) -> Self {
-        let bound = 1.0 / (d_in as f64).sqrt();
-        let a = Tensor::random(
-            [d_in, config.rank],
-            Distribution::Uniform(-bound, bound),
-            device,
-        );
-        Self {
-            a: Param::from_tensor(a),
-            b: Param::from_tensor(Tensor::zeros([config.rank, d_out], device)),
-            scale: config.scale(),
-        }
-    }
-
-    /// # Shapes
-    /// `[..., d_in]` → `[..., d_out]`.
-    pub fn forward<const D: usize>(&self, x: Tensor<B, D>) -> Tensor<B, D> {
-        let low = burn::tensor::module::linear(x, self.a.val(), None);
-        burn::tensor::module::linear(low, self.b.val(), None).mul_scalar(self.scale)
-    }
-
-    /// The update to the weight, `s · A B`, `[d_in, d_out]`.
-    pub fn delta(&self) -> Tensor<B, 2> {
-        self.a.val().matmul(self.b.val()).mul_scalar(self.scale)
-    }
-}
-
-/// Every adapted projection of `model`: (the adapter's name prefix, the linear).
-fn targets_mut<'m, B: Backend>(
+/// Every projection of `model` among `targets`, with the name its adapter's tensors go under
+/// (`layers.3.mixer.in_proj.lora`).
+pub fn targets_mut<'m, B: Backend>(
     model: &'m mut Model<B>,
     targets: &[LoraTarget],
 ) -> Vec<(String, &'m mut Linear<B>)> {
@@ -175,7 +136,7 @@ fn targets_mut<'m, B: Backend>(
         ];
         for (target, linear) in all {
             if targets.contains(&target) {
-                out.push((names::mixer(i, &format!("{}.lora", target.name())), linear));
+                out.push((format!("layers.{i}.mixer.{}.lora", target.name()), linear));
             }
         }
     }
@@ -194,7 +155,7 @@ pub fn attach<B: Backend>(model: Model<B>, config: &LoraConfig) -> Result<Model<
             return Err(LoraError::Quantized(name));
         };
         let [d_in, d_out] = weight.dims();
-        linear.lora = Some(Lora::new(d_in, d_out, config, &device));
+        linear.lora = Some(Lora::new(d_in, d_out, config.rank, config.scale(), &device));
     }
     Ok(freeze_base(materialize(model)))
 }
@@ -249,43 +210,6 @@ fn linear<B: Backend>(mixer: &SsmMixer<B>, target: LoraTarget) -> &Linear<B> {
     }
 }
 
-/// The adapters' tensors only, by name (`layers.0.mixer.in_proj.lora.a`, …), in model order.
-pub fn adapter_tensors<B: Backend>(model: &Model<B>) -> Vec<(String, TensorData)> {
-    named_tensors(model)
-        .into_iter()
-        .filter(|(name, _)| name.contains(".lora."))
-        .collect()
-}
-
-/// `model` (with adapters attached for `config`) with its adapters' values from `tensors`. Fails,
-/// naming the tensor, on a missing, extra or wrongly shaped one.
-pub fn load_adapter<B: Backend>(
-    model: Model<B>,
-    config: &LoraConfig,
-    mut tensors: BTreeMap<String, TensorData>,
-) -> Result<Model<B>, LoraError> {
-    let mut model = attach(model, config)?;
-    let device = model.device();
-    for (prefix, linear) in targets_mut(&mut model, &config.targets) {
-        let Some(lora) = linear.lora.take() else {
-            continue;
-        };
-        let mut own = BTreeMap::new();
-        for part in ["a", "b"] {
-            let name = format!("{prefix}.{part}");
-            let data = tensors
-                .remove(&name)
-                .ok_or(WeightsError::Missing(name.clone()))?;
-            own.insert(part.to_string(), data);
-        }
-        linear.lora = Some(load_named(lora, own, &device)?);
-    }
-    if let Some(extra) = tensors.into_keys().next() {
-        return Err(WeightsError::Unexpected(extra).into());
-    }
-    Ok(freeze_base(materialize(model)))
-}
-
 /// `model` with every adapter folded into its weight (`W + s · A B`) and removed: a plain
 /// model, trainable again.
 pub fn merge<B: Backend>(model: Model<B>) -> Result<Model<B>, LoraError> {
@@ -305,7 +229,7 @@ pub fn merge<B: Backend>(model: Model<B>) -> Result<Model<B>, LoraError> {
 
 #[cfg(test)]
 mod tests {
-    use burn::tensor::Int;
+    use burn::tensor::{Distribution, Int};
 
     use super::*;
     use crate::model::ModelConfig;
@@ -384,11 +308,8 @@ mod tests {
         };
         let adapted = with_random_b(attach(model, &config).unwrap());
         let with_adapters = adapted.forward(tokens()).logits;
-        let saved = adapter_tensors(&adapted);
-        assert_eq!(saved.len(), 2 * 3 * adapted.layers.len());
         let merged = merge(adapted).unwrap();
         assert!(!has_adapters(&merged));
-        assert!(adapter_tensors(&merged).is_empty());
         let merged_logits = merged.forward(tokens()).logits;
         assert_close(merged_logits, with_adapters, 1e-4, "merged vs adapters");
         assert!(
@@ -396,46 +317,6 @@ mod tests {
                 .iter()
                 .any(|n| n == "embedding.weight")
         );
-    }
-
-    #[test]
-    fn adapters_round_trip_by_name_and_refuse_what_does_not_fit() {
-        let (config, model) = tiny();
-        let lora = LoraConfig::new(2);
-        let adapted = with_random_b(attach(model, &lora).unwrap());
-        let expected = adapted.forward(tokens()).logits;
-        let saved: BTreeMap<String, TensorData> = adapter_tensors(&adapted).into_iter().collect();
-        let fresh = config.init::<B>(&Default::default()).unwrap();
-        let base = named_tensors(&adapted)
-            .into_iter()
-            .filter(|(n, _)| !n.contains(".lora."))
-            .collect();
-        let fresh = load_named(fresh, base, &Default::default()).unwrap();
-        let loaded = load_adapter(fresh, &lora, saved.clone()).unwrap();
-        assert_close(
-            loaded.forward(tokens()).logits,
-            expected,
-            1e-6,
-            "loaded adapters",
-        );
-        assert!(
-            trainable_names(&loaded)
-                .iter()
-                .all(|n| n.contains(".lora."))
-        );
-
-        let mut missing = saved.clone();
-        missing.pop_first();
-        let fresh = || config.init::<B>(&Default::default()).unwrap();
-        let err = load_adapter(fresh(), &lora, missing).unwrap_err();
-        assert!(err.to_string().contains("lora"), "{err}");
-        let wider = LoraConfig::new(3);
-        let err = load_adapter(fresh(), &wider, saved).unwrap_err();
-        assert!(
-            err.to_string().contains("shape") || err.to_string().contains("expected"),
-            "{err}"
-        );
-        assert!(attach(fresh(), &LoraConfig::new(0)).is_err());
     }
 
     #[test]

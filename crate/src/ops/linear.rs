@@ -9,7 +9,7 @@ use burn::module::{
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use burn::tensor::{Int, Tensor};
 
-use crate::model::lora::Lora;
+use crate::ops::lora::Lora;
 use crate::ops::quant_weight::QuantWeight;
 use crate::quant::QuantMatrix;
 
@@ -123,7 +123,7 @@ pub struct Linear<B: Backend> {
     pub weight: Weight<B>,
     /// `[d_out]`.
     pub bias: Option<Param<Tensor<B, 1>>>,
-    /// A LoRA adapter added to the output while fine-tuning ([`crate::model::lora`]); `None`
+    /// A LoRA adapter added to the output while fine-tuning (the model's `lora` module); `None`
     /// in every saved or exported model.
     pub lora: Option<Lora<B>>,
 }

@@ -103,7 +103,7 @@ impl Job for FinetuneArgs {
                 config.rank,
                 config.alpha,
                 self.lora_targets.join(", "),
-                lora::adapter_tensors(&ckpt.model)
+                adapter::adapter_tensors(&ckpt.model)
                     .iter()
                     .map(|(_, t)| t.num_elements())
                     .sum::<usize>()
