@@ -65,17 +65,25 @@ impl Windows {
     }
 }
 
-/// Tokenises `examples` into one stream (each example followed by `<|endoftext|>`) and cuts it
-/// into windows overlapping by one id; the tail is padded with `<|pad|>` (mask 0). A text the
-/// tokenizer cannot encode is an error, never an example silently dropped.
-pub fn windows(
+/// Every example's ids one after the other, each followed by `<|endoftext|>`, with the loss
+/// mask of every id: what [`cut`] makes windows of, and what token shards store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stream {
+    /// The ids.
+    pub ids: Vec<u32>,
+    /// 1 where the id is scored as a target, else 0.
+    pub mask: Vec<u8>,
+}
+
+/// Tokenises `examples` into one [`Stream`]. A text the tokenizer cannot encode is an error,
+/// never an example silently dropped.
+pub fn stream(
     examples: &[Example],
     tokenizer: &Tokenizer,
-    seq_len: usize,
     mask: LossMask,
-) -> Result<Windows, TokenizerError> {
+) -> Result<Stream, TokenizerError> {
     let special = tokenizer.special();
-    let (mut stream, mut stream_mask) = (Vec::new(), Vec::new());
+    let mut out = Stream::default();
     for example in examples {
         let (ids, m) = match example {
             Example::Text(text) => {
@@ -91,22 +99,28 @@ pub fn windows(
                 }
             }
         };
-        stream.extend(ids);
-        stream_mask.extend(m);
-        stream.push(special.end_of_text);
-        stream_mask.push(u8::from(mask == LossMask::All));
+        out.ids.extend(ids);
+        out.mask.extend(m);
+        out.ids.push(special.end_of_text);
+        out.mask.push(u8::from(mask == LossMask::All));
     }
+    Ok(out)
+}
+
+/// Cuts a stream into windows of `seq_len + 1` ids overlapping by one; the tail is padded with
+/// `pad` (mask 0), and a window with nothing to score is left out.
+pub fn cut(stream: &Stream, pad: u32, seq_len: usize) -> Windows {
     let mut out = Windows {
         ids: Vec::new(),
         masks: Vec::new(),
         seq_len,
     };
     let mut start = 0;
-    while start + 1 < stream.len() {
-        let end = (start + seq_len + 1).min(stream.len());
-        let mut ids = stream[start..end].to_vec();
-        let mut m = stream_mask[start..end].to_vec();
-        ids.resize(seq_len + 1, special.pad);
+    while start + 1 < stream.ids.len() {
+        let end = (start + seq_len + 1).min(stream.ids.len());
+        let mut ids = stream.ids[start..end].to_vec();
+        let mut m = stream.mask[start..end].to_vec();
+        ids.resize(seq_len + 1, pad);
         m.resize(seq_len + 1, 0);
         if m[1..].contains(&1) {
             out.ids.push(ids);
@@ -114,7 +128,18 @@ pub fn windows(
         }
         start += seq_len;
     }
-    Ok(out)
+    out
+}
+
+/// [`stream`] then [`cut`]: the training windows of `examples`.
+pub fn windows(
+    examples: &[Example],
+    tokenizer: &Tokenizer,
+    seq_len: usize,
+    mask: LossMask,
+) -> Result<Windows, TokenizerError> {
+    let stream = stream(examples, tokenizer, mask)?;
+    Ok(cut(&stream, tokenizer.special().pad, seq_len))
 }
 
 /// The window order of one epoch: a permutation seeded by `(seed, epoch)`.

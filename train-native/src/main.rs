@@ -12,6 +12,7 @@ mod parallel;
 mod plot;
 mod runs;
 mod schedule;
+mod shards;
 mod train;
 
 use std::process::ExitCode;

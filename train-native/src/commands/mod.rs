@@ -11,6 +11,7 @@ mod generate;
 mod merge;
 mod pretrain;
 mod quant_report;
+mod shard;
 mod tokenizer;
 mod training;
 mod translate;
@@ -25,6 +26,8 @@ use crate::backend::dispatch;
 pub enum Command {
     /// Train a byte-level BPE tokenizer with Siger's special tokens on text, dialog or JSONL files.
     Tokenizer(tokenizer::TokenizerArgs),
+    /// Tokenize a corpus once into token shards that `pretrain --data SHARDS` reads directly.
+    Shard(shard::ShardArgs),
     /// Train a model from scratch (every token counts in the loss).
     Pretrain(pretrain::PretrainArgs),
     /// Supervised chat tuning of a trained model: the loss counts only assistant tokens.
@@ -58,6 +61,7 @@ pub enum Command {
 pub fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Tokenizer(args) => args.run(),
+        Command::Shard(args) => args.run(),
         Command::Pretrain(args) => dispatch(args),
         Command::Finetune(args) => dispatch(args),
         Command::Eval(args) => dispatch(args),

@@ -12,7 +12,8 @@ use super::training::{set_execution, train_and_save, train_config};
 use crate::backend::Job;
 use crate::cli::{BackendKind, TrainArgs};
 use crate::data::{self, Example};
-use crate::dataset::{LossMask, windows};
+use crate::dataset::{LossMask, cut, windows};
+use crate::shards;
 use crate::train::{TrainConfig, Trainer};
 
 /// Flags of `pretrain`.
@@ -21,7 +22,7 @@ pub struct PretrainArgs {
     /// A preset (`tiny`, `small`, `demo`, `base`) or a config.json path.
     #[arg(long, default_value = "small")]
     config: String,
-    /// Training data: files or folders.
+    /// Training data: files or folders, or one shard folder (`siger-train shard`).
     #[arg(long, required = true, num_args = 1..)]
     data: Vec<PathBuf>,
     /// A tokenizer.json (or a folder holding one); without it one is trained on --data.
@@ -51,6 +52,11 @@ impl Job for PretrainArgs {
     }
 
     fn run<B: AutodiffBackend>(self, devices: Vec<B::Device>) -> Result<(), String> {
+        if let [only] = self.data.as_slice()
+            && shards::is_shards(only)
+        {
+            return self.run_on_shards::<B>(&only.clone(), devices);
+        }
         let all = data::load(&self.data, self.train.on_error).map_err(|e| e.to_string())?;
         // A resumed run keeps the held-out slice it started with.
         let resumed = match &self.resume {
@@ -80,7 +86,10 @@ impl Job for PretrainArgs {
                 }
                 trainer
             }
-            None => self.fresh_trainer(&examples, devices)?,
+            None => {
+                let tok = self.tokenizer_for(&examples)?;
+                self.fresh_trainer(tok, devices, self.holdout_every)?
+            }
         };
         set_execution(&mut trainer, &self.train);
         let data = windows(
@@ -102,21 +111,75 @@ impl PretrainArgs {
         config
     }
 
+    /// `--tokenizer`, or one trained on the examples.
+    fn tokenizer_for(&self, examples: &[Example]) -> Result<Tokenizer, String> {
+        match &self.tokenizer {
+            Some(path) => read_tokenizer(path),
+            None => {
+                let vocab = model_config(&self.config)?.vocab_size;
+                eprintln!("training a {vocab}-id tokenizer on the data");
+                Tokenizer::train(example_texts(examples), vocab).map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// Pre-training on a shard folder (`siger-train shard`): its ids, its tokenizer and its
+    /// hold-out setting, nothing tokenized again.
+    fn run_on_shards<B: AutodiffBackend>(
+        &self,
+        dir: &std::path::Path,
+        devices: Vec<B::Device>,
+    ) -> Result<(), String> {
+        let started = std::time::Instant::now();
+        let (manifest, stream, tok) = shards::read(dir)?;
+        if self.holdout_every != 0 && self.holdout_every != manifest.holdout_every {
+            return Err(format!(
+                "{}: the shards hold out every {}-th example, not every {}-th; leave --holdout-every out or shard again",
+                dir.display(),
+                manifest.holdout_every,
+                self.holdout_every
+            ));
+        }
+        if let Some(path) = &self.tokenizer
+            && read_tokenizer(path)?.to_json() != tok.to_json()
+        {
+            return Err(format!(
+                "{}: the shards were made with another tokenizer than {}; leave --tokenizer out (the shards carry theirs) or shard again",
+                dir.display(),
+                path.display()
+            ));
+        }
+        let mut trainer = match &self.resume {
+            Some(from) => {
+                Trainer::<B>::resume(from, devices, &self.out).map_err(|e| e.to_string())?
+            }
+            None => self.fresh_trainer(tok.clone(), devices, manifest.holdout_every)?,
+        };
+        if trainer.tokenizer().to_json() != tok.to_json() {
+            return Err(format!(
+                "{}: the run's tokenizer is not the one the shards were made with",
+                dir.display()
+            ));
+        }
+        set_execution(&mut trainer, &self.train);
+        let data = cut(&stream, tok.special().pad, trainer.state.config.seq_len);
+        eprintln!(
+            "read {} ids from {} in {:.1} s",
+            manifest.tokens,
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+        train_and_save(&mut trainer, &data, &self.out, self.train.quiet)
+    }
+
     /// A new model (its vocabulary sized to the tokenizer) and the trainer of a new run.
     fn fresh_trainer<B: AutodiffBackend>(
         &self,
-        examples: &[Example],
+        tok: Tokenizer,
         devices: Vec<B::Device>,
+        holdout_every: usize,
     ) -> Result<Trainer<B>, String> {
         let mut config = model_config(&self.config)?;
-        let tok = match &self.tokenizer {
-            Some(path) => read_tokenizer(path)?,
-            None => {
-                eprintln!("training a {}-id tokenizer on the data", config.vocab_size);
-                Tokenizer::train(example_texts(examples), config.vocab_size)
-                    .map_err(|e| e.to_string())?
-            }
-        };
         if tok.vocab_size() != config.vocab_size {
             eprintln!(
                 "vocab_size set to the tokenizer's {} ids (config said {})",
@@ -127,7 +190,8 @@ impl PretrainArgs {
         }
         B::seed(&devices[0], self.train.seed);
         let model = config.init::<B>(&devices[0]).map_err(|e| e.to_string())?;
-        let train = self.run_config();
+        let mut train = self.run_config();
+        train.holdout_every = holdout_every;
         Ok(Trainer::new(model, config, tok, train, devices, &self.out))
     }
 }

@@ -21,3 +21,52 @@ fn pretrain_writes_metrics_curve_model_and_checkpoints() {
         4
     );
 }
+
+/// The `loss` of every line of a run's metrics.
+fn losses(run: &std::path::Path) -> Vec<f64> {
+    std::fs::read_to_string(run.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
+    let ws = crate::workspace();
+    let shards = ws.tmp.path().join("shards");
+    let out = crate::siger_train(&[
+        "shard",
+        "--data",
+        crate::arg(&ws.data),
+        "--tokenizer",
+        crate::arg(&ws.tok),
+        "--out",
+        crate::arg(&shards),
+        "--holdout-every",
+        "5",
+    ]);
+    crate::ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(6 held out)"), "{stderr}");
+    let train = |data: &std::path::Path, run: &str, extra: &[&str]| {
+        let run = ws.tmp.path().join(run);
+        let mut args = vec![
+            "pretrain", "--config", "tiny", "--data", crate::arg(data), "--out", crate::arg(&run),
+            "--steps", "3", "--seq-len", "16", "--batch-size", "2", "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        (crate::siger_train(&args), run)
+    };
+    let tok = ["--tokenizer", crate::arg(&ws.tok), "--holdout-every", "5"];
+    let (files, files_run) = train(&ws.data, "files", &tok);
+    crate::ok(&files);
+    let (sharded, shards_run) = train(&shards, "sharded", &[]);
+    crate::ok(&sharded);
+    assert!(String::from_utf8_lossy(&sharded.stderr).contains("read "));
+    assert_eq!(losses(&files_run), losses(&shards_run), "same windows, same run");
+
+    let (mismatch, _) = train(&shards, "mismatch", &["--holdout-every", "3"]);
+    let stderr = String::from_utf8_lossy(&mismatch.stderr);
+    assert!(!mismatch.status.success() && stderr.contains("every 5-th"), "{stderr}");
+}
