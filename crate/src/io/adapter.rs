@@ -275,7 +275,7 @@ mod tests {
     /// A saved tiny base at `dir/base` and the same model with trained-looking adapters.
     fn base_and_adapted(dir: &Path, config: &LoraConfig) -> (Checkpoint<B>, Model<B>) {
         let model_config = ModelConfig::tiny().with_vocab_size(tokenizer().vocab_size());
-        let model = seeded(3, || model_config.init::<B>(&Default::default()).unwrap());
+        let model = model_config.init::<B>(&Default::default()).unwrap();
         checkpoint::save(&dir.join("base"), &model_config, &model, &tokenizer()).unwrap();
         let base = checkpoint::load::<B>(&dir.join("base"), &Default::default()).unwrap();
         let mut adapted = attach(base.model.clone(), config).unwrap();
@@ -296,120 +296,135 @@ mod tests {
 
     #[test]
     fn an_adapter_folder_round_trips_onto_its_base_and_merges() {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = LoraConfig {
-            targets: vec![LoraTarget::InProj, LoraTarget::OutProj],
-            ..LoraConfig::new(2)
-        };
-        let (base, adapted) = base_and_adapted(tmp.path(), &config);
-        let sha = base_weights_sha256(&base);
-        let adapter = tmp.path().join("adapter");
-        save(
-            &adapter,
-            &config,
-            &sha,
-            &adapted,
-            &[("trainer.json", b"{}".to_vec())],
-        )
-        .unwrap();
-        let weights = std::fs::metadata(adapter.join(ADAPTER_FILE)).unwrap().len();
-        let full = std::fs::metadata(tmp.path().join("base/model.safetensors"))
-            .unwrap()
-            .len();
-        assert!(weights * 10 < full, "adapter {weights} B vs base {full} B");
+        // Holds the test RNG's lock: every draw here (init, adapters) would disturb tests
+        // that seed it.
+        seeded(0, || {
+            let tmp = tempfile::tempdir().unwrap();
+            let config = LoraConfig {
+                targets: vec![LoraTarget::InProj, LoraTarget::OutProj],
+                ..LoraConfig::new(2)
+            };
+            let (base, adapted) = base_and_adapted(tmp.path(), &config);
+            let sha = base_weights_sha256(&base);
+            let adapter = tmp.path().join("adapter");
+            save(
+                &adapter,
+                &config,
+                &sha,
+                &adapted,
+                &[("trainer.json", b"{}".to_vec())],
+            )
+            .unwrap();
+            let weights = std::fs::metadata(adapter.join(ADAPTER_FILE)).unwrap().len();
+            let full = std::fs::metadata(tmp.path().join("base/model.safetensors"))
+                .unwrap()
+                .len();
+            assert!(weights * 10 < full, "adapter {weights} B vs base {full} B");
 
-        let reloaded =
-            checkpoint::load::<B>(&tmp.path().join("base"), &Default::default()).unwrap();
-        let applied = apply(&adapter, reloaded).unwrap();
-        assert!(has_adapters(&applied.model));
-        assert_close(
-            logits(&applied.model),
-            logits(&adapted),
-            1e-6,
-            "applied adapter",
-        );
+            let reloaded =
+                checkpoint::load::<B>(&tmp.path().join("base"), &Default::default()).unwrap();
+            let applied = apply(&adapter, reloaded).unwrap();
+            assert!(has_adapters(&applied.model));
+            assert_close(
+                logits(&applied.model),
+                logits(&adapted),
+                1e-6,
+                "applied adapter",
+            );
 
-        let err = checkpoint::save(
-            &tmp.path().join("x"),
-            &applied.config,
-            &applied.model,
-            &tokenizer(),
-        );
-        assert!(matches!(err, Err(CheckpointError::Adapters)), "{err:?}");
-        let merged = merge(applied.model).unwrap();
-        checkpoint::save(
-            &tmp.path().join("merged"),
-            &applied.config,
-            &merged,
-            &tokenizer(),
-        )
-        .unwrap();
-        let loaded =
-            checkpoint::load::<B>(&tmp.path().join("merged"), &Default::default()).unwrap();
-        assert_close(
-            logits(&loaded.model),
-            logits(&adapted),
-            1e-4,
-            "merged checkpoint",
-        );
+            let err = checkpoint::save(
+                &tmp.path().join("x"),
+                &applied.config,
+                &applied.model,
+                &tokenizer(),
+            );
+            assert!(matches!(err, Err(CheckpointError::Adapters)), "{err:?}");
+            let merged = merge(applied.model).unwrap();
+            checkpoint::save(
+                &tmp.path().join("merged"),
+                &applied.config,
+                &merged,
+                &tokenizer(),
+            )
+            .unwrap();
+            let loaded =
+                checkpoint::load::<B>(&tmp.path().join("merged"), &Default::default()).unwrap();
+            assert_close(
+                logits(&loaded.model),
+                logits(&adapted),
+                1e-4,
+                "merged checkpoint",
+            );
+        })
     }
 
     #[test]
     fn adapter_tensors_that_do_not_fit_are_refused_by_name() {
-        let tmp = tempfile::tempdir().unwrap();
-        let lora = LoraConfig::new(2);
-        let (base, adapted) = base_and_adapted(tmp.path(), &lora);
-        let saved: BTreeMap<String, TensorData> = adapter_tensors(&adapted).into_iter().collect();
-        assert_eq!(
-            saved.len(),
-            2 * 4 * adapted.layers.len(),
-            "a and b per projection"
-        );
-        let mut missing = saved.clone();
-        let (first, _) = missing.pop_first().unwrap();
-        let err = load_adapter(base.model.clone(), &lora, missing).unwrap_err();
-        assert!(err.to_string().contains(&first), "{err}");
-        let err = load_adapter(base.model.clone(), &LoraConfig::new(3), saved.clone()).unwrap_err();
-        assert!(err.to_string().contains(".lora.a"), "{err}");
-        let mut extra = saved;
-        extra.insert(
-            "layers.9.mixer.in_proj.lora.a".into(),
-            TensorData::new(vec![0f32], [1]),
-        );
-        let err = load_adapter(base.model, &lora, extra).unwrap_err();
-        assert!(err.to_string().contains("layers.9"), "{err}");
+        // Holds the test RNG's lock: every draw here (init, adapters) would disturb tests
+        // that seed it.
+        seeded(0, || {
+            let tmp = tempfile::tempdir().unwrap();
+            let lora = LoraConfig::new(2);
+            let (base, adapted) = base_and_adapted(tmp.path(), &lora);
+            let saved: BTreeMap<String, TensorData> =
+                adapter_tensors(&adapted).into_iter().collect();
+            assert_eq!(
+                saved.len(),
+                2 * 4 * adapted.layers.len(),
+                "a and b per projection"
+            );
+            let mut missing = saved.clone();
+            let (first, _) = missing.pop_first().unwrap();
+            let err = load_adapter(base.model.clone(), &lora, missing).unwrap_err();
+            assert!(err.to_string().contains(&first), "{err}");
+            let err =
+                load_adapter(base.model.clone(), &LoraConfig::new(3), saved.clone()).unwrap_err();
+            assert!(err.to_string().contains(".lora.a"), "{err}");
+            let mut extra = saved;
+            extra.insert(
+                "layers.9.mixer.in_proj.lora.a".into(),
+                TensorData::new(vec![0f32], [1]),
+            );
+            let err = load_adapter(base.model, &lora, extra).unwrap_err();
+            assert!(err.to_string().contains("layers.9"), "{err}");
+        })
     }
 
     #[test]
     fn a_wrong_base_or_a_changed_file_is_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let config = LoraConfig::new(2);
-        let (base, adapted) = base_and_adapted(tmp.path(), &config);
-        let adapter = tmp.path().join("adapter");
-        save(&adapter, &config, "0123456789abcdef", &adapted, &[]).unwrap();
-        let err = apply(&adapter, base).unwrap_err();
-        assert!(matches!(err, AdapterError::WrongBase { .. }), "{err}");
+        // Holds the test RNG's lock: every draw here (init, adapters) would disturb tests
+        // that seed it.
+        seeded(0, || {
+            let tmp = tempfile::tempdir().unwrap();
+            let config = LoraConfig::new(2);
+            let (base, adapted) = base_and_adapted(tmp.path(), &config);
+            let adapter = tmp.path().join("adapter");
+            save(&adapter, &config, "0123456789abcdef", &adapted, &[]).unwrap();
+            let err = apply(&adapter, base).unwrap_err();
+            assert!(matches!(err, AdapterError::WrongBase { .. }), "{err}");
 
-        let base = checkpoint::load::<B>(&tmp.path().join("base"), &Default::default()).unwrap();
-        save(
-            &adapter,
-            &config,
-            &base_weights_sha256(&base),
-            &adapted,
-            &[],
-        )
-        .unwrap();
-        let path = adapter.join(ADAPTER_FILE);
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes.truncate(bytes.len() - 4);
-        std::fs::write(&path, bytes).unwrap();
-        let err = apply(&adapter, base).unwrap_err();
-        assert!(matches!(err, AdapterError::Corrupted(_)), "{err}");
+            let base =
+                checkpoint::load::<B>(&tmp.path().join("base"), &Default::default()).unwrap();
+            save(
+                &adapter,
+                &config,
+                &base_weights_sha256(&base),
+                &adapted,
+                &[],
+            )
+            .unwrap();
+            let path = adapter.join(ADAPTER_FILE);
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.truncate(bytes.len() - 4);
+            std::fs::write(&path, bytes).unwrap();
+            let err = apply(&adapter, base).unwrap_err();
+            assert!(matches!(err, AdapterError::Corrupted(_)), "{err}");
 
-        std::fs::write(adapter.join(ADAPTER_MANIFEST), b"{\"format\": 1}").unwrap();
-        let err = read_manifest(&adapter).unwrap_err();
-        assert!(err.to_string().contains("not an adapter manifest"), "{err}");
-        let err = read_manifest(tmp.path()).unwrap_err();
-        assert!(err.to_string().contains("adapter folder holds"), "{err}");
+            std::fs::write(adapter.join(ADAPTER_MANIFEST), b"{\"format\": 1}").unwrap();
+            let err = read_manifest(&adapter).unwrap_err();
+            assert!(err.to_string().contains("not an adapter manifest"), "{err}");
+            let err = read_manifest(tmp.path()).unwrap_err();
+            assert!(err.to_string().contains("adapter folder holds"), "{err}");
+        })
     }
 }

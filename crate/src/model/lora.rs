@@ -234,7 +234,7 @@ mod tests {
     use super::*;
     use crate::model::ModelConfig;
     // Autodiff, so that parameters can require gradients.
-    use crate::test_util::{TestAutodiff as B, assert_close};
+    use crate::test_util::{TestAutodiff as B, assert_close, seeded};
 
     fn tiny() -> (ModelConfig, Model<B>) {
         let config = ModelConfig::tiny();
@@ -264,18 +264,22 @@ mod tests {
 
     #[test]
     fn fresh_adapters_change_nothing_and_freeze_the_base() {
-        let (_, model) = tiny();
-        let before = model.forward(tokens()).logits;
-        let adapted = attach(model, &LoraConfig::new(4)).unwrap();
-        assert!(has_adapters(&adapted));
-        let after = adapted.forward(tokens()).logits;
-        assert_close(after, before, 1e-6, "fresh adapters");
-        let trainable: Vec<String> = trainable_names(&adapted);
-        assert!(!trainable.is_empty());
-        assert!(
-            trainable.iter().all(|n| n.contains(".lora.")),
-            "{trainable:?}"
-        );
+        // Holds the test RNG's lock: every draw here (init, adapters) would disturb tests
+        // that seed it.
+        seeded(0, || {
+            let (_, model) = tiny();
+            let before = model.forward(tokens()).logits;
+            let adapted = attach(model, &LoraConfig::new(4)).unwrap();
+            assert!(has_adapters(&adapted));
+            let after = adapted.forward(tokens()).logits;
+            assert_close(after, before, 1e-6, "fresh adapters");
+            let trainable: Vec<String> = trainable_names(&adapted);
+            assert!(!trainable.is_empty());
+            assert!(
+                trainable.iter().all(|n| n.contains(".lora.")),
+                "{trainable:?}"
+            );
+        })
     }
 
     fn trainable_names(model: &Model<B>) -> Vec<String> {
@@ -300,23 +304,27 @@ mod tests {
 
     #[test]
     fn merged_logits_equal_base_plus_adapter() {
-        let (_, model) = tiny();
-        let config = LoraConfig {
-            rank: 3,
-            alpha: 6.0,
-            targets: vec![LoraTarget::InProj, LoraTarget::DtProj, LoraTarget::OutProj],
-        };
-        let adapted = with_random_b(attach(model, &config).unwrap());
-        let with_adapters = adapted.forward(tokens()).logits;
-        let merged = merge(adapted).unwrap();
-        assert!(!has_adapters(&merged));
-        let merged_logits = merged.forward(tokens()).logits;
-        assert_close(merged_logits, with_adapters, 1e-4, "merged vs adapters");
-        assert!(
-            trainable_names(&merged)
-                .iter()
-                .any(|n| n == "embedding.weight")
-        );
+        // Holds the test RNG's lock: every draw here (init, adapters) would disturb tests
+        // that seed it.
+        seeded(0, || {
+            let (_, model) = tiny();
+            let config = LoraConfig {
+                rank: 3,
+                alpha: 6.0,
+                targets: vec![LoraTarget::InProj, LoraTarget::DtProj, LoraTarget::OutProj],
+            };
+            let adapted = with_random_b(attach(model, &config).unwrap());
+            let with_adapters = adapted.forward(tokens()).logits;
+            let merged = merge(adapted).unwrap();
+            assert!(!has_adapters(&merged));
+            let merged_logits = merged.forward(tokens()).logits;
+            assert_close(merged_logits, with_adapters, 1e-4, "merged vs adapters");
+            assert!(
+                trainable_names(&merged)
+                    .iter()
+                    .any(|n| n == "embedding.weight")
+            );
+        })
     }
 
     #[test]

@@ -27,7 +27,11 @@ fn losses(run: &std::path::Path) -> Vec<f64> {
     std::fs::read_to_string(run.join("metrics.jsonl"))
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"].as_f64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["loss"]
+                .as_f64()
+                .unwrap()
+        })
         .collect()
 }
 
@@ -52,8 +56,20 @@ fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
     let train = |data: &std::path::Path, run: &str, extra: &[&str]| {
         let run = ws.tmp.path().join(run);
         let mut args = vec![
-            "pretrain", "--config", "tiny", "--data", crate::arg(data), "--out", crate::arg(&run),
-            "--steps", "3", "--seq-len", "16", "--batch-size", "2", "--quiet",
+            "pretrain",
+            "--config",
+            "tiny",
+            "--data",
+            crate::arg(data),
+            "--out",
+            crate::arg(&run),
+            "--steps",
+            "3",
+            "--seq-len",
+            "16",
+            "--batch-size",
+            "2",
+            "--quiet",
         ];
         args.extend_from_slice(extra);
         (crate::siger_train(&args), run)
@@ -64,9 +80,16 @@ fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
     let (sharded, shards_run) = train(&shards, "sharded", &[]);
     crate::ok(&sharded);
     assert!(String::from_utf8_lossy(&sharded.stderr).contains("read "));
-    assert_eq!(losses(&files_run), losses(&shards_run), "same windows, same run");
+    assert_eq!(
+        losses(&files_run),
+        losses(&shards_run),
+        "same windows, same run"
+    );
 
     let (mismatch, _) = train(&shards, "mismatch", &["--holdout-every", "3"]);
     let stderr = String::from_utf8_lossy(&mismatch.stderr);
-    assert!(!mismatch.status.success() && stderr.contains("every 5-th"), "{stderr}");
+    assert!(
+        !mismatch.status.success() && stderr.contains("every 5-th"),
+        "{stderr}"
+    );
 }
