@@ -134,6 +134,11 @@ fn word_run(run: &[String], lookup: &Lookup) -> Vec<Alternatives> {
     let mut tokens: Vec<Alternatives> = Vec::new();
     let mut k = 0;
     while k < run.len() {
+        if let Some(found) = locative_place_word(&run[k..], lookup) {
+            tokens.push(found);
+            k += 2;
+            continue;
+        }
         if let Some((n, found)) = lookup.longest_match(&run[k..]) {
             tokens.push(found);
             k += n;
@@ -155,6 +160,38 @@ fn word_run(run: &[String], lookup: &Lookup) -> Vec<Alternatives> {
         k += 1;
     }
     tokens
+}
+
+/// Indonesian `di` before a place word (`sini`, `situ`, `sana`) whose every Lampung entry
+/// already carries the locative (`sini` → `dija`, `dijou`): one token for both words, citing the
+/// place word's entry, so Lampung output does not say `di dijou`.
+fn locative_place_word(run: &[String], lookup: &Lookup) -> Option<Alternatives> {
+    if lookup.from != Lang::Indonesian || !matches!(lookup.to, Lang::Lampung(_)) {
+        return None;
+    }
+    let [di, place, ..] = run else {
+        return None;
+    };
+    let place_key = normalize::key(place);
+    if normalize::key(di) != "di" || !matches!(place_key.as_str(), "sini" | "situ" | "sana") {
+        return None;
+    }
+    let (_, found) = lookup.longest_match(std::slice::from_ref(place))?;
+    let carries =
+        |t: &Token| t.source == Source::Lexicon && normalize::key(&t.text).starts_with("di");
+    if !found.iter().all(|(t, _)| carries(t)) {
+        return None;
+    }
+    let rule = format!("di + {place_key}: the Lampung word carries the locative di");
+    let joined = found.into_iter().map(|(t, score)| {
+        let token = Token {
+            input: format!("di {place_key}"),
+            rule: Some(rule.clone()),
+            ..t
+        };
+        (token, score)
+    });
+    Some(joined.collect())
 }
 
 /// Offers each run of consecutive unknown tokens to the guesser; keeps them if it is silent.
@@ -223,6 +260,7 @@ mod tests {
         let mut resources = Resources::builtin();
         let tsv = "lampung\tindonesian\tenglish\tdialect\tpos\tsource\tnote\n\
                    mak\ttidak\t\tboth\t\tt\t\n\
+                   dijou\tsini\t\tnyo\t\tt\t\n\
                    nyak\tsaya\t\tunknown\t\tt\t\n\
                    haga\tmau\t\tunknown\t\tt\t\n\
                    mengan\tmakan\t\tunknown\t\tt\t\n\
@@ -284,6 +322,26 @@ mod tests {
         assert_eq!(t.tokens[0].input, "aa bb");
         assert_eq!(run("bb aa", NYO, Lang::Indonesian).text(), "y x");
         assert_eq!(run("x", Lang::Indonesian, NYO).text(), "aa");
+    }
+
+    #[test]
+    fn di_before_a_place_word_whose_lampung_carries_it_is_not_doubled() {
+        let t = run("saya di sini", Lang::Indonesian, NYO).tokens;
+        assert_eq!(t.len(), 2, "{t:?}");
+        assert_eq!(
+            (t[1].text.as_str(), t[1].input.as_str()),
+            ("dijou", "di sini")
+        );
+        assert_eq!(t[1].entry.as_deref(), Some("sini"));
+        assert!(
+            t[1].rule
+                .as_deref()
+                .unwrap_or_default()
+                .contains("carries the locative")
+        );
+        // Alone, or the other way, `sini` is translated as usual.
+        assert_eq!(run("sini", Lang::Indonesian, NYO).text(), "dijou");
+        assert_eq!(run("dijou", NYO, Lang::Indonesian).text(), "sini");
     }
 
     #[test]
