@@ -10,7 +10,7 @@
 //! adapters to and from files (named `layers.3.mixer.in_proj.lora.a`) is the adapter folder
 //! module of `io`.
 
-use burn::module::{Module, ModuleMapper, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Tensor, backend::Backend};
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,8 @@ use crate::model::ssm::SsmMixer;
 use crate::ops::linear::{Linear, Weight};
 use crate::ops::lora::Lora;
 
-/// A mixer projection an adapter can go on.
+/// A projection an adapter can go on: the SSM mixer's four, or the experts' three (every
+/// routed and shared expert of every MoE layer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LoraTarget {
@@ -32,19 +33,39 @@ pub enum LoraTarget {
     DtProj,
     /// d_inner → d_model.
     OutProj,
+    /// An expert's d_model → hidden gate.
+    GateProj,
+    /// An expert's d_model → hidden.
+    UpProj,
+    /// An expert's hidden → d_model.
+    DownProj,
 }
 
 impl LoraTarget {
     /// Every target, in the order a token meets them.
-    pub const ALL: [Self; 4] = [Self::InProj, Self::XProj, Self::DtProj, Self::OutProj];
+    pub const ALL: [Self; 7] = [
+        Self::InProj,
+        Self::XProj,
+        Self::DtProj,
+        Self::OutProj,
+        Self::GateProj,
+        Self::UpProj,
+        Self::DownProj,
+    ];
 
-    /// The projection's name (`in_proj`, …): its field in [`SsmMixer`].
+    /// The mixer's projections: the default targets.
+    pub const MIXER: [Self; 4] = [Self::InProj, Self::XProj, Self::DtProj, Self::OutProj];
+
+    /// The projection's name (`in_proj`, …): its field in [`SsmMixer`] or the expert.
     pub fn name(self) -> &'static str {
         match self {
             Self::InProj => "in_proj",
             Self::XProj => "x_proj",
             Self::DtProj => "dt_proj",
             Self::OutProj => "out_proj",
+            Self::GateProj => "gate_proj",
+            Self::UpProj => "up_proj",
+            Self::DownProj => "down_proj",
         }
     }
 
@@ -66,12 +87,12 @@ pub struct LoraConfig {
 }
 
 impl LoraConfig {
-    /// Rank `rank` on every target, `α = r` (scale 1).
+    /// Rank `rank` on the mixer's four projections, `α = r` (scale 1).
     pub fn new(rank: usize) -> Self {
         Self {
             rank,
             alpha: rank as f64,
-            targets: LoraTarget::ALL.to_vec(),
+            targets: LoraTarget::MIXER.to_vec(),
         }
     }
 
@@ -88,7 +109,7 @@ impl LoraConfig {
         }
         if self.targets.is_empty() {
             return Err(LoraError::Config(
-                "name at least one LoRA target (in_proj, x_proj, dt_proj, out_proj)".into(),
+                "name at least one LoRA target (in_proj, x_proj, dt_proj, out_proj, gate_proj, up_proj, down_proj)".into(),
             ));
         }
         Ok(())
@@ -137,6 +158,29 @@ pub fn targets_mut<'m, B: Backend>(
         for (target, linear) in all {
             if targets.contains(&target) {
                 out.push((format!("layers.{i}.mixer.{}.lora", target.name()), linear));
+            }
+        }
+        let Some(feed_forward) = layer.feed_forward.as_mut() else {
+            continue;
+        };
+        let moe = &mut feed_forward.moe;
+        for (group, experts) in [
+            ("experts", &mut moe.experts),
+            ("shared_experts", &mut moe.shared_experts),
+        ] {
+            for (j, expert) in experts.iter_mut().enumerate() {
+                let all = [
+                    (LoraTarget::GateProj, &mut expert.gate_proj),
+                    (LoraTarget::UpProj, &mut expert.up_proj),
+                    (LoraTarget::DownProj, &mut expert.down_proj),
+                ];
+                for (target, linear) in all {
+                    if targets.contains(&target) {
+                        let name = target.name();
+                        let prefix = format!("layers.{i}.feed_forward.moe.{group}.{j}.{name}.lora");
+                        out.push((prefix, linear));
+                    }
+                }
             }
         }
     }
@@ -194,20 +238,29 @@ fn thaw<B: Backend, M: Module<B>>(module: M) -> M {
 
 /// Whether `model` carries adapters.
 pub fn has_adapters<B: Backend>(model: &Model<B>) -> bool {
-    model.layers.iter().any(|l| {
-        LoraTarget::ALL
-            .iter()
-            .any(|&t| linear(&l.mixer, t).lora.is_some())
-    })
-}
-
-fn linear<B: Backend>(mixer: &SsmMixer<B>, target: LoraTarget) -> &Linear<B> {
-    match target {
-        LoraTarget::InProj => &mixer.in_proj,
-        LoraTarget::XProj => &mixer.x_proj,
-        LoraTarget::DtProj => &mixer.dt_proj,
-        LoraTarget::OutProj => &mixer.out_proj,
+    struct Find {
+        depth_in_lora: usize,
+        found: bool,
     }
+    impl<B: Backend> ModuleVisitor<B> for Find {
+        fn enter_module(&mut self, name: &str, _: &str) {
+            if name == "lora" || self.depth_in_lora > 0 {
+                self.depth_in_lora += 1;
+            }
+        }
+        fn exit_module(&mut self, _: &str, _: &str) {
+            self.depth_in_lora = self.depth_in_lora.saturating_sub(1);
+        }
+        fn visit_float<const D: usize>(&mut self, _: &Param<Tensor<B, D>>) {
+            self.found |= self.depth_in_lora > 0;
+        }
+    }
+    let mut find = Find {
+        depth_in_lora: 0,
+        found: false,
+    };
+    model.visit(&mut find);
+    find.found
 }
 
 /// `model` with every adapter folded into its weight (`W + s · A B`) and removed: a plain
@@ -311,9 +364,26 @@ mod tests {
             let config = LoraConfig {
                 rank: 3,
                 alpha: 6.0,
-                targets: vec![LoraTarget::InProj, LoraTarget::DtProj, LoraTarget::OutProj],
+                targets: vec![
+                    LoraTarget::InProj,
+                    LoraTarget::DtProj,
+                    LoraTarget::OutProj,
+                    LoraTarget::GateProj,
+                    LoraTarget::DownProj,
+                ],
             };
             let adapted = with_random_b(attach(model, &config).unwrap());
+            let trainable = trainable_names(&adapted);
+            for name in [
+                "layers.1.feed_forward.moe.experts.3.gate_proj.lora.a",
+                "layers.1.feed_forward.moe.shared_experts.0.down_proj.lora.b",
+            ] {
+                assert!(trainable.iter().any(|n| n == name), "{name}");
+            }
+            assert!(
+                !trainable.iter().any(|n| n.contains("up_proj")),
+                "not a target"
+            );
             let with_adapters = adapted.forward(tokens()).logits;
             let merged = merge(adapted).unwrap();
             assert!(!has_adapters(&merged));

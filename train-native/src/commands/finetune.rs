@@ -39,7 +39,9 @@ pub struct FinetuneArgs {
     /// LoRA's α: the update is scaled by α / R (default: R, a scale of 1).
     #[arg(long, requires = "lora_rank")]
     lora_alpha: Option<f64>,
-    /// The mixer projections that get adapters, comma-separated.
+    /// The projections that get adapters, comma-separated: the SSM mixer's `in_proj`, `x_proj`,
+    /// `dt_proj`, `out_proj`, and the experts' `gate_proj`, `up_proj`, `down_proj` (every routed
+    /// and shared expert).
     #[arg(
         long,
         requires = "lora_rank",
