@@ -93,3 +93,56 @@ fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_run_on_token_shards_resumes_exactly() {
+    let ws = crate::workspace();
+    let shards = ws.tmp.path().join("shards");
+    crate::ok(&crate::siger_train(&[
+        "shard",
+        "--data",
+        crate::arg(&ws.data),
+        "--tokenizer",
+        crate::arg(&ws.tok),
+        "--out",
+        crate::arg(&shards),
+    ]));
+    let run = ws.tmp.path().join("run");
+    let args = |extra: &[&str]| {
+        let mut args = vec![
+            "pretrain",
+            "--config",
+            "tiny",
+            "--data",
+            crate::arg(&shards),
+            "--out",
+            crate::arg(&run),
+            "--steps",
+            "4",
+            "--seq-len",
+            "16",
+            "--batch-size",
+            "2",
+            "--checkpoint-every",
+            "2",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let call = |args: Vec<String>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        crate::ok(&crate::siger_train(&refs));
+    };
+    call(args(&[]));
+    let whole = losses(&run);
+    // Lose the last checkpoint, as a run killed after step 2 would have, and resume.
+    std::fs::remove_dir_all(run.join("checkpoints/step-00000004")).unwrap();
+    std::fs::remove_dir_all(run.join("model")).unwrap();
+    call(args(&["--resume", crate::arg(&run)]));
+    assert_eq!(
+        losses(&run),
+        whole,
+        "the resumed run computes the same steps 3 and 4"
+    );
+}
