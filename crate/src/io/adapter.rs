@@ -18,7 +18,7 @@ use crate::io::atomic;
 use crate::io::checkpoint::{Checkpoint, FileEntry, entry};
 use crate::io::error::WeightsError;
 use crate::io::safetensors::{self, StoredTensor};
-use crate::io::weights::{load_named, named_tensors};
+use crate::io::weights::{load_named, named_tensors_where};
 use crate::model::Model;
 use crate::model::init::materialize;
 use crate::model::lora::{LoraConfig, LoraError, attach, freeze_base, targets_mut};
@@ -182,11 +182,9 @@ pub fn apply<B: Backend>(dir: &Path, base: Checkpoint<B>) -> Result<Checkpoint<B
 }
 
 /// The adapters' tensors only, by name (`layers.0.mixer.in_proj.lora.a`, …), in model order.
+/// Only the adapters are read back from the device, not the base.
 pub fn adapter_tensors<B: Backend>(model: &Model<B>) -> Vec<(String, TensorData)> {
-    named_tensors(model)
-        .into_iter()
-        .filter(|(name, _)| name.contains(".lora."))
-        .collect()
+    named_tensors_where(model, |name| name.split('.').any(|part| part == "lora"))
 }
 
 /// `model` with adapters for `config` attached and their values from `tensors` (frozen base,

@@ -19,11 +19,20 @@ use crate::quant::QuantMatrix;
 
 /// Every float parameter of `module` with its name, in module order, as f32.
 pub fn named_tensors<B: Backend, M: Module<B>>(module: &M) -> Vec<(String, TensorData)> {
-    struct Collect {
+    named_tensors_where(module, |_| true)
+}
+
+/// [`named_tensors`] for the parameters whose name `keep` accepts; the others are not read.
+pub fn named_tensors_where<B: Backend, M: Module<B>>(
+    module: &M,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, TensorData)> {
+    struct Collect<F> {
         path: Vec<String>,
         out: Vec<(String, TensorData)>,
+        keep: F,
     }
-    impl<B: Backend> ModuleVisitor<B> for Collect {
+    impl<B: Backend, F: Fn(&str) -> bool> ModuleVisitor<B> for Collect<F> {
         fn enter_module(&mut self, name: &str, _: &str) {
             self.path.push(name.to_string());
         }
@@ -31,13 +40,17 @@ pub fn named_tensors<B: Backend, M: Module<B>>(module: &M) -> Vec<(String, Tenso
             self.path.pop();
         }
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-            let data = param.val().into_data().convert::<f32>();
-            self.out.push((self.path.join("."), data));
+            let name = self.path.join(".");
+            if (self.keep)(&name) {
+                let data = param.val().into_data().convert::<f32>();
+                self.out.push((name, data));
+            }
         }
     }
     let mut collect = Collect {
         path: Vec::new(),
         out: Vec::new(),
+        keep,
     };
     module.visit(&mut collect);
     collect.out
@@ -158,10 +171,7 @@ fn linears_mut<B: Backend>(model: &mut Model<B>) -> Vec<(String, &mut Linear<B>)
 /// carry the bundle's rounding; nothing else changes.
 pub fn dequantize<B: Backend>(model: &mut Model<B>) {
     let device = model.device();
-    let float = |name: &str, tensor: Tensor<B, 2>| {
-        let (_, value, mapper) = Param::from_tensor(tensor).consume();
-        Weight::Float(Param::from_mapped_value(param_id(name), value, mapper))
-    };
+    let float = |name: &str, tensor| Weight::Float(Param::initialized(param_id(name), tensor));
     if let Weight::Quantized(q) = &model.embedding.weight {
         model.embedding.weight = float(names::EMBEDDING, q.dequantize(&device));
     }

@@ -3,8 +3,9 @@
 //! and `B` `[r, d_out]` zero, so training starts from the base model exactly and only `A` and `B`
 //! (and their optimizer state) are trained.
 //!
-//! Adapters ([`Lora`]) go on the SSM mixers' projections the [`LoraConfig`] names (`in_proj`,
-//! `x_proj`, `dt_proj`, `out_proj`) in every layer. [`attach`] freezes every base parameter and
+//! Adapters ([`Lora`]) go on the projections the [`LoraConfig`] names in every layer: the SSM
+//! mixer's `in_proj`, `x_proj`, `dt_proj`, `out_proj` (the default) and the experts' `gate_proj`,
+//! `up_proj`, `down_proj`. [`attach`] freezes every base parameter and
 //! adds fresh adapters; [`merge`] folds them into the weights (`W + (α / r) A B`) and removes
 //! them, leaving a normal model that saves, exports and quantizes as any other. Moving just the
 //! adapters to and from files (named `layers.3.mixer.in_proj.lora.a`) is the adapter folder
@@ -69,6 +70,11 @@ impl LoraTarget {
         }
     }
 
+    /// Every target's name, comma-separated (for messages).
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
+    }
+
     /// The target named `name`, if any.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.name() == name.trim())
@@ -108,9 +114,10 @@ impl LoraConfig {
             )));
         }
         if self.targets.is_empty() {
-            return Err(LoraError::Config(
-                "name at least one LoRA target (in_proj, x_proj, dt_proj, out_proj, gate_proj, up_proj, down_proj)".into(),
-            ));
+            return Err(LoraError::Config(format!(
+                "name at least one LoRA target ({})",
+                LoraTarget::names()
+            )));
         }
         Ok(())
     }

@@ -19,9 +19,10 @@
 //!    ([`super::spelling::dialect_affinity`]) and how its letters resemble the lexicon's tagged
 //!    words of each dialect ([`super::spelling::DialectGrams`]).
 //!
-//! Remaining ties keep lexicon order. On `nyo-dev.tsv`, Indonesian → Nyo, steps 4 and 5's
-//! trigrams with the small step 1 raise the share of words (with several candidates, one of
-//! them in the reference) where the reference's form is chosen from 51% to 55%.
+//! Remaining ties keep lexicon order. On `nyo-dev.tsv`, Indonesian → Nyo (`eval-translate`, no
+//! guesses), the small step 1, step 4's commonness and step 5's trigrams took BLEU / chrF from
+//! 8.45 / 43.62 to 10.58 / 46.86, and step 4's final-vowel fit from 11.29 / 46.86 to 13.21 /
+//! 48.29 (Nyo's `no` already written apart).
 
 use super::lang::{Dialect, Fit, Lang};
 use super::lexicon::{Lexicon, Stored};

@@ -31,7 +31,8 @@ pub struct DialectGrams {
     finals: [HashMap<&'static str, u32>; 2],
 }
 
-/// The ways one final vowel is written, the plain spelling first (see [`skeleton`]).
+/// The ways one final vowel is written, the plain spelling first: [`skeleton`] writes the
+/// others plain, [`DialectGrams::final_fit`] counts them.
 const FINAL_SPELLINGS: [&[&str]; 4] = [
     &["ai", "ay"],
     &["i", "ei", "ey"],
@@ -68,11 +69,11 @@ impl DialectGrams {
         let Some((group, written)) = final_spelling(word) else {
             return 0.0;
         };
-        let count = |w: &str| f64::from(self.finals[d].get(w).copied().unwrap_or(0)) + 0.5;
-        let all: f64 = group.iter().map(|w| count(w)).sum();
         if self.finals[d].is_empty() {
             return 0.0;
         }
+        let count = |w: &str| f64::from(self.finals[d].get(w).copied().unwrap_or(0)) + 0.5;
+        let all: f64 = group.iter().map(|w| count(w)).sum();
         (count(written) / all).ln().max(-1.0)
     }
 
@@ -113,18 +114,12 @@ impl DialectGrams {
 
 /// The spellings of `word`'s final vowel and the one it uses (`lagei`: `i`, `ei`, `ey`; `ei`).
 fn final_spelling(word: &str) -> Option<(&'static [&'static str], &'static str)> {
-    for group in FINAL_SPELLINGS {
-        // Longer spellings first: `lagei` ends in `ei`, not in `i`.
-        let mut ways: Vec<&'static str> = group.to_vec();
-        ways.sort_by_key(|w| std::cmp::Reverse(w.len()));
-        if let Some(written) = ways
-            .into_iter()
-            .find(|w| word.ends_with(w) && word.len() > w.len())
-        {
-            return Some((group, written));
-        }
-    }
-    None
+    // The longest spelling that ends the word: `lagei` ends in `ei`, not in `i`.
+    FINAL_SPELLINGS
+        .into_iter()
+        .flat_map(|group| group.iter().map(move |&w| (group, w)))
+        .filter(|(_, w)| word.ends_with(w) && word.len() > w.len())
+        .max_by_key(|(_, w)| w.len())
 }
 
 /// The character trigrams of `word` padded with `^` and `$` (`ijo`: `^ij`, `ijo`, `jo$`).
@@ -176,16 +171,11 @@ fn undouble(word: &str) -> String {
 /// The plain spelling of a final vowel: `-ou` → `-o`, `-ei`/`-ey` → `-i`, `-eu` → `-u`,
 /// `-ay` → `-ai`.
 fn final_vowel(word: &str) -> String {
-    let spellings = [
-        ("ou", "o"),
-        ("ei", "i"),
-        ("ey", "i"),
-        ("eu", "u"),
-        ("ay", "ai"),
-    ];
-    for (written, plain) in spellings {
-        if let Some(stem) = word.strip_suffix(written) {
-            return format!("{stem}{plain}");
+    for group in FINAL_SPELLINGS {
+        for written in &group[1..] {
+            if let Some(stem) = word.strip_suffix(written) {
+                return format!("{stem}{}", group[0]);
+            }
         }
     }
     word.to_string()

@@ -170,9 +170,8 @@ mod tests {
 
     #[test]
     fn reads_the_source_column_the_header_names() {
-        let dir = std::env::temp_dir().join(format!("siger-pairs-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("pairs.tsv");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pairs.tsv");
         std::fs::write(
             &file,
             "lampung_nyo\tindonesian\nnyak haga mengan\tsaya mau makan\n\n",
@@ -194,6 +193,5 @@ mod tests {
                 .unwrap_err()
                 .contains(":2:")
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

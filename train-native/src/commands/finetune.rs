@@ -64,9 +64,7 @@ impl FinetuneArgs {
             .iter()
             .map(|name| {
                 LoraTarget::parse(name).ok_or_else(|| {
-                    format!(
-                        "unknown LoRA target `{name}`: use in_proj, x_proj, dt_proj or out_proj"
-                    )
+                    format!("unknown LoRA target `{name}`: use {}", LoraTarget::names())
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;

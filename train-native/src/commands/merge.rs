@@ -29,18 +29,17 @@ impl MergeArgs {
     pub fn run(self) -> Result<(), String> {
         type Cpu = burn::backend::NdArray<f32>;
         let base = load_trainable::<Cpu>(&self.base, &Default::default())?;
-        let adapted = adapter::apply(&self.adapter, base)
-            .map_err(|e| format!("{}: {e}", self.adapter.display()))?;
-        let config = adapter::read_manifest(&self.adapter)
-            .map_err(|e| e.to_string())?
-            .lora;
+        let at = |e: adapter::AdapterError| format!("{}: {e}", self.adapter.display());
+        let config = adapter::read_manifest(&self.adapter).map_err(at)?.lora;
+        let adapted = adapter::apply(&self.adapter, base).map_err(at)?;
         let merged = lora::merge(adapted.model).map_err(|e| e.to_string())?;
         let manifest = checkpoint::save(&self.out, &adapted.config, &merged, &adapted.tokenizer)
             .map_err(|e| format!("{}: {e}", self.out.display()))?;
+        let targets: Vec<&str> = config.targets.iter().map(|t| t.name()).collect();
         eprintln!(
-            "merged rank-{} adapters ({} projections per layer) into {}: {} parameters, as the base",
+            "merged rank-{} adapters on {} into {}: {} parameters, as the base",
             config.rank,
-            config.targets.len(),
+            targets.join(", "),
             self.out.display(),
             manifest.parameters.total
         );

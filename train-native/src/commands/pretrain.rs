@@ -151,16 +151,18 @@ impl PretrainArgs {
         }
         let mut trainer = match &self.resume {
             Some(from) => {
-                Trainer::<B>::resume(from, devices, &self.out).map_err(|e| e.to_string())?
+                let trainer =
+                    Trainer::<B>::resume(from, devices, &self.out).map_err(|e| e.to_string())?;
+                if trainer.tokenizer().to_json() != tok.to_json() {
+                    return Err(format!(
+                        "{}: the run's tokenizer is not the one the shards were made with",
+                        dir.display()
+                    ));
+                }
+                trainer
             }
             None => self.fresh_trainer(tok.clone(), devices, manifest.holdout_every)?,
         };
-        if trainer.tokenizer().to_json() != tok.to_json() {
-            return Err(format!(
-                "{}: the run's tokenizer is not the one the shards were made with",
-                dir.display()
-            ));
-        }
         set_execution(&mut trainer, &self.train);
         let data = cut(&stream, tok.special().pad, trainer.state.config.seq_len);
         eprintln!(

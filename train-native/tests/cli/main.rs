@@ -77,21 +77,17 @@ pub fn workspace() -> Workspace {
     Workspace { tmp, data, tok }
 }
 
-/// A workspace and a run folder (`run/`) in it: the tiny preset pretrained for 4 steps with a
-/// checkpoint every 2.
-pub fn trained_run() -> (Workspace, PathBuf) {
-    let ws = workspace();
-    let run = ws.tmp.path().join("run");
-    ok(&siger_train(&[
+/// `pretrain` of the tiny preset on `data` into `run`: 4 steps of 2 × 16 tokens with a
+/// checkpoint every 2, and `extra` flags.
+pub fn pretrain_tiny(data: &Path, run: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
         "pretrain",
         "--config",
         "tiny",
         "--data",
-        arg(&ws.data),
-        "--tokenizer",
-        arg(&ws.tok),
+        arg(data),
         "--out",
-        arg(&run),
+        arg(run),
         "--steps",
         "4",
         "--seq-len",
@@ -101,7 +97,21 @@ pub fn trained_run() -> (Workspace, PathBuf) {
         "--checkpoint-every",
         "2",
         "--quiet",
-    ]));
+    ];
+    args.extend_from_slice(extra);
+    siger_train(&args)
+}
+
+/// A workspace and a run folder (`run/`) in it: the tiny preset pretrained for 4 steps with a
+/// checkpoint every 2.
+pub fn trained_run() -> (Workspace, PathBuf) {
+    let ws = workspace();
+    let run = ws.tmp.path().join("run");
+    ok(&pretrain_tiny(
+        &ws.data,
+        &run,
+        &["--tokenizer", arg(&ws.tok)],
+    ));
     (ws, run)
 }
 

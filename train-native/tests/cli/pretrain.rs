@@ -35,11 +35,10 @@ fn losses(run: &std::path::Path) -> Vec<f64> {
         .collect()
 }
 
-#[test]
-fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
-    let ws = crate::workspace();
+/// The workspace's corpus as token shards at `shards/` (`extra` flags passed to `shard`).
+fn shard(ws: &crate::Workspace, extra: &[&str]) -> (std::process::Output, std::path::PathBuf) {
     let shards = ws.tmp.path().join("shards");
-    let out = crate::siger_train(&[
+    let mut args = vec![
         "shard",
         "--data",
         crate::arg(&ws.data),
@@ -47,37 +46,23 @@ fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
         crate::arg(&ws.tok),
         "--out",
         crate::arg(&shards),
-        "--holdout-every",
-        "5",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = crate::siger_train(&args);
     crate::ok(&out);
+    (out, shards)
+}
+
+#[test]
+fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
+    let ws = crate::workspace();
+    let (out, shards) = shard(&ws, &["--holdout-every", "5"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("(6 held out)"), "{stderr}");
-    let train = |data: &std::path::Path, run: &str, extra: &[&str]| {
-        let run = ws.tmp.path().join(run);
-        let mut args = vec![
-            "pretrain",
-            "--config",
-            "tiny",
-            "--data",
-            crate::arg(data),
-            "--out",
-            crate::arg(&run),
-            "--steps",
-            "3",
-            "--seq-len",
-            "16",
-            "--batch-size",
-            "2",
-            "--quiet",
-        ];
-        args.extend_from_slice(extra);
-        (crate::siger_train(&args), run)
-    };
+    let (files_run, shards_run) = (ws.tmp.path().join("files"), ws.tmp.path().join("sharded"));
     let tok = ["--tokenizer", crate::arg(&ws.tok), "--holdout-every", "5"];
-    let (files, files_run) = train(&ws.data, "files", &tok);
-    crate::ok(&files);
-    let (sharded, shards_run) = train(&shards, "sharded", &[]);
+    crate::ok(&crate::pretrain_tiny(&ws.data, &files_run, &tok));
+    let sharded = crate::pretrain_tiny(&shards, &shards_run, &[]);
     crate::ok(&sharded);
     assert!(String::from_utf8_lossy(&sharded.stderr).contains("read "));
     assert_eq!(
@@ -86,7 +71,11 @@ fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
         "same windows, same run"
     );
 
-    let (mismatch, _) = train(&shards, "mismatch", &["--holdout-every", "3"]);
+    let mismatch = crate::pretrain_tiny(
+        &shards,
+        &ws.tmp.path().join("mismatch"),
+        &["--holdout-every", "3"],
+    );
     let stderr = String::from_utf8_lossy(&mismatch.stderr);
     assert!(
         !mismatch.status.success() && stderr.contains("every 5-th"),
@@ -97,49 +86,18 @@ fn pretraining_on_token_shards_equals_pretraining_on_the_files() {
 #[test]
 fn a_run_on_token_shards_resumes_exactly() {
     let ws = crate::workspace();
-    let shards = ws.tmp.path().join("shards");
-    crate::ok(&crate::siger_train(&[
-        "shard",
-        "--data",
-        crate::arg(&ws.data),
-        "--tokenizer",
-        crate::arg(&ws.tok),
-        "--out",
-        crate::arg(&shards),
-    ]));
+    let (_, shards) = shard(&ws, &[]);
     let run = ws.tmp.path().join("run");
-    let args = |extra: &[&str]| {
-        let mut args = vec![
-            "pretrain",
-            "--config",
-            "tiny",
-            "--data",
-            crate::arg(&shards),
-            "--out",
-            crate::arg(&run),
-            "--steps",
-            "4",
-            "--seq-len",
-            "16",
-            "--batch-size",
-            "2",
-            "--checkpoint-every",
-            "2",
-            "--quiet",
-        ];
-        args.extend_from_slice(extra);
-        args.iter().map(|s| s.to_string()).collect::<Vec<_>>()
-    };
-    let call = |args: Vec<String>| {
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        crate::ok(&crate::siger_train(&refs));
-    };
-    call(args(&[]));
+    crate::ok(&crate::pretrain_tiny(&shards, &run, &[]));
     let whole = losses(&run);
     // Lose the last checkpoint, as a run killed after step 2 would have, and resume.
     std::fs::remove_dir_all(run.join("checkpoints/step-00000004")).unwrap();
     std::fs::remove_dir_all(run.join("model")).unwrap();
-    call(args(&["--resume", crate::arg(&run)]));
+    crate::ok(&crate::pretrain_tiny(
+        &shards,
+        &run,
+        &["--resume", crate::arg(&run)],
+    ));
     assert_eq!(
         losses(&run),
         whole,

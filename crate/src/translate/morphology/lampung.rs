@@ -108,8 +108,8 @@ fn is_vowel(c: char) -> bool {
 
 /// Spells `analysis` around the Lampung `root` in `dialect`; returns the form and the affixes
 /// Lampung has no spelling for here (left out). Nyo's third-person `no` is written as a word of
-/// its own (`ceramah no`), as Nyo writers mostly do (in `nyo-dev.tsv` 43 times apart, about
-/// 30 joined).
+/// its own (`ceramah no`), as Nyo writers mostly do (in `nyo-dev.tsv` 43 times apart, fewer
+/// joined).
 pub fn generate(analysis: &Analysis, root: &str, dialect: Dialect) -> (String, Vec<Affix>) {
     build(analysis, root, prefix, |affix| match (affix, dialect) {
         (Affix::Possessive(Person::Third), Dialect::Nyo | Dialect::Unknown) => Some(" no"),
