@@ -65,3 +65,19 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         }
     }
 }
+
+/// [`crate::ModelConfig::tiny`] with three layers, the middle one (which also carries the MoE
+/// feed-forward) an attention layer.
+pub fn hybrid_config() -> crate::ModelConfig {
+    use crate::model::AttentionConfig;
+    crate::ModelConfig::tiny()
+        .with_n_layers(3)
+        .with_attention(Some(
+            AttentionConfig::new()
+                .with_layers(vec![1])
+                .with_heads(2)
+                .with_head_dim(8)
+                .with_kv_rank(8)
+                .with_rope_dim(4),
+        ))
+}

@@ -341,9 +341,13 @@ mod tests {
     type B = TestBackend;
 
     fn chat() -> Chat<B> {
+        chat_with(ModelConfig::tiny())
+    }
+
+    fn chat_with(config: ModelConfig) -> Chat<B> {
         let corpus = ["Selamat pagi, apa kabar?", "Tabik pun, nyak haga belajagh."];
         let tokenizer = Tokenizer::train(corpus.iter().cycle().take(40).copied(), 300).unwrap();
-        let config = ModelConfig::tiny().with_init_std(0.3);
+        let config = config.with_init_std(0.3);
         let model = seeded(5, || config.init::<B>(&Default::default()).unwrap());
         Chat::new(model, tokenizer, "weights-a")
     }
@@ -403,6 +407,18 @@ mod tests {
 
     #[test]
     fn a_restored_session_continues_exactly_like_an_uninterrupted_chat() {
+        restored_session_continues(ModelConfig::tiny());
+    }
+
+    /// With an attention layer the session carries its key/value cache, which grows with the
+    /// conversation.
+    #[test]
+    fn a_restored_hybrid_session_carries_the_attention_cache() {
+        restored_session_continues(crate::test_util::hybrid_config());
+    }
+
+    fn restored_session_continues(config: ModelConfig) {
+        let chat = || chat_with(config.clone());
         let mut whole = chat();
         let first = [user("apa kabar?")];
         whole.start(&first, &seeded_options(6)).unwrap();

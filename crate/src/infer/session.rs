@@ -1,13 +1,15 @@
-//! A saved conversation: a safetensors file holding each layer's recurrent state
-//! (`layers.{i}.conv_state`, `layers.{i}.ssm_state`, f32), with the messages read, the position
-//! and the weights' sha256 in its metadata. A session only fits the weights it was saved with.
+//! A saved conversation: a safetensors file holding each layer's state (f32) — an SSM layer's
+//! `layers.{i}.conv_state` and `layers.{i}.ssm_state`, fixed in size; an attention layer's
+//! `layers.{i}.kv_cache` `[batch, position, kv_rank + rope_dim]`, which grows with every token
+//! of the conversation (absent before the first) — with the messages read, the position and the
+//! weights' sha256 in its metadata. A session only fits the weights it was saved with.
 
 use std::collections::HashMap;
 
 use burn::tensor::{Tensor, backend::Backend};
 
 use crate::io::safetensors::{self, StoredTensor};
-use crate::model::{LayerState, State};
+use crate::model::{KvCache, LayerState, SsmState, State};
 use crate::text::Message;
 
 /// The session file's `format` metadata.
@@ -33,10 +35,7 @@ pub async fn encode<B: Backend>(
 ) -> Result<Vec<u8>, SessionError> {
     let mut tensors = Vec::new();
     for (i, layer) in state.layers.iter().enumerate() {
-        for (name, t) in [
-            ("conv_state", &layer.conv_state),
-            ("ssm_state", &layer.ssm_state),
-        ] {
+        for (name, t) in layer.tensors() {
             let data = t.clone().into_data_async().await;
             let data = data.map_err(|e| SessionError::Read(format!("{e:?}")))?;
             tensors.push(StoredTensor::from_data(format!("layers.{i}.{name}"), data));
@@ -79,23 +78,41 @@ pub fn decode<B: Backend>(
         .ok_or(bad("its position is unreadable"))?;
     let file = safetensors::parse(bytes).map_err(|_| bad("corrupted"))?;
     let mut layers = Vec::with_capacity(zero.layers.len());
+    let mut stored = 0;
     for (i, layer) in zero.layers.iter().enumerate() {
-        let read = |name: &str, like: &Tensor<B, 3>| -> Result<Tensor<B, 3>, SessionError> {
+        let read = |name: &str, shape: [usize; 3], device: &B::Device| {
             let name = format!("layers.{i}.{name}");
             let view = file.tensor(&name).map_err(|_| bad("a layer is missing"))?;
             let data = safetensors::f32_tensor(name, &view)
                 .map_err(|_| bad("a state tensor is corrupted"))?;
-            if data.shape.to_vec() != like.dims().to_vec() {
+            if data.shape.to_vec() != shape.to_vec() {
                 return Err(bad("its state does not fit this model"));
             }
-            Ok(Tensor::from_data(data, &like.device()))
+            Ok::<_, SessionError>(Tensor::from_data(data, device))
         };
-        layers.push(LayerState {
-            conv_state: read("conv_state", &layer.conv_state)?,
-            ssm_state: read("ssm_state", &layer.ssm_state)?,
+        layers.push(match layer {
+            LayerState::Ssm(s) => {
+                let device = s.ssm_state.device();
+                stored += 2;
+                LayerState::Ssm(SsmState {
+                    conv_state: read("conv_state", s.conv_state.dims(), &device)?,
+                    ssm_state: read("ssm_state", s.ssm_state.dims(), &device)?,
+                })
+            }
+            LayerState::Attention(cache) => {
+                let shape = [cache.batch, position, cache.width];
+                let entries = (position > 0)
+                    .then(|| read("kv_cache", shape, &cache.device))
+                    .transpose()?;
+                stored += usize::from(entries.is_some());
+                LayerState::Attention(KvCache {
+                    entries,
+                    ..cache.clone()
+                })
+            }
         });
     }
-    if file.len() != 2 * layers.len() {
+    if file.len() != stored {
         return Err(bad("it has more layers than this model"));
     }
     Ok((messages, State { layers, position }))

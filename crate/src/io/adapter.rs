@@ -278,7 +278,7 @@ mod tests {
         let base = checkpoint::load::<B>(&dir.join("base"), &Default::default()).unwrap();
         let mut adapted = attach(base.model.clone(), config).unwrap();
         for layer in &mut adapted.layers {
-            for linear in [&mut layer.mixer.in_proj, &mut layer.mixer.out_proj] {
+            for (_, linear) in layer.mixer.linears_mut() {
                 if let Some(lora) = linear.lora.as_mut() {
                     let b = Tensor::random(
                         lora.b.dims(),

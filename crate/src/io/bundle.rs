@@ -387,8 +387,10 @@ mod tests {
             let mut float = loaded.model;
             crate::io::weights::dequantize(&mut float);
             assert!(float.embedding.weight.float().is_some());
-            let in_proj = &float.layers[0].mixer.in_proj.weight;
-            let out_proj = &float.layers[0].mixer.out_proj.weight;
+            let crate::model::Mixer::Ssm(mixer) = &float.layers[0].mixer else {
+                panic!("tiny's layers are SSM layers");
+            };
+            let (in_proj, out_proj) = (&mixer.in_proj.weight, &mixer.out_proj.weight);
             assert_eq!(
                 in_proj.float().unwrap().dims(),
                 [32, 128],

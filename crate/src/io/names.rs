@@ -14,6 +14,12 @@
 //! | `layers.{i}.mixer.dt_proj.weight`, `.bias` | `[dt_rank, d_inner]`, `[d_inner]` |
 //! | `layers.{i}.mixer.a_log`, `d` | `[d_inner, d_state]`, `[d_inner]` |
 //! | `layers.{i}.mixer.out_proj.weight` | `[d_inner, d_model]` |
+//! | attention layers (`attention.layers`) instead of the six SSM rows above: | |
+//! | `layers.{i}.mixer.q_proj.weight` | `[d_model, heads·(head_dim + rope_dim)]` |
+//! | `layers.{i}.mixer.kv_down.weight` | `[d_model, kv_rank + rope_dim]` |
+//! | `layers.{i}.mixer.kv_norm.gamma` | `[kv_rank]` |
+//! | `layers.{i}.mixer.{k_up,v_up}.weight` | `[kv_rank, heads·head_dim]` |
+//! | `layers.{i}.mixer.out_proj.weight` | `[heads·head_dim, d_model]` |
 //! | `layers.{i}.feed_forward.norm.gamma` | `[d_model]` |
 //! | `layers.{i}.feed_forward.moe.router.weight` | `[d_model, routed_experts]` |
 //! | `layers.{i}.feed_forward.moe.{experts,shared_experts}.{j}.{gate_proj,up_proj}.weight` | `[d_model, expert_hidden]` |
@@ -37,8 +43,6 @@ pub const LM_HEAD: &str = "lm_head.weight";
 /// The final norm's scale.
 pub const FINAL_NORM: &str = "norm_f.gamma";
 
-/// The SSM mixer's linear projections, in the order a token meets them.
-pub const MIXER_LINEARS: [&str; 4] = ["in_proj", "x_proj", "dt_proj", "out_proj"];
 /// An expert's linear projections.
 pub const EXPERT_LINEARS: [&str; 3] = ["gate_proj", "up_proj", "down_proj"];
 
@@ -52,7 +56,7 @@ pub fn mixer(i: usize, part: &str) -> String {
     format!("layers.{i}.mixer.{part}")
 }
 
-/// The weight of layer `i`'s mixer projection `linear` (one of [`MIXER_LINEARS`]).
+/// The weight of layer `i`'s mixer projection `linear` (`in_proj`, `q_proj`, …).
 pub fn mixer_linear(i: usize, linear: &str) -> String {
     format!("layers.{i}.mixer.{linear}.weight")
 }
@@ -96,13 +100,7 @@ pub fn expert_linear(i: usize, group: ExpertGroup, j: usize, linear: &str) -> St
 /// validated config whose [`ModelConfig::implied_size`] was compared with the file first: it
 /// makes one entry per tensor.
 pub fn tensor_shapes(config: &ModelConfig) -> BTreeMap<String, Vec<usize>> {
-    let (d, v, n, k) = (
-        config.d_model,
-        config.vocab_size,
-        config.d_state,
-        config.d_conv,
-    );
-    let (di, r) = (config.d_inner(), config.dt_rank());
+    let (d, v) = (config.d_model, config.vocab_size);
     let mut out = BTreeMap::from([
         (EMBEDDING.to_string(), vec![v, d]),
         (FINAL_NORM.to_string(), vec![d]),
@@ -112,15 +110,18 @@ pub fn tensor_shapes(config: &ModelConfig) -> BTreeMap<String, Vec<usize>> {
     }
     for i in 0..config.n_layers {
         out.insert(layer_norm(i), vec![d]);
-        out.insert(mixer_linear(i, "in_proj"), vec![d, 2 * di]);
-        out.insert(mixer(i, "conv_weight"), vec![di, k]);
-        out.insert(mixer(i, "conv_bias"), vec![di]);
-        out.insert(mixer_linear(i, "x_proj"), vec![di, r + 2 * n]);
-        out.insert(mixer_linear(i, "dt_proj"), vec![r, di]);
-        out.insert(mixer(i, "dt_proj.bias"), vec![di]);
-        out.insert(mixer(i, "a_log"), vec![di, n]);
-        out.insert(mixer(i, "d"), vec![di]);
-        out.insert(mixer_linear(i, "out_proj"), vec![di, d]);
+        match &config.attention {
+            Some(a) if config.is_attention_layer(i) => {
+                let (h, dh, c, dr) = (a.heads, a.head_dim, a.kv_rank, a.rope_dim);
+                out.insert(mixer_linear(i, "q_proj"), vec![d, h * (dh + dr)]);
+                out.insert(mixer_linear(i, "kv_down"), vec![d, c + dr]);
+                out.insert(mixer(i, "kv_norm.gamma"), vec![c]);
+                out.insert(mixer_linear(i, "k_up"), vec![c, h * dh]);
+                out.insert(mixer_linear(i, "v_up"), vec![c, h * dh]);
+                out.insert(mixer_linear(i, "out_proj"), vec![h * dh, d]);
+            }
+            _ => ssm_shapes(&mut out, config, i),
+        }
         if !config.is_moe_layer(i) {
             continue;
         }
@@ -146,6 +147,21 @@ pub fn tensor_shapes(config: &ModelConfig) -> BTreeMap<String, Vec<usize>> {
     out
 }
 
+/// Layer `i`'s SSM mixer tensors.
+fn ssm_shapes(out: &mut BTreeMap<String, Vec<usize>>, config: &ModelConfig, i: usize) {
+    let (d, n, k) = (config.d_model, config.d_state, config.d_conv);
+    let (di, r) = (config.d_inner(), config.dt_rank());
+    out.insert(mixer_linear(i, "in_proj"), vec![d, 2 * di]);
+    out.insert(mixer(i, "conv_weight"), vec![di, k]);
+    out.insert(mixer(i, "conv_bias"), vec![di]);
+    out.insert(mixer_linear(i, "x_proj"), vec![di, r + 2 * n]);
+    out.insert(mixer_linear(i, "dt_proj"), vec![r, di]);
+    out.insert(mixer(i, "dt_proj.bias"), vec![di]);
+    out.insert(mixer(i, "a_log"), vec![di, n]);
+    out.insert(mixer(i, "d"), vec![di]);
+    out.insert(mixer_linear(i, "out_proj"), vec![di, d]);
+}
+
 /// What a tensor is, as far as quantizing and counting need to know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -158,8 +174,11 @@ pub enum Role {
     /// The weight of an SSM projection on the recurrence's input side (`in_proj`, `x_proj`,
     /// `dt_proj`): its errors are carried forward by the recurrence.
     MixerInput,
-    /// The SSM output projection's weight.
+    /// A mixer's output projection's weight (SSM or attention).
     MixerOutput,
+    /// The weight of an attention projection before the scores (`q_proj`, `kv_down`, `k_up`,
+    /// `v_up`).
+    AttentionInput,
     /// Any tensor of an expert the router chooses.
     RoutedExpert,
     /// Any tensor of an expert every token runs.
@@ -183,6 +202,13 @@ impl Role {
                 "in_proj" | "x_proj" | "dt_proj",
                 "weight",
             ] => Self::MixerInput,
+            [
+                "layers",
+                _,
+                "mixer",
+                "q_proj" | "kv_down" | "k_up" | "v_up",
+                "weight",
+            ] => Self::AttentionInput,
             ["layers", _, "feed_forward", "moe", "router", "weight"] => Self::Router,
             ["layers", _, "feed_forward", "moe", "experts", ..] => Self::RoutedExpert,
             ["layers", _, "feed_forward", "moe", "shared_experts", ..] => Self::SharedExpert,

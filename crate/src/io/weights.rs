@@ -12,7 +12,7 @@ use crate::io::error::WeightsError;
 use crate::io::names::{self, ExpertGroup};
 use crate::io::safetensors::{self, StoredTensor};
 use crate::model::Model;
-use crate::model::init::param_id;
+use crate::model::init::{ModulePath, param_id};
 use crate::ops::linear::{Linear, Weight};
 use crate::ops::placement::Placement;
 use crate::quant::QuantMatrix;
@@ -28,19 +28,19 @@ pub fn named_tensors_where<B: Backend, M: Module<B>>(
     keep: impl Fn(&str) -> bool,
 ) -> Vec<(String, TensorData)> {
     struct Collect<F> {
-        path: Vec<String>,
+        path: ModulePath,
         out: Vec<(String, TensorData)>,
         keep: F,
     }
     impl<B: Backend, F: Fn(&str) -> bool> ModuleVisitor<B> for Collect<F> {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.path.push(name.to_string());
+        fn enter_module(&mut self, name: &str, container: &str) {
+            self.path.enter(name, container);
         }
         fn exit_module(&mut self, _: &str, _: &str) {
-            self.path.pop();
+            self.path.exit();
         }
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
-            let name = self.path.join(".");
+            let name = self.path.name();
             if (self.keep)(&name) {
                 let data = param.val().into_data().convert::<f32>();
                 self.out.push((name, data));
@@ -48,7 +48,7 @@ pub fn named_tensors_where<B: Backend, M: Module<B>>(
         }
     }
     let mut collect = Collect {
-        path: Vec::new(),
+        path: ModulePath::default(),
         out: Vec::new(),
         keep,
     };
@@ -78,20 +78,20 @@ pub fn load_named<B: Backend, M: Module<B>>(
     device: &B::Device,
 ) -> Result<M, WeightsError> {
     struct Load<'a, B: Backend> {
-        path: Vec<String>,
+        path: ModulePath,
         tensors: &'a mut BTreeMap<String, TensorData>,
         device: &'a B::Device,
         error: Option<WeightsError>,
     }
     impl<B: Backend> ModuleMapper<B> for Load<'_, B> {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.path.push(name.to_string());
+        fn enter_module(&mut self, name: &str, container: &str) {
+            self.path.enter(name, container);
         }
         fn exit_module(&mut self, _: &str, _: &str) {
-            self.path.pop();
+            self.path.exit();
         }
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-            let name = self.path.join(".");
+            let name = self.path.name();
             let expected = param.lazy_shape().to_vec();
             let found = match self.tensors.remove(&name) {
                 Some(data) if data.shape.to_vec() == expected => data,
@@ -116,7 +116,7 @@ pub fn load_named<B: Backend, M: Module<B>>(
         }
     }
     let mut load = Load {
-        path: Vec::new(),
+        path: ModulePath::default(),
         tensors: &mut tensors,
         device,
         error: None,
@@ -138,15 +138,8 @@ fn linears_mut<B: Backend>(model: &mut Model<B>) -> Vec<(String, &mut Linear<B>)
         out.push((names::LM_HEAD.into(), head));
     }
     for (i, layer) in model.layers.iter_mut().enumerate() {
-        let m = &mut layer.mixer;
-        let mixer = [
-            &mut m.in_proj,
-            &mut m.x_proj,
-            &mut m.dt_proj,
-            &mut m.out_proj,
-        ];
-        for (name, linear) in names::MIXER_LINEARS.into_iter().zip(mixer) {
-            out.push((names::mixer_linear(i, name), linear));
+        for (field, linear) in layer.mixer.linears_mut() {
+            out.push((names::mixer_linear(i, field), linear));
         }
         let Some(feed_forward) = layer.feed_forward.as_mut() else {
             continue;
@@ -289,6 +282,11 @@ mod tests {
                 .with_routed_experts(3)
                 .with_shared_experts(2),
         );
+        names_match_module_paths(config);
+        names_match_module_paths(crate::test_util::hybrid_config());
+    }
+
+    fn names_match_module_paths(config: ModelConfig) {
         let model = seeded(0, || {
             config.init::<TestBackend>(&Default::default()).unwrap()
         });

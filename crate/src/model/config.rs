@@ -4,6 +4,7 @@
 //! Every field documents its default. Sizes that follow from others (`d_inner`, `dt_rank`) are
 //! methods, never stored twice, so a `config.json` cannot contradict itself.
 
+use crate::model::attention::AttentionConfig;
 use burn::config::Config;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -158,6 +159,9 @@ pub struct ModelConfig {
     /// Mixture-of-experts settings. Default: [`MoeConfig::new()`].
     #[config(default = "MoeConfig::new()")]
     pub moe: MoeConfig,
+    /// Attention layers in place of some SSM layers, and their shape. Default: none (absent
+    /// from `config.json`: every mixer is the selective SSM).
+    pub attention: Option<AttentionConfig>,
 }
 
 impl ModelConfig {
@@ -256,6 +260,13 @@ impl ModelConfig {
         every > 0 && index % every == every - 1
     }
 
+    /// Whether layer `index` (from 0) mixes with attention rather than the selective SSM.
+    pub fn is_attention_layer(&self, index: usize) -> bool {
+        self.attention
+            .as_ref()
+            .is_some_and(|a| a.layers.contains(&index))
+    }
+
     /// How many layers carry a MoE feed-forward.
     pub fn moe_layers(&self) -> usize {
         // Layers every-1, 2·every-1, …: counted, not enumerated (n_layers may be hostile).
@@ -309,6 +320,9 @@ impl ModelConfig {
         }
         if self.moe_layers() > 0 {
             self.moe.validate()?;
+        }
+        if let Some(attention) = &self.attention {
+            attention.validate(self.n_layers)?;
         }
         self.implied_size()?;
         Ok(())

@@ -48,21 +48,59 @@ impl ModelConfig {
 /// reproducible. Name-derived ids keep optimizer state (keyed by id) valid across save and load.
 pub fn materialize<B: Backend, M: Module<B>>(module: M) -> M {
     struct Materialize {
-        path: Vec<String>,
+        path: ModulePath,
     }
     impl<B: Backend> ModuleMapper<B> for Materialize {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.path.push(name.to_string());
+        fn enter_module(&mut self, name: &str, container: &str) {
+            self.path.enter(name, container);
         }
         fn exit_module(&mut self, _: &str, _: &str) {
-            self.path.pop();
+            self.path.exit();
         }
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
             let (_, tensor, mapper) = param.consume();
-            Param::from_mapped_value(param_id(&self.path.join(".")), tensor, mapper)
+            Param::from_mapped_value(param_id(&self.path.name()), tensor, mapper)
         }
     }
-    module.map(&mut Materialize { path: Vec::new() })
+    module.map(&mut Materialize {
+        path: ModulePath::default(),
+    })
+}
+
+/// Where a module visitor is, as a tensor name: the fields entered, joined with `.`.
+///
+/// An enum module's variant adds no segment (burn's visitors enter `Ssm` for `Mixer::Ssm`), so
+/// a layer's tensors are `layers.0.mixer.in_proj.weight` whichever mixer the layer has, and
+/// files written before mixers were an enum still load.
+#[derive(Debug, Default)]
+pub struct ModulePath {
+    /// One entry per module entered; `None` for an enum variant.
+    segments: Vec<Option<String>>,
+}
+
+impl ModulePath {
+    /// Enters field or variant `name` of a module of kind `container` (burn's `Struct:…`,
+    /// `Enum:…`).
+    pub fn enter(&mut self, name: &str, container: &str) {
+        let variant = container.starts_with("Enum:");
+        self.segments.push((!variant).then(|| name.to_string()));
+    }
+
+    /// Leaves the module entered last.
+    pub fn exit(&mut self) {
+        self.segments.pop();
+    }
+
+    /// The tensor name here.
+    pub fn name(&self) -> String {
+        let fields: Vec<&str> = self.segments.iter().flatten().map(String::as_str).collect();
+        fields.join(".")
+    }
+
+    /// Whether field `field` is one of the modules entered.
+    pub fn within(&self, field: &str) -> bool {
+        self.segments.iter().flatten().any(|s| s == field)
+    }
 }
 
 /// The parameter id of a tensor name: 64-bit FNV-1a of the name, stable across runs and builds.

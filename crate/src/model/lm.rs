@@ -217,6 +217,7 @@ impl<B: Backend> Model<B> {
 mod tests {
     use super::*;
     use crate::model::config::{ModelConfig, MoeConfig};
+    use crate::model::state::LayerState;
     use crate::test_util::{TestBackend, assert_close, random, seeded};
     use burn::tensor::TensorData;
 
@@ -236,8 +237,11 @@ mod tests {
     fn random_state(model: &Model<B>, batch: usize) -> State<B> {
         let mut state = model.zero_state(batch, &Default::default());
         for (i, layer) in state.layers.iter_mut().enumerate() {
-            layer.conv_state = random(layer.conv_state.dims(), 100 + i as u64, &Default::default());
-            layer.ssm_state = random(layer.ssm_state.dims(), 200 + i as u64, &Default::default());
+            if let LayerState::Ssm(layer) = layer {
+                let device = Default::default();
+                layer.conv_state = random(layer.conv_state.dims(), 100 + i as u64, &device);
+                layer.ssm_state = random(layer.ssm_state.dims(), 200 + i as u64, &device);
+            }
         }
         state
     }
@@ -289,6 +293,9 @@ mod tests {
                 &format!("logits from {what} state"),
             );
             for (a, b) in after.layers.into_iter().zip(after_steps.layers) {
+                let (LayerState::Ssm(a), LayerState::Ssm(b)) = (a, b) else {
+                    panic!("tiny has SSM layers only");
+                };
                 assert_close(a.ssm_state, b.ssm_state, 1e-4, "ssm state");
                 assert_close(a.conv_state, b.conv_state, 1e-6, "conv state");
             }
@@ -312,6 +319,30 @@ mod tests {
         );
         let (rest, _) = stepped(&model, tokens.narrow(1, 8, 4), state);
         assert_close(rest, full.narrow(1, 8, 4), 1e-4, "steps after prefill");
+    }
+
+    #[test]
+    fn a_hybrid_model_reads_in_chunks_exactly_as_in_one_pass_or_by_steps() {
+        let config = crate::test_util::hybrid_config();
+        let model = model(&config);
+        assert!(matches!(
+            model.layers[1].mixer,
+            crate::model::Mixer::Attention(_)
+        ));
+        let tokens = tokens(2, 20, config.vocab_size);
+        let full = model.forward(tokens.clone()).logits;
+        let mut state = model.zero_state(2, &Default::default());
+        let last = model.prefill(tokens.clone().narrow(1, 0, 7), &mut state);
+        let (middle, state) = model.forward_with_state(tokens.clone().narrow(1, 7, 6), state);
+        let (rest, after) = stepped(&model, tokens.narrow(1, 13, 7), state);
+        let expect = |from, len| full.clone().narrow(1, from, len);
+        assert_close(last, expect(6, 1).squeeze_dim(1), 1e-4, "prefill");
+        assert_close(middle.logits, expect(7, 6), 1e-4, "second chunk");
+        assert_close(rest, expect(13, 7), 1e-4, "steps");
+        let LayerState::Attention(cache) = &after.layers[1] else {
+            panic!("layer 1 is attention");
+        };
+        assert_eq!((cache.len(), after.position), (20, 20));
     }
 
     #[test]

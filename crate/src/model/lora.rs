@@ -4,8 +4,9 @@
 //! (and their optimizer state) are trained.
 //!
 //! Adapters ([`Lora`]) go on the projections the [`LoraConfig`] names in every layer: the SSM
-//! mixer's `in_proj`, `x_proj`, `dt_proj`, `out_proj` (the default) and the experts' `gate_proj`,
-//! `up_proj`, `down_proj`. [`attach`] freezes every base parameter and
+//! mixer's `in_proj`, `x_proj`, `dt_proj`, `out_proj` and the attention mixer's `q_proj`,
+//! `kv_down`, `k_up`, `v_up`, `out_proj` (the default: every mixer projection) and the experts'
+//! `gate_proj`, `up_proj`, `down_proj`. [`attach`] freezes every base parameter and
 //! adds fresh adapters; [`merge`] folds them into the weights (`W + (α / r) A B`) and removes
 //! them, leaving a normal model that saves, exports and quantizes as any other. Moving just the
 //! adapters to and from files (named `layers.3.mixer.in_proj.lora.a`) is the adapter folder
@@ -16,13 +17,13 @@ use burn::tensor::{Tensor, backend::Backend};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Model;
-use crate::model::init::materialize;
-use crate::model::ssm::SsmMixer;
+use crate::model::init::{ModulePath, materialize};
 use crate::ops::linear::{Linear, Weight};
 use crate::ops::lora::Lora;
 
-/// A projection an adapter can go on: the SSM mixer's four, or the experts' three (every
-/// routed and shared expert of every MoE layer).
+/// A projection an adapter can go on: the SSM mixer's four, the attention mixer's five (its
+/// `out_proj` shares the SSM's name), or the experts' three (every routed and shared expert of
+/// every MoE layer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LoraTarget {
@@ -32,8 +33,16 @@ pub enum LoraTarget {
     XProj,
     /// Δ's low rank → d_inner.
     DtProj,
-    /// d_inner → d_model.
+    /// The mixer's output → d_model (SSM and attention).
     OutProj,
+    /// Attention: d_model → queries.
+    QProj,
+    /// Attention: d_model → the cached latent and rotary key.
+    KvDown,
+    /// Attention: latent → keys.
+    KUp,
+    /// Attention: latent → values.
+    VUp,
     /// An expert's d_model → hidden gate.
     GateProj,
     /// An expert's d_model → hidden.
@@ -44,26 +53,43 @@ pub enum LoraTarget {
 
 impl LoraTarget {
     /// Every target, in the order a token meets them.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 11] = [
         Self::InProj,
         Self::XProj,
         Self::DtProj,
         Self::OutProj,
+        Self::QProj,
+        Self::KvDown,
+        Self::KUp,
+        Self::VUp,
         Self::GateProj,
         Self::UpProj,
         Self::DownProj,
     ];
 
-    /// The mixer's projections: the default targets.
-    pub const MIXER: [Self; 4] = [Self::InProj, Self::XProj, Self::DtProj, Self::OutProj];
+    /// Every mixer projection (each layer has those of its mixer): the default targets.
+    pub const MIXER: [Self; 8] = [
+        Self::InProj,
+        Self::XProj,
+        Self::DtProj,
+        Self::OutProj,
+        Self::QProj,
+        Self::KvDown,
+        Self::KUp,
+        Self::VUp,
+    ];
 
-    /// The projection's name (`in_proj`, …): its field in [`SsmMixer`] or the expert.
+    /// The projection's name (`in_proj`, …): its field in the mixer or the expert.
     pub fn name(self) -> &'static str {
         match self {
             Self::InProj => "in_proj",
             Self::XProj => "x_proj",
             Self::DtProj => "dt_proj",
             Self::OutProj => "out_proj",
+            Self::QProj => "q_proj",
+            Self::KvDown => "kv_down",
+            Self::KUp => "k_up",
+            Self::VUp => "v_up",
             Self::GateProj => "gate_proj",
             Self::UpProj => "up_proj",
             Self::DownProj => "down_proj",
@@ -93,7 +119,7 @@ pub struct LoraConfig {
 }
 
 impl LoraConfig {
-    /// Rank `rank` on the mixer's four projections, `α = r` (scale 1).
+    /// Rank `rank` on every mixer projection, `α = r` (scale 1).
     pub fn new(rank: usize) -> Self {
         Self {
             rank,
@@ -147,24 +173,9 @@ pub fn targets_mut<'m, B: Backend>(
 ) -> Vec<(String, &'m mut Linear<B>)> {
     let mut out = Vec::new();
     for (i, layer) in model.layers.iter_mut().enumerate() {
-        let mixer = &mut layer.mixer;
-        // One mutable borrow per field: take the four projections apart, then pick.
-        let SsmMixer {
-            in_proj,
-            x_proj,
-            dt_proj,
-            out_proj,
-            ..
-        } = mixer;
-        let all = [
-            (LoraTarget::InProj, in_proj),
-            (LoraTarget::XProj, x_proj),
-            (LoraTarget::DtProj, dt_proj),
-            (LoraTarget::OutProj, out_proj),
-        ];
-        for (target, linear) in all {
-            if targets.contains(&target) {
-                out.push((format!("layers.{i}.mixer.{}.lora", target.name()), linear));
+        for (field, linear) in layer.mixer.linears_mut() {
+            if targets.iter().any(|t| t.name() == field) {
+                out.push((format!("layers.{i}.mixer.{field}.lora"), linear));
             }
         }
         let Some(feed_forward) = layer.feed_forward.as_mut() else {
@@ -215,21 +226,23 @@ pub fn attach<B: Backend>(model: Model<B>, config: &LoraConfig) -> Result<Model<
 /// is not part of what is saved, so a loaded model is frozen again with this.
 pub fn freeze_base<B: Backend, M: Module<B>>(module: M) -> M {
     struct Freeze {
-        path: Vec<String>,
+        path: ModulePath,
     }
     impl<B: Backend> ModuleMapper<B> for Freeze {
-        fn enter_module(&mut self, name: &str, _: &str) {
-            self.path.push(name.to_string());
+        fn enter_module(&mut self, name: &str, container: &str) {
+            self.path.enter(name, container);
         }
         fn exit_module(&mut self, _: &str, _: &str) {
-            self.path.pop();
+            self.path.exit();
         }
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<B, D>>) -> Param<Tensor<B, D>> {
-            let adapter = self.path.iter().any(|p| p == "lora");
+            let adapter = self.path.within("lora");
             param.set_require_grad(adapter)
         }
     }
-    module.map(&mut Freeze { path: Vec::new() })
+    module.map(&mut Freeze {
+        path: ModulePath::default(),
+    })
 }
 
 /// `module` with every parameter trainable.
@@ -343,21 +356,21 @@ mod tests {
     }
 
     fn trainable_names(model: &Model<B>) -> Vec<String> {
-        struct Names(Vec<String>, Vec<String>);
+        struct Names(Vec<String>, ModulePath);
         impl burn::module::ModuleVisitor<B> for Names {
-            fn enter_module(&mut self, name: &str, _: &str) {
-                self.1.push(name.to_string());
+            fn enter_module(&mut self, name: &str, container: &str) {
+                self.1.enter(name, container);
             }
             fn exit_module(&mut self, _: &str, _: &str) {
-                self.1.pop();
+                self.1.exit();
             }
             fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<B, D>>) {
                 if param.is_require_grad() {
-                    self.0.push(self.1.join("."));
+                    self.0.push(self.1.name());
                 }
             }
         }
-        let mut names = Names(Vec::new(), Vec::new());
+        let mut names = Names(Vec::new(), ModulePath::default());
         model.visit(&mut names);
         names.0
     }

@@ -2,6 +2,7 @@
 //! SSM mixer and its scans, the mixture of experts, the layer, the caller-owned decoding state,
 //! and the model itself (embedding → layers → norm → head).
 
+pub mod attention;
 pub mod block;
 pub mod config;
 pub mod init;
@@ -17,10 +18,12 @@ pub mod size;
 pub mod ssm;
 pub mod state;
 
+pub use attention::AttentionConfig;
+pub use block::Mixer;
 pub use config::{ConfigError, DtRank, ModelConfig, MoeConfig};
 pub use lm::{Model, ModelOutput};
 pub use lora::{LoraConfig, LoraError, LoraTarget};
 pub use moe::ExpertDispatch;
 pub use size::ImpliedSize;
 pub use ssm::ScanMode;
-pub use state::{LayerState, State};
+pub use state::{KvCache, LayerState, SsmState, State};

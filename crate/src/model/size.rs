@@ -17,6 +17,9 @@ pub struct ImpliedSize {
 /// A, D.
 const MIXER_TENSORS: u64 = 10;
 
+/// Tensors per attention layer: norm, q/kv_down/k_up/v_up/out projections, the latent's norm.
+const ATTENTION_TENSORS: u64 = 7;
+
 fn overflow() -> ConfigError {
     ConfigError::Overflow
 }
@@ -67,7 +70,8 @@ impl ModelConfig {
             di,
             mul(&[di, d])?,
         ])?;
-        let layers = u(self.n_layers);
+        let (attention_layers, attention) = self.attention_size()?;
+        let layers = u(self.n_layers) - attention_layers;
         let moe_layers = u(self.moe_layers());
         let moe = &self.moe;
         let experts = add(&[u(moe.routed_experts), u(moe.shared_experts)])?;
@@ -84,6 +88,7 @@ impl ModelConfig {
         let parameters = add(&[
             mul(&[v, d])?,
             mul(&[layers, mixer])?,
+            mul(&[attention_layers, attention])?,
             mul(&[moe_layers, ffn])?,
             d,
             head,
@@ -91,12 +96,44 @@ impl ModelConfig {
         let tensors = add(&[
             2 + u64::from(!self.tie_embeddings),
             mul(&[layers, MIXER_TENSORS])?,
+            mul(&[attention_layers, ATTENTION_TENSORS])?,
             mul(&[moe_layers, add(&[2, mul(&[3, experts])?])?])?,
         ])?;
         Ok(ImpliedSize {
             tensors,
             parameters,
         })
+    }
+
+    /// How many layers are attention layers (each index below `n_layers` counted once) and the
+    /// parameters of one.
+    fn attention_size(&self) -> Result<(u64, u64), ConfigError> {
+        let Some(a) = &self.attention else {
+            return Ok((0, 0));
+        };
+        let u = |v: usize| v as u64;
+        let layers: std::collections::BTreeSet<usize> = a
+            .layers
+            .iter()
+            .copied()
+            .filter(|&i| i < self.n_layers)
+            .collect();
+        let (d, h, dh, c, dr) = (
+            u(self.d_model),
+            u(a.heads),
+            u(a.head_dim),
+            u(a.kv_rank),
+            u(a.rope_dim),
+        );
+        let parameters = add(&[
+            d,
+            mul(&[d, h, add(&[dh, dr])?])?,
+            mul(&[d, add(&[c, dr])?])?,
+            c,
+            mul(&[2, c, h, dh])?,
+            mul(&[h, dh, d])?,
+        ])?;
+        Ok((layers.len() as u64, parameters))
     }
 }
 

@@ -21,7 +21,7 @@ use burn::tensor::{Distribution, Tensor, backend::Backend};
 
 use crate::model::config::ModelConfig;
 use crate::model::scan::{HostScanInputs, ScanInputs, scan_chunked, scan_host, scan_reference};
-use crate::model::state::LayerState;
+use crate::model::state::SsmState;
 use crate::ops::placement::Placement;
 
 /// Default chunk length of the parallel scan: long enough to cut the op count, short enough to
@@ -156,19 +156,15 @@ impl<B: Backend> SsmMixer<B> {
     }
 
     /// A zero state for `batch` sequences.
-    pub fn zero_state(&self, batch: usize, device: &B::Device) -> LayerState<B> {
-        LayerState::zeros(batch, self.d_conv, self.d_inner, self.d_state, device)
+    pub fn zero_state(&self, batch: usize, device: &B::Device) -> SsmState<B> {
+        SsmState::zeros(batch, self.d_conv, self.d_inner, self.d_state, device)
     }
 
     /// Runs the mixer over whole sequences, continuing from `state`.
     ///
     /// # Shapes
     /// input `[b, l, d_model]` → output `[b, l, d_model]`, and the state after the last token.
-    pub fn forward(
-        &self,
-        input: Tensor<B, 3>,
-        state: LayerState<B>,
-    ) -> (Tensor<B, 3>, LayerState<B>) {
+    pub fn forward(&self, input: Tensor<B, 3>, state: SsmState<B>) -> (Tensor<B, 3>, SsmState<B>) {
         let [_, l, _] = input.dims();
         let xz = self.in_proj.forward(input);
         let x = xz.clone().narrow(2, 0, self.d_inner);
@@ -194,7 +190,7 @@ impl<B: Backend> SsmMixer<B> {
         let out = self.out_proj.forward(y * silu(z));
         (
             out,
-            LayerState {
+            SsmState {
                 conv_state,
                 ssm_state,
             },
@@ -205,7 +201,7 @@ impl<B: Backend> SsmMixer<B> {
     ///
     /// # Shapes
     /// input `[b, d_model]` → output `[b, d_model]`.
-    pub fn step(&self, input: Tensor<B, 2>, state: &mut LayerState<B>) -> Tensor<B, 2> {
+    pub fn step(&self, input: Tensor<B, 2>, state: &mut SsmState<B>) -> Tensor<B, 2> {
         let xz = self.in_proj.forward(input);
         let x = xz.clone().narrow(1, 0, self.d_inner);
         let z = xz.narrow(1, self.d_inner, self.d_inner);

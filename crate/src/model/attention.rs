@@ -1,0 +1,389 @@
+//! Causal multi-head latent attention (MLA; DeepSeek-AI 2024, "DeepSeek-V2", section 2.1), the
+//! mixer of the layers a config names in `attention.layers`.
+//!
+//! Glossary (the paper's symbols → names here):
+//! - h = `heads`; d_h = `head_dim`: each head's content width for queries, keys and values;
+//!   d_c = `kv_rank`: the compressed latent c_KV each token caches; d_R = `rope_dim`: the
+//!   decoupled rotary part of queries (per head) and of the key (one, shared by all heads).
+//! - `q_proj`: x → [q_C | q_R] per head (eq. 12–13 without the query compression, which saves
+//!   activations in training only); `kv_down`: x → [c_KV | k_R] (eq. 9, 14); `k_up`, `v_up`:
+//!   c_KV → k_C, v per head (eq. 10–11); `out_proj`: heads → d_model (eq. 19).
+//! - Scores `(q_C·k_C + RoPE(q_R)·RoPE(k_R)) / √(d_h + d_R)` (eq. 17–18), causal.
+//!
+//! The cache holds `[RMSNorm(c_KV) | RoPE(k_R)]`: d_c + d_R numbers per token instead of the
+//! 2·h·d_h of multi-head attention. Each call expands the whole cache through `k_up` and `v_up`
+//! (no weight absorption), so one decode step costs O(tokens · d_c · h · d_h).
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::{LinearConfig, RmsNorm, RmsNormConfig};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Int, Tensor, backend::Backend};
+
+use crate::model::config::{ConfigError, ModelConfig};
+use crate::model::state::KvCache;
+use crate::ops::linear::Linear;
+
+/// Added to the scores of future keys: far below any real score, finite so that no backend
+/// meets `-inf - -inf`.
+const MASKED: f64 = -1e9;
+
+/// Where attention layers go and their shape.
+#[derive(Config, Debug, PartialEq)]
+pub struct AttentionConfig {
+    /// Layers (from 0) whose mixer is attention instead of the selective SSM. Default: none.
+    #[config(default = "Vec::new()")]
+    pub layers: Vec<usize>,
+    /// Query heads. Default: 4.
+    #[config(default = 4)]
+    pub heads: usize,
+    /// Content width of each head's queries, keys and values. Default: 64.
+    #[config(default = 64)]
+    pub head_dim: usize,
+    /// Width of the compressed latent each token caches (d_c). Default: 64.
+    #[config(default = 64)]
+    pub kv_rank: usize,
+    /// Width of the rotary part of queries and of the shared key (d_R); even. Default: 16.
+    #[config(default = 16)]
+    pub rope_dim: usize,
+    /// Base of the rotary frequencies. Default: 10000.
+    #[config(default = 10000.0)]
+    pub rope_theta: f64,
+}
+
+impl AttentionConfig {
+    /// Checks the sizes and that every listed layer exists in a stack of `n_layers`.
+    pub fn validate(&self, n_layers: usize) -> Result<(), ConfigError> {
+        let sizes = [
+            ("attention.heads", self.heads),
+            ("attention.head_dim", self.head_dim),
+            ("attention.kv_rank", self.kv_rank),
+            ("attention.rope_dim", self.rope_dim),
+        ];
+        if let Some((name, _)) = sizes.iter().find(|(_, v)| *v == 0) {
+            return Err(ConfigError::Zero(name));
+        }
+        if self.rope_dim % 2 == 1 {
+            return Err(ConfigError::Range {
+                field: "attention.rope_dim",
+                value: self.rope_dim as f64,
+                expected: "an even number (rotary positions turn pairs)",
+            });
+        }
+        if !(self.rope_theta.is_finite() && self.rope_theta > 1.0) {
+            return Err(ConfigError::Range {
+                field: "attention.rope_theta",
+                value: self.rope_theta,
+                expected: "a finite number > 1",
+            });
+        }
+        match self.layers.iter().find(|&&i| i >= n_layers) {
+            Some(&i) => Err(ConfigError::Range {
+                field: "attention.layers",
+                value: i as f64,
+                expected: "layer indices below n_layers",
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Numbers cached per token and layer: `kv_rank + rope_dim`.
+    pub fn cache_width(&self) -> usize {
+        self.kv_rank + self.rope_dim
+    }
+}
+
+/// One layer's multi-head latent attention.
+#[derive(Module, Debug)]
+pub struct AttentionMixer<B: Backend> {
+    /// d_model → heads·(head_dim + rope_dim), no bias: per head, the content then rotary query.
+    pub q_proj: Linear<B>,
+    /// d_model → kv_rank + rope_dim, no bias: the latent c_KV, then the shared rotary key.
+    pub kv_down: Linear<B>,
+    /// RMSNorm of the latent before it is cached.
+    pub kv_norm: RmsNorm<B>,
+    /// kv_rank → heads·head_dim, no bias: keys' content part.
+    pub k_up: Linear<B>,
+    /// kv_rank → heads·head_dim, no bias: values.
+    pub v_up: Linear<B>,
+    /// heads·head_dim → d_model, no bias; initialised scaled by 1/sqrt(2·n_layers).
+    pub out_proj: Linear<B>,
+    heads: usize,
+    head_dim: usize,
+    kv_rank: usize,
+    rope_dim: usize,
+    #[module(skip)]
+    rope_theta: f64,
+}
+
+impl ModelConfig {
+    /// Builds one layer's attention mixer from `attention`.
+    pub(crate) fn init_attention<B: Backend>(
+        &self,
+        attention: &AttentionConfig,
+        device: &B::Device,
+    ) -> AttentionMixer<B> {
+        let (h, dh, c, dr) = (
+            attention.heads,
+            attention.head_dim,
+            attention.kv_rank,
+            attention.rope_dim,
+        );
+        let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false);
+        AttentionMixer {
+            q_proj: linear(self.d_model, h * (dh + dr)).init(device).into(),
+            kv_down: linear(self.d_model, c + dr).init(device).into(),
+            kv_norm: RmsNormConfig::new(c)
+                .with_epsilon(self.norm_eps)
+                .init(device),
+            k_up: linear(c, h * dh).init(device).into(),
+            v_up: linear(c, h * dh).init(device).into(),
+            out_proj: linear(h * dh, self.d_model)
+                .with_initializer(self.residual_init())
+                .init(device)
+                .into(),
+            heads: h,
+            head_dim: dh,
+            kv_rank: c,
+            rope_dim: dr,
+            rope_theta: attention.rope_theta,
+        }
+    }
+}
+
+impl<B: Backend> AttentionMixer<B> {
+    /// An empty cache for `batch` sequences.
+    pub fn zero_state(&self, batch: usize, device: &B::Device) -> KvCache<B> {
+        KvCache::empty(batch, self.kv_rank + self.rope_dim, device)
+    }
+
+    /// Attends from each of `input`'s tokens to every earlier token (those in `cache`, then
+    /// `input`'s own up to itself), and returns the cache with `input`'s tokens appended.
+    ///
+    /// # Shapes
+    /// input `[b, l, d_model]` → `[b, l, d_model]`.
+    pub fn forward(&self, input: Tensor<B, 3>, cache: KvCache<B>) -> (Tensor<B, 3>, KvCache<B>) {
+        let [b, l, _] = input.dims();
+        let (h, dh, dr) = (self.heads, self.head_dim, self.rope_dim);
+        let start = cache.len();
+        let device = input.device();
+        let (cos, sin) = self.rotary_angles(start, l, &device);
+
+        // Queries [b, h, l, dh + dr], their rotary part turned to each token's position.
+        let q = self
+            .q_proj
+            .forward(input.clone())
+            .reshape([b, l, h, dh + dr])
+            .swap_dims(1, 2);
+        let q_rope = rotate(q.clone().narrow(3, dh, dr), cos.clone(), sin.clone());
+        let q = Tensor::cat(vec![q.narrow(3, 0, dh), q_rope], 3);
+
+        // This chunk's cache entries [b, l, d_c + dr], appended to the earlier ones.
+        let kv = self.kv_down.forward(input);
+        let latent = self.kv_norm.forward(kv.clone().narrow(2, 0, self.kv_rank));
+        let key_rope = rotate(kv.narrow(2, self.kv_rank, dr), cos, sin);
+        let fresh = Tensor::cat(vec![latent, key_rope], 2);
+        let entries = match cache.entries {
+            Some(old) => Tensor::cat(vec![old, fresh], 1),
+            None => fresh,
+        };
+        let t = start + l;
+
+        // Keys [b, h, t, dh + dr] (the shared rotary key repeated per head) and values.
+        let per_head = |x: Tensor<B, 3>| x.reshape([b, t, h, dh]).swap_dims(1, 2);
+        let latent = entries.clone().narrow(2, 0, self.kv_rank);
+        let key_rope = entries
+            .clone()
+            .narrow(2, self.kv_rank, dr)
+            .unsqueeze_dim::<4>(1)
+            .repeat_dim(1, h);
+        let keys = Tensor::cat(
+            vec![per_head(self.k_up.forward(latent.clone())), key_rope],
+            3,
+        );
+        let values = per_head(self.v_up.forward(latent));
+
+        let scale = 1.0 / ((dh + dr) as f64).sqrt();
+        let mut scores = q.matmul(keys.swap_dims(2, 3)) * scale;
+        if l > 1 {
+            scores = scores + causal_bias::<B>(start, l, &device).unsqueeze::<4>();
+        }
+        let mixed = softmax(scores, 3)
+            .matmul(values)
+            .swap_dims(1, 2)
+            .reshape([b, l, h * dh]);
+        let cache = KvCache {
+            entries: Some(entries),
+            ..cache
+        };
+        (self.out_proj.forward(mixed), cache)
+    }
+
+    /// One token per sequence: [`Self::forward`] with `l = 1`.
+    ///
+    /// # Shapes
+    /// input `[b, d_model]` → `[b, d_model]`.
+    pub fn step(&self, input: Tensor<B, 2>, cache: &mut KvCache<B>) -> Tensor<B, 2> {
+        let empty = KvCache::empty(cache.batch, cache.width, &cache.device);
+        let taken = std::mem::replace(cache, empty);
+        let (out, next) = self.forward(input.unsqueeze_dim(1), taken);
+        *cache = next;
+        out.squeeze_dim(1)
+    }
+
+    /// cos and sin of the rotary angles `p · θ^(−2i/d_R)` for positions `start..start + l` and
+    /// pairs `i < d_R / 2`, each `[l, d_R / 2]`.
+    fn rotary_angles(
+        &self,
+        start: usize,
+        l: usize,
+        device: &B::Device,
+    ) -> (Tensor<B, 2>, Tensor<B, 2>) {
+        let half = self.rope_dim / 2;
+        let positions = Tensor::<B, 1, Int>::arange(start as i64..(start + l) as i64, device)
+            .float()
+            .reshape([l, 1]);
+        let exponents = Tensor::<B, 1, Int>::arange(0..half as i64, device)
+            .float()
+            .mul_scalar(-2.0 * self.rope_theta.ln() / self.rope_dim as f64);
+        let angles = positions.matmul(exponents.exp().reshape([1, half]));
+        (angles.clone().cos(), angles.sin())
+    }
+}
+
+/// RoPE in the split-halves convention: the pairs are `(x_i, x_{i + d/2})`, each turned by its
+/// angle (`cos`, `sin` `[l, d/2]`, broadcast over the leading dimensions of `x` `[.., l, d]`).
+fn rotate<B: Backend, const D: usize>(
+    x: Tensor<B, D>,
+    cos: Tensor<B, 2>,
+    sin: Tensor<B, 2>,
+) -> Tensor<B, D> {
+    let half = x.dims()[D - 1] / 2;
+    let (cos, sin) = (cos.unsqueeze::<D>(), sin.unsqueeze::<D>());
+    let x1 = x.clone().narrow(D - 1, 0, half);
+    let x2 = x.narrow(D - 1, half, half);
+    Tensor::cat(
+        vec![
+            x1.clone() * cos.clone() - x2.clone() * sin.clone(),
+            x1 * sin + x2 * cos,
+        ],
+        D - 1,
+    )
+}
+
+/// `[l, start + l]`: 0 where query `start + i` may see key `j` (`j ≤ start + i`), [`MASKED`]
+/// where the key is in its future.
+fn causal_bias<B: Backend>(start: usize, l: usize, device: &B::Device) -> Tensor<B, 2> {
+    let t = start + l;
+    let keys = Tensor::<B, 1, Int>::arange(0..t as i64, device)
+        .reshape([1, t])
+        .expand([l, t]);
+    let queries = Tensor::<B, 1, Int>::arange(start as i64..t as i64, device)
+        .reshape([l, 1])
+        .expand([l, t]);
+    keys.greater(queries).float().mul_scalar(MASKED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{TestBackend, assert_close, random, seeded};
+
+    type B = TestBackend;
+
+    fn mixer() -> AttentionMixer<B> {
+        let config = ModelConfig::tiny();
+        let attention = AttentionConfig::new()
+            .with_heads(2)
+            .with_head_dim(8)
+            .with_kv_rank(6)
+            .with_rope_dim(4);
+        seeded(11, || {
+            config.init_attention(&attention, &Default::default())
+        })
+    }
+
+    #[test]
+    fn chunks_and_steps_equal_one_pass() {
+        let mixer = mixer();
+        let x = random::<3>([2, 9, 32], 5, &Default::default());
+        let (full, cache) = mixer.forward(x.clone(), mixer.zero_state(2, &Default::default()));
+        assert_eq!(cache.len(), 9);
+        // Three tokens, then four, then two steps.
+        let (a, cache) = mixer.forward(
+            x.clone().narrow(1, 0, 3),
+            mixer.zero_state(2, &Default::default()),
+        );
+        let (b, mut cache) = mixer.forward(x.clone().narrow(1, 3, 4), cache);
+        let mut outs = vec![a, b];
+        for t in 7..9 {
+            let token = x.clone().narrow(1, t, 1).squeeze_dim::<2>(1);
+            outs.push(mixer.step(token, &mut cache).unsqueeze_dim(1));
+        }
+        assert_close(Tensor::cat(outs, 1), full, 1e-5, "chunked and stepped");
+        assert_eq!(cache.len(), 9);
+    }
+
+    #[test]
+    fn a_token_never_sees_its_future() {
+        let mixer = mixer();
+        let x = random::<3>([1, 6, 32], 8, &Default::default());
+        let (full, _) = mixer.forward(x.clone(), mixer.zero_state(1, &Default::default()));
+        let changed = Tensor::cat(
+            vec![
+                x.clone().narrow(1, 0, 4),
+                random::<3>([1, 2, 32], 9, &Default::default()),
+            ],
+            1,
+        );
+        let (other, _) = mixer.forward(changed, mixer.zero_state(1, &Default::default()));
+        assert_close(
+            other.narrow(1, 0, 4),
+            full.narrow(1, 0, 4),
+            1e-6,
+            "the first four tokens",
+        );
+    }
+
+    #[test]
+    fn rotary_turns_preserve_length_and_depend_on_relative_position() {
+        let mixer = mixer();
+        let device = Default::default();
+        let (cos, sin) = mixer.rotary_angles(0, 8, &device);
+        let q = random::<2>([1, 4], 1, &device).repeat_dim(0, 8);
+        let k = random::<2>([1, 4], 2, &device).repeat_dim(0, 8);
+        let (q, k) = (
+            rotate(q.clone(), cos.clone(), sin.clone()),
+            rotate(k, cos, sin),
+        );
+        let norms = q.clone().powi_scalar(2).sum_dim(1);
+        let first: f32 = norms.clone().narrow(0, 0, 1).into_scalar();
+        assert_close(norms, Tensor::full([8, 1], first, &device), 1e-5, "norms");
+        // q at position 3 · k at 1 equals q at 5 · k at 3: only the distance counts.
+        let dot = |i, j| -> f32 {
+            let qi = q.clone().narrow(0, i, 1);
+            let kj = k.clone().narrow(0, j, 1);
+            (qi * kj).sum().into_scalar()
+        };
+        assert!((dot(3, 1) - dot(5, 3)).abs() < 1e-5);
+        assert!((dot(3, 1) - dot(3, 2)).abs() > 1e-4);
+    }
+
+    #[test]
+    fn invalid_attention_configs_are_named() {
+        let ok = AttentionConfig::new().with_layers(vec![1]);
+        assert!(ok.validate(2).is_ok());
+        assert!(matches!(
+            ok.clone().with_layers(vec![2]).validate(2),
+            Err(ConfigError::Range {
+                field: "attention.layers",
+                ..
+            })
+        ));
+        assert_eq!(
+            ok.clone().with_heads(0).validate(2),
+            Err(ConfigError::Zero("attention.heads"))
+        );
+        assert!(ok.with_rope_dim(5).validate(2).is_err());
+    }
+}
