@@ -10,12 +10,23 @@ type B = burn::backend::NdArray<f32>;
 
 #[test]
 fn rust_logits_match_the_numpy_reference() {
+    matches_fixture("parity");
+}
+
+/// The middle layer is multi-head latent attention (rotary positions, causal mask).
+#[test]
+fn a_hybrid_with_an_attention_layer_matches_the_numpy_reference() {
+    matches_fixture("parity-hybrid");
+}
+
+fn matches_fixture(name: &str) {
     let fixtures = reference_dir().join("fixtures");
-    let config: ModelConfig =
-        serde_json::from_slice(&std::fs::read(fixtures.join("parity-config.json")).unwrap())
-            .unwrap();
-    let mut tensors =
-        read_f32_all(&std::fs::read(fixtures.join("parity.safetensors")).unwrap()).unwrap();
+    let config: ModelConfig = serde_json::from_slice(
+        &std::fs::read(fixtures.join(format!("{name}-config.json"))).unwrap(),
+    )
+    .unwrap();
+    let bytes = std::fs::read(fixtures.join(format!("{name}.safetensors"))).unwrap();
+    let mut tensors = read_f32_all(&bytes).unwrap();
     let tokens = tensors.remove("fixture.tokens").expect("fixture tokens");
     let expected = tensors.remove("fixture.logits").expect("fixture logits");
 

@@ -11,6 +11,7 @@ mod generate;
 mod merge;
 mod pretrain;
 mod quant_report;
+mod recall;
 mod shard;
 mod tokenizer;
 mod training;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Compare int8 and int4 bundles of a model with its f32 weights on held-out text:
     /// perplexity, top-1 agreement, max logit difference, bundle bytes.
     QuantReport(quant_report::QuantReportArgs),
+    /// Train a configuration from scratch on multi-query associative recall (synthetic
+    /// key–value pairs asked again) and report how often it copies the right value.
+    Recall(recall::RecallArgs),
     /// Translate Lampung ↔ Indonesian lookup-first, showing where every word came from.
     Translate(translate::TranslateArgs),
     /// Score the translator on sentence pairs: BLEU, chrF, coverage, provenance counts.
@@ -69,6 +73,7 @@ pub fn run(command: Command) -> Result<(), String> {
         Command::Merge(args) => args.run(),
         Command::Export(args) => args.run(),
         Command::QuantReport(args) => dispatch(args),
+        Command::Recall(args) => dispatch(args),
         Command::Translate(args) => args.run(),
         Command::EvalTranslate(args) => args.run(),
         Command::TranslationLm(args) => args.run(),

@@ -199,7 +199,7 @@ impl PretrainArgs {
 }
 
 /// A preset by name, or a validated config.json.
-fn model_config(spec: &str) -> Result<ModelConfig, String> {
+pub(crate) fn model_config(spec: &str) -> Result<ModelConfig, String> {
     if let Some(preset) = ModelConfig::preset(spec) {
         return Ok(preset);
     }
