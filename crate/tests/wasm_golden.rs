@@ -72,3 +72,74 @@ async fn golden_ids_on_webgpu() {
     assert!(!Placement::runs_host_kernels::<Wgpu>(&device));
     check::<Wgpu>(&device, siger::ExpertDispatch::Dense).await;
 }
+
+/// A model with an attention layer (its key/value cache growing on the device) reads a prompt
+/// and then steps on WebGPU to the logits the CPU backend computes, from the same int8 bundle.
+#[wasm_bindgen_test]
+async fn a_hybrid_bundle_prefills_and_steps_on_webgpu_as_on_the_cpu() {
+    use burn::backend::wgpu::{Wgpu, WgpuDevice, graphics::WebGpu, init_setup_async};
+    use burn::tensor::{Int, Tensor, TensorData};
+    use siger::io::checkpoint::checkpoint_files;
+    use siger::model::AttentionConfig;
+    use siger::quant::{QuantOptions, QuantScheme};
+    type Cpu = burn::backend::NdArray<f32>;
+    let cpu = Default::default();
+    Cpu::seed(&cpu, 5);
+    let tokenizer =
+        siger::text::Tokenizer::from_json(include_bytes!("../../models/siger-demo/tokenizer.json"))
+            .unwrap();
+    let attention = AttentionConfig::new()
+        .with_layers(vec![1])
+        .with_heads(2)
+        .with_head_dim(16)
+        .with_kv_rank(16)
+        .with_rope_dim(8);
+    let config = siger::ModelConfig::tiny()
+        .with_n_layers(3)
+        .with_vocab_size(tokenizer.vocab_size())
+        .with_init_std(0.3)
+        .with_attention(Some(attention));
+    let model = config.init::<Cpu>(&cpu).unwrap();
+    let options = Some(QuantOptions::new(QuantScheme::Int8));
+    let files = checkpoint_files(&config, &model, &tokenizer, options).unwrap();
+
+    let gpu = WgpuDevice::default();
+    init_setup_async::<WebGpu>(&gpu, Default::default()).await;
+    // Dense expert dispatch, as the web engine runs WebGPU: gathering reads routes back.
+    let on_gpu = load_files::<Wgpu>(&files, &gpu)
+        .unwrap()
+        .model
+        .with_dispatch(siger::ExpertDispatch::Dense);
+    let on_cpu = load_files::<Cpu>(&files, &cpu).unwrap().model;
+    let prompt = [1i64, 50, 900, 7, 3000];
+    let steps = [12i64, 400, 77];
+    async fn run<B: Backend>(
+        model: &siger::Model<B>,
+        prompt: &[i64],
+        steps: &[i64],
+        device: &B::Device,
+    ) -> Vec<f32> {
+        let ids = TensorData::new(prompt.to_vec(), [1, prompt.len()]);
+        let mut state = model.zero_state(1, device);
+        let mut logits =
+            vec![model.prefill(Tensor::<B, 2, Int>::from_data(ids, device), &mut state)];
+        for &id in steps {
+            let token = Tensor::<B, 1, Int>::from_data(TensorData::new(vec![id], [1]), device);
+            logits.push(model.step(token, &mut state));
+        }
+        let all = Tensor::cat(logits, 0).into_data_async().await.unwrap();
+        all.to_vec::<f32>().unwrap()
+    }
+    let expected = run(&on_cpu, &prompt, &steps, &cpu).await;
+    let found = run(&on_gpu, &prompt, &steps, &gpu).await;
+    let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs()));
+    let diff = expected
+        .iter()
+        .zip(&found)
+        .fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+    assert!(scale > 1.0, "degenerate logits (scale {scale})");
+    assert!(
+        diff <= 1e-3 * scale,
+        "WebGPU differs from the CPU by {diff} (scale {scale})"
+    );
+}
