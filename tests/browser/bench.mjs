@@ -7,6 +7,8 @@ import { startServer } from './server.mjs';
 import { launch, openPage } from './browser.mjs';
 
 const TOKENS = Number(process.env.SIGER_BENCH_TOKENS ?? 128);
+// Another bundle served under www/ (pkg-scripts/bench-mixers), instead of the demo.
+const URL = process.env.SIGER_BENCH_URL;
 // A prompt and seed whose reply ran 98 tokens on the first demo bundle in Chromium's CPU-wasm
 // path and runs 36 on the second (it seldom writes long ones; WebGPU and native sampling can
 // part from it at a near-tie).
@@ -25,8 +27,8 @@ const REQUEST = {
  */
 async function measure(page, backend, runs, tokens) {
   return page.evaluate(
-    async ({ backend, tokens, request, runs }) => {
-      const { index } = await window.loadEngine({ backend });
+    async ({ backend, tokens, request, runs, url }) => {
+      const { index } = await window.loadEngine({ backend, url });
       const engine = window.engines[index];
       for await (const _ of await engine.chat.completions.create({ ...request, max_tokens: 4 })) {
         /* drain */
@@ -65,7 +67,7 @@ async function measure(page, backend, runs, tokens) {
         warmed_tokens_per_s: later.length ? later[Math.floor(later.length / 2)] : null,
       };
     },
-    { backend, tokens, request: REQUEST, runs },
+    { backend, tokens, request: REQUEST, runs, url: URL },
   );
 }
 

@@ -94,7 +94,7 @@ impl Job for RecallArgs {
             model = optim.step(lr, model, grads);
         }
         let seconds = started.elapsed().as_secs_f64();
-        let mut held_out_rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5EED_0F_4E1D);
+        let mut held_out_rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x005E_ED0F_4E1D);
         let held_out = self.sequences(self.eval_sequences, &mut held_out_rng);
         let accuracy = accuracy(&model.valid(), &held_out, device);
         let tokens = self.steps * self.batch_size * (4 * self.pairs - 1);

@@ -6,7 +6,7 @@ use siger::infer::generate::{GenerationConfig, Generator};
 use siger::infer::sampling::Sampler;
 use siger::io::checkpoint;
 
-use crate::{arg, ok, siger_train, trained_run};
+use crate::{arg, ok, pretrain_config, siger_train, trained_run, workspace};
 
 type B = burn::backend::NdArray<f32>;
 
@@ -79,4 +79,27 @@ fn an_int4_bundle_loads_generates_and_is_not_quantized_again() {
     ]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already a quantized bundle"));
+}
+
+/// A config whose middle layer is attention trains, exports to int4 (attention projections
+/// quantized like the others) and generates from the bundle.
+#[test]
+fn a_hybrid_config_with_an_attention_layer_trains_exports_and_generates() {
+    let ws = workspace();
+    let config = ws.tmp.path().join("hybrid.json");
+    let mut hybrid = serde_json::to_value(siger::ModelConfig::tiny().with_n_layers(3)).unwrap();
+    hybrid["attention"] = serde_json::json!({
+        "layers": [1], "heads": 2, "head_dim": 8, "kv_rank": 8, "rope_dim": 4, "rope_theta": 10000.0
+    });
+    std::fs::write(&config, hybrid.to_string()).unwrap();
+    let run = ws.tmp.path().join("run");
+    ok(&pretrain_config(arg(&config), &ws.data, &run, &[]));
+    let int4 = ws.tmp.path().join("int4");
+    let export = ["export", "--model", arg(&run), "--out", arg(&int4), "--quant", "int4"];
+    ok(&siger_train(&export));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
+    let scheme = &manifest["quantization"]["layers.1.mixer.q_proj.weight"]["scheme"];
+    assert_eq!(scheme, "int4", "{manifest}");
+    assert_eq!(greedy_tokens(&int4, 5).len(), 5);
 }

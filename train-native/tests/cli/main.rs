@@ -80,10 +80,15 @@ pub fn workspace() -> Workspace {
 /// `pretrain` of the tiny preset on `data` into `run`: 4 steps of 2 × 16 tokens with a
 /// checkpoint every 2, and `extra` flags.
 pub fn pretrain_tiny(data: &Path, run: &Path, extra: &[&str]) -> Output {
+    pretrain_config("tiny", data, run, extra)
+}
+
+/// [`pretrain_tiny`] with another preset or config.json.
+pub fn pretrain_config(config: &str, data: &Path, run: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "pretrain",
         "--config",
-        "tiny",
+        config,
         "--data",
         arg(data),
         "--out",

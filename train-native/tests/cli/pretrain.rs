@@ -104,3 +104,30 @@ fn a_run_on_token_shards_resumes_exactly() {
         "the resumed run computes the same steps 3 and 4"
     );
 }
+
+/// `recall` trains a preset on associative recall and reports its accuracy as JSON.
+#[test]
+fn recall_trains_and_reports_an_accuracy() {
+    let said = crate::ok(&crate::siger_train(&[
+        "recall",
+        "--config",
+        "tiny",
+        "--pairs",
+        "4",
+        "--key-space",
+        "8",
+        "--steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--eval-sequences",
+        "8",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(said.trim()).unwrap();
+    let accuracy = report["accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&accuracy), "{report}");
+    assert_eq!(report["pairs"], 4);
+    let refused = crate::siger_train(&["recall", "--pairs", "9", "--key-space", "8"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--key-space"));
+}
