@@ -78,42 +78,52 @@ pub fn decode<B: Backend>(
         .ok_or(bad("its position is unreadable"))?;
     let file = safetensors::parse(bytes).map_err(|_| bad("corrupted"))?;
     let mut layers = Vec::with_capacity(zero.layers.len());
-    let mut stored = 0;
     for (i, layer) in zero.layers.iter().enumerate() {
-        let read = |name: &str, shape: [usize; 3], device: &B::Device| {
-            let name = format!("layers.{i}.{name}");
-            let view = file.tensor(&name).map_err(|_| bad("a layer is missing"))?;
-            let data = safetensors::f32_tensor(name, &view)
-                .map_err(|_| bad("a state tensor is corrupted"))?;
-            if data.shape.to_vec() != shape.to_vec() {
-                return Err(bad("its state does not fit this model"));
-            }
-            Ok::<_, SessionError>(Tensor::from_data(data, device))
-        };
-        layers.push(match layer {
-            LayerState::Ssm(s) => {
-                let device = s.ssm_state.device();
-                stored += 2;
-                LayerState::Ssm(SsmState {
-                    conv_state: read("conv_state", s.conv_state.dims(), &device)?,
-                    ssm_state: read("ssm_state", s.ssm_state.dims(), &device)?,
-                })
-            }
-            LayerState::Attention(cache) => {
-                let shape = [cache.batch, position, cache.width];
-                let entries = (position > 0)
-                    .then(|| read("kv_cache", shape, &cache.device))
-                    .transpose()?;
-                stored += usize::from(entries.is_some());
-                LayerState::Attention(KvCache {
-                    entries,
-                    ..cache.clone()
-                })
-            }
-        });
+        layers.push(read_layer(&file, i, layer, position)?);
     }
+    let stored: usize = layers.iter().map(|l| l.tensors().len()).sum();
     if file.len() != stored {
         return Err(bad("it has more layers than this model"));
     }
     Ok((messages, State { layers, position }))
+}
+
+/// Layer `i`'s state from `file`, shaped like `zero` (an attention layer's cache holding
+/// `position` tokens).
+fn read_layer<B: Backend>(
+    file: &safetensors::SafeTensors<'_>,
+    i: usize,
+    zero: &LayerState<B>,
+    position: usize,
+) -> Result<LayerState<B>, SessionError> {
+    let bad = SessionError::Invalid;
+    let read = |name: &str, shape: [usize; 3], device: &B::Device| {
+        let name = format!("layers.{i}.{name}");
+        let view = file.tensor(&name).map_err(|_| bad("a layer is missing"))?;
+        let data =
+            safetensors::f32_tensor(name, &view).map_err(|_| bad("a state tensor is corrupted"))?;
+        if data.shape.to_vec() != shape.to_vec() {
+            return Err(bad("its state does not fit this model"));
+        }
+        Ok(Tensor::from_data(data, device))
+    };
+    Ok(match zero {
+        LayerState::Ssm(s) => {
+            let device = s.ssm_state.device();
+            LayerState::Ssm(SsmState {
+                conv_state: read("conv_state", s.conv_state.dims(), &device)?,
+                ssm_state: read("ssm_state", s.ssm_state.dims(), &device)?,
+            })
+        }
+        LayerState::Attention(cache) => {
+            let shape = [cache.batch, position, cache.width];
+            let entries = (position > 0)
+                .then(|| read("kv_cache", shape, &cache.device))
+                .transpose()?;
+            LayerState::Attention(KvCache {
+                entries,
+                ..cache.clone()
+            })
+        }
+    })
 }

@@ -14,84 +14,18 @@
 //! 2·h·d_h of multi-head attention. Each call expands the whole cache through `k_up` and `v_up`
 //! (no weight absorption), so one decode step costs O(tokens · d_c · h · d_h).
 
-use burn::config::Config;
 use burn::module::Module;
 use burn::nn::{LinearConfig, RmsNorm, RmsNormConfig};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Int, Tensor, backend::Backend};
 
-use crate::model::config::{ConfigError, ModelConfig};
+use crate::model::config::{AttentionConfig, ModelConfig};
 use crate::model::state::KvCache;
 use crate::ops::linear::Linear;
 
 /// Added to the scores of future keys: far below any real score, finite so that no backend
 /// meets `-inf - -inf`.
 const MASKED: f64 = -1e9;
-
-/// Where attention layers go and their shape.
-#[derive(Config, Debug, PartialEq)]
-pub struct AttentionConfig {
-    /// Layers (from 0) whose mixer is attention instead of the selective SSM. Default: none.
-    #[config(default = "Vec::new()")]
-    pub layers: Vec<usize>,
-    /// Query heads. Default: 4.
-    #[config(default = 4)]
-    pub heads: usize,
-    /// Content width of each head's queries, keys and values. Default: 64.
-    #[config(default = 64)]
-    pub head_dim: usize,
-    /// Width of the compressed latent each token caches (d_c). Default: 64.
-    #[config(default = 64)]
-    pub kv_rank: usize,
-    /// Width of the rotary part of queries and of the shared key (d_R); even. Default: 16.
-    #[config(default = 16)]
-    pub rope_dim: usize,
-    /// Base of the rotary frequencies. Default: 10000.
-    #[config(default = 10000.0)]
-    pub rope_theta: f64,
-}
-
-impl AttentionConfig {
-    /// Checks the sizes and that every listed layer exists in a stack of `n_layers`.
-    pub fn validate(&self, n_layers: usize) -> Result<(), ConfigError> {
-        let sizes = [
-            ("attention.heads", self.heads),
-            ("attention.head_dim", self.head_dim),
-            ("attention.kv_rank", self.kv_rank),
-            ("attention.rope_dim", self.rope_dim),
-        ];
-        if let Some((name, _)) = sizes.iter().find(|(_, v)| *v == 0) {
-            return Err(ConfigError::Zero(name));
-        }
-        if self.rope_dim % 2 == 1 {
-            return Err(ConfigError::Range {
-                field: "attention.rope_dim",
-                value: self.rope_dim as f64,
-                expected: "an even number (rotary positions turn pairs)",
-            });
-        }
-        if !(self.rope_theta.is_finite() && self.rope_theta > 1.0) {
-            return Err(ConfigError::Range {
-                field: "attention.rope_theta",
-                value: self.rope_theta,
-                expected: "a finite number > 1",
-            });
-        }
-        match self.layers.iter().find(|&&i| i >= n_layers) {
-            Some(&i) => Err(ConfigError::Range {
-                field: "attention.layers",
-                value: i as f64,
-                expected: "layer indices below n_layers",
-            }),
-            None => Ok(()),
-        }
-    }
-
-    /// Numbers cached per token and layer: `kv_rank + rope_dim`.
-    pub fn cache_width(&self) -> usize {
-        self.kv_rank + self.rope_dim
-    }
-}
 
 /// One layer's multi-head latent attention.
 #[derive(Module, Debug)]
@@ -287,6 +221,7 @@ fn causal_bias<B: Backend>(start: usize, l: usize, device: &B::Device) -> Tensor
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::config::ConfigError;
     use crate::test_util::{TestBackend, assert_close, random, seeded};
 
     type B = TestBackend;

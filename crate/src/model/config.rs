@@ -1,10 +1,10 @@
-//! Model hyper-parameters: [`ModelConfig`] (the SSM stack) and [`MoeConfig`] (its sparse
-//! feed-forward layers), with named presets and validation.
+//! Model hyper-parameters: [`ModelConfig`] (the SSM stack), [`MoeConfig`] (its sparse
+//! feed-forward layers) and [`AttentionConfig`] (the layers that mix with attention instead),
+//! with named presets and validation.
 //!
 //! Every field documents its default. Sizes that follow from others (`d_inner`, `dt_rank`) are
 //! methods, never stored twice, so a `config.json` cannot contradict itself.
 
-use crate::model::attention::AttentionConfig;
 use burn::config::Config;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -111,6 +111,71 @@ pub struct MoeConfig {
     /// Multiplicative router input noise `U(1 - ε, 1 + ε)` during training (Switch). Default: 0.0.
     #[config(default = 0.0)]
     pub router_jitter: f64,
+}
+
+/// Where attention layers go and their shape.
+#[derive(Config, Debug, PartialEq)]
+pub struct AttentionConfig {
+    /// Layers (from 0) whose mixer is attention instead of the selective SSM. Default: none.
+    #[config(default = "Vec::new()")]
+    pub layers: Vec<usize>,
+    /// Query heads. Default: 4.
+    #[config(default = 4)]
+    pub heads: usize,
+    /// Content width of each head's queries, keys and values. Default: 64.
+    #[config(default = 64)]
+    pub head_dim: usize,
+    /// Width of the compressed latent each token caches (d_c). Default: 64.
+    #[config(default = 64)]
+    pub kv_rank: usize,
+    /// Width of the rotary part of queries and of the shared key (d_R); even. Default: 16.
+    #[config(default = 16)]
+    pub rope_dim: usize,
+    /// Base of the rotary frequencies. Default: 10000.
+    #[config(default = 10000.0)]
+    pub rope_theta: f64,
+}
+
+impl AttentionConfig {
+    /// Checks the sizes and that every listed layer exists in a stack of `n_layers`.
+    pub fn validate(&self, n_layers: usize) -> Result<(), ConfigError> {
+        let sizes = [
+            ("attention.heads", self.heads),
+            ("attention.head_dim", self.head_dim),
+            ("attention.kv_rank", self.kv_rank),
+            ("attention.rope_dim", self.rope_dim),
+        ];
+        if let Some((name, _)) = sizes.iter().find(|(_, v)| *v == 0) {
+            return Err(ConfigError::Zero(name));
+        }
+        if self.rope_dim % 2 == 1 {
+            return Err(ConfigError::Range {
+                field: "attention.rope_dim",
+                value: self.rope_dim as f64,
+                expected: "an even number (rotary positions turn pairs)",
+            });
+        }
+        if !(self.rope_theta.is_finite() && self.rope_theta > 1.0) {
+            return Err(ConfigError::Range {
+                field: "attention.rope_theta",
+                value: self.rope_theta,
+                expected: "a finite number > 1",
+            });
+        }
+        match self.layers.iter().find(|&&i| i >= n_layers) {
+            Some(&i) => Err(ConfigError::Range {
+                field: "attention.layers",
+                value: i as f64,
+                expected: "layer indices below n_layers",
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Numbers cached per token and layer: `kv_rank + rope_dim`.
+    pub fn cache_width(&self) -> usize {
+        self.kv_rank + self.rope_dim
+    }
 }
 
 /// The whole language model: embedding, `n_layers` selective-SSM layers (some with a MoE

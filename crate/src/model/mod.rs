@@ -18,9 +18,8 @@ pub mod size;
 pub mod ssm;
 pub mod state;
 
-pub use attention::AttentionConfig;
 pub use block::Mixer;
-pub use config::{ConfigError, DtRank, ModelConfig, MoeConfig};
+pub use config::{AttentionConfig, ConfigError, DtRank, ModelConfig, MoeConfig};
 pub use lm::{Model, ModelOutput};
 pub use lora::{LoraConfig, LoraError, LoraTarget};
 pub use moe::ExpertDispatch;

@@ -95,7 +95,15 @@ fn a_hybrid_config_with_an_attention_layer_trains_exports_and_generates() {
     let run = ws.tmp.path().join("run");
     ok(&pretrain_config(arg(&config), &ws.data, &run, &[]));
     let int4 = ws.tmp.path().join("int4");
-    let export = ["export", "--model", arg(&run), "--out", arg(&int4), "--quant", "int4"];
+    let export = [
+        "export",
+        "--model",
+        arg(&run),
+        "--out",
+        arg(&int4),
+        "--quant",
+        "int4",
+    ];
     ok(&siger_train(&export));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
