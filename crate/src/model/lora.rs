@@ -212,7 +212,15 @@ pub fn attach<B: Backend>(model: Model<B>, config: &LoraConfig) -> Result<Model<
     config.validate()?;
     let mut model = model;
     let device = model.device();
-    for (name, linear) in targets_mut(&mut model, &config.targets) {
+    let targets = targets_mut(&mut model, &config.targets);
+    if targets.is_empty() {
+        let asked: Vec<&str> = config.targets.iter().map(|t| t.name()).collect();
+        return Err(LoraError::Config(format!(
+            "this model has none of the LoRA targets {} (attention targets exist only on attention layers, SSM targets only on SSM layers)",
+            asked.join(", ")
+        )));
+    }
+    for (name, linear) in targets {
         let Weight::Float(weight) = &linear.weight else {
             return Err(LoraError::Quantized(name));
         };
@@ -373,6 +381,26 @@ mod tests {
         let mut names = Names(Vec::new(), ModulePath::default());
         model.visit(&mut names);
         names.0
+    }
+
+    #[test]
+    fn targets_the_model_lacks_are_refused() {
+        seeded(0, || {
+            let (_, model) = tiny();
+            let config = LoraConfig {
+                targets: vec![LoraTarget::QProj, LoraTarget::KUp],
+                ..LoraConfig::new(4)
+            };
+            let err = attach(model, &config).unwrap_err().to_string();
+            assert!(err.contains("q_proj, k_up"), "{err}");
+            let hybrid = crate::test_util::hybrid_config()
+                .init::<B>(&Default::default())
+                .unwrap();
+            let adapted = attach(hybrid, &config).unwrap();
+            let names = trainable_names(&adapted);
+            assert_eq!(names.len(), 4, "{names:?}");
+            assert!(names.iter().all(|n| n.starts_with("layers.1.mixer.")));
+        })
     }
 
     #[test]

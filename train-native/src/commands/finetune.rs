@@ -40,13 +40,14 @@ pub struct FinetuneArgs {
     #[arg(long, requires = "lora_rank")]
     lora_alpha: Option<f64>,
     /// The projections that get adapters, comma-separated: the SSM mixer's `in_proj`, `x_proj`,
-    /// `dt_proj`, `out_proj`, and the experts' `gate_proj`, `up_proj`, `down_proj` (every routed
-    /// and shared expert).
+    /// `dt_proj`, `out_proj`, the attention mixer's `q_proj`, `kv_down`, `k_up`, `v_up`,
+    /// `out_proj` (on attention layers), and the experts' `gate_proj`, `up_proj`, `down_proj`
+    /// (every routed and shared expert). Default: every mixer projection.
     #[arg(
         long,
         requires = "lora_rank",
         value_delimiter = ',',
-        default_value = "in_proj,x_proj,dt_proj,out_proj"
+        default_value = "in_proj,x_proj,dt_proj,out_proj,q_proj,kv_down,k_up,v_up"
     )]
     lora_targets: Vec<String>,
     #[command(flatten)]
