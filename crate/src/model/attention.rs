@@ -11,8 +11,12 @@
 //! - Scores `(q_C·k_C + RoPE(q_R)·RoPE(k_R)) / √(d_h + d_R)` (eq. 17–18), causal.
 //!
 //! The cache holds `[RMSNorm(c_KV) | RoPE(k_R)]`: d_c + d_R numbers per token instead of the
-//! 2·h·d_h of multi-head attention. Each call expands the whole cache through `k_up` and `v_up`
-//! (no weight absorption), so one decode step costs O(tokens · d_c · h · d_h).
+//! 2·h·d_h of multi-head attention. A chunk of many tokens expands the cache through `k_up` and
+//! `v_up` (O(tokens · d_c · h · d_h)); a chunk of fewer than d_h tokens after a cache (decoding)
+//! absorbs them instead (section 2.1.2): queries are taken into the latent space
+//! (`q_C · W_UKᵀ`), attend to the latents themselves, and the mixed latent goes through `W_UV`,
+//! O(tokens · h · (d_c + d_R)). Absorbing needs the float `k_up` and `v_up` (bundles keep them
+//! f32, see `io::bundle`) and no LoRA adapter on them; otherwise the expanding form runs.
 
 use burn::module::Module;
 use burn::nn::{LinearConfig, RmsNorm, RmsNormConfig};
@@ -121,13 +125,35 @@ impl<B: Backend> AttentionMixer<B> {
             Some(old) => Tensor::cat(vec![old, fresh], 1),
             None => fresh,
         };
-        let t = start + l;
+        let bias = (l > 1).then(|| causal_bias::<B>(start, l, &device).unsqueeze::<4>());
+        let per_head = match self.up_weights() {
+            Some((w_uk, w_uv)) if start > 0 && l < dh => {
+                self.attend_absorbed(q, entries.clone(), bias, w_uk, w_uv)
+            }
+            _ => self.attend_expanded(q, entries.clone(), bias),
+        };
+        let mixed = per_head.swap_dims(1, 2).reshape([b, l, h * dh]);
+        let cache = KvCache {
+            entries: Some(entries),
+            ..cache
+        };
+        (self.out_proj.forward(mixed), cache)
+    }
 
+    /// Per-head outputs `[b, h, l, dh]` from keys and values expanded out of every cached latent
+    /// (DeepSeek-V2 eq. 17–19 as written).
+    fn attend_expanded(
+        &self,
+        q: Tensor<B, 4>,
+        entries: Tensor<B, 3>,
+        bias: Option<Tensor<B, 4>>,
+    ) -> Tensor<B, 4> {
+        let [b, t, _] = entries.dims();
+        let (h, dh, dr) = (self.heads, self.head_dim, self.rope_dim);
         // Keys [b, h, t, dh + dr] (the shared rotary key repeated per head) and values.
         let per_head = |x: Tensor<B, 3>| x.reshape([b, t, h, dh]).swap_dims(1, 2);
         let latent = entries.clone().narrow(2, 0, self.kv_rank);
         let key_rope = entries
-            .clone()
             .narrow(2, self.kv_rank, dr)
             .unsqueeze_dim::<4>(1)
             .repeat_dim(1, h);
@@ -136,21 +162,58 @@ impl<B: Backend> AttentionMixer<B> {
             3,
         );
         let values = per_head(self.v_up.forward(latent));
+        let scores = q.matmul(keys.swap_dims(2, 3)) * self.scale();
+        softmax(with_bias(scores, bias), 3).matmul(values)
+    }
 
-        let scale = 1.0 / ((dh + dr) as f64).sqrt();
-        let mut scores = q.matmul(keys.swap_dims(2, 3)) * scale;
-        if l > 1 {
-            scores = scores + causal_bias::<B>(start, l, &device).unsqueeze::<4>();
-        }
-        let mixed = softmax(scores, 3)
-            .matmul(values)
-            .swap_dims(1, 2)
-            .reshape([b, l, h * dh]);
-        let cache = KvCache {
-            entries: Some(entries),
-            ..cache
+    /// [`Self::attend_expanded`] with `k_up` and `v_up` absorbed (section 2.1.2): the score of
+    /// latent c is `q_C · (c W_UK) = (q_C W_UKᵀ) · c`, and the values' mix is
+    /// `Σ p (c W_UV) = (Σ p c) W_UV`, so the cache is never expanded.
+    fn attend_absorbed(
+        &self,
+        q: Tensor<B, 4>,
+        entries: Tensor<B, 3>,
+        bias: Option<Tensor<B, 4>>,
+        w_uk: Tensor<B, 2>,
+        w_uv: Tensor<B, 2>,
+    ) -> Tensor<B, 4> {
+        let [b, h, l, _] = q.dims();
+        let [_, t, _] = entries.dims();
+        let (dh, dr, c) = (self.head_dim, self.rope_dim, self.kv_rank);
+        // Per-head matrices [b, h, c, dh] (burn's matmul wants equal batch dimensions).
+        let per_head = |w: Tensor<B, 2>| {
+            w.reshape([c, h, dh])
+                .swap_dims(0, 1)
+                .unsqueeze_dim::<4>(0)
+                .repeat_dim(0, b)
         };
-        (self.out_proj.forward(mixed), cache)
+        let (w_uk, w_uv) = (per_head(w_uk), per_head(w_uv));
+        let q_latent = q.clone().narrow(3, 0, dh).matmul(w_uk.swap_dims(2, 3));
+        // Queries [b, h·l, c + dr] against entries [b, t, c + dr]: one product for both parts.
+        let q_all = Tensor::cat(vec![q_latent, q.narrow(3, dh, dr)], 3).reshape([b, h * l, c + dr]);
+        let scores = q_all
+            .matmul(entries.clone().swap_dims(1, 2))
+            .reshape([b, h, l, t]);
+        let probs = softmax(with_bias(scores * self.scale(), bias), 3);
+        let mixed_latent = probs
+            .reshape([b, h * l, t])
+            .matmul(entries.narrow(2, 0, c))
+            .reshape([b, h, l, c]);
+        mixed_latent.matmul(w_uv)
+    }
+
+    /// The float `k_up` and `v_up` weights, when the absorbed form can use them.
+    fn up_weights(&self) -> Option<(Tensor<B, 2>, Tensor<B, 2>)> {
+        let float = |linear: &Linear<B>| match linear.lora {
+            None => linear.weight.float().map(|w| w.val()),
+            Some(_) => None,
+        };
+        Some((float(&self.k_up)?, float(&self.v_up)?))
+    }
+
+    /// 1/√(head_dim + rope_dim).
+    fn scale(&self) -> f64 {
+        1.0 / ((self.head_dim + self.rope_dim) as f64).sqrt()
     }
 
     /// One token per sequence: [`Self::forward`] with `l = 1`.
@@ -182,6 +245,14 @@ impl<B: Backend> AttentionMixer<B> {
             .mul_scalar(-2.0 * self.rope_theta.ln() / self.rope_dim as f64);
         let angles = positions.matmul(exponents.exp().reshape([1, half]));
         (angles.clone().cos(), angles.sin())
+    }
+}
+
+/// `scores + bias`, where there is a bias.
+fn with_bias<B: Backend>(scores: Tensor<B, 4>, bias: Option<Tensor<B, 4>>) -> Tensor<B, 4> {
+    match bias {
+        Some(bias) => scores + bias,
+        None => scores,
     }
 }
 
