@@ -97,7 +97,9 @@ fn plan(name: &str, cols: usize, options: QuantOptions) -> Option<(QuantScheme, 
     let role = Role::of(name);
     let table = role == Role::Embedding;
     let linear = Role::is_linear_weight(name);
-    if !table && !linear {
+    // Attention's up-projections stay f32: decoding multiplies by their transposes (the
+    // absorbed form), which only a float matrix offers; they are kv_rank × heads·head_dim, small.
+    if (!table && !linear) || role == Role::AttentionUp {
         return None;
     }
     let wanted = match options.scheme {

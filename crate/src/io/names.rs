@@ -176,9 +176,12 @@ pub enum Role {
     MixerInput,
     /// A mixer's output projection's weight (SSM or attention).
     MixerOutput,
-    /// The weight of an attention projection before the scores (`q_proj`, `kv_down`, `k_up`,
-    /// `v_up`).
+    /// The weight of an attention projection into queries or the cached latent (`q_proj`,
+    /// `kv_down`).
     AttentionInput,
+    /// The weight of an attention projection out of the latent (`k_up`, `v_up`): decoding uses
+    /// it as a float matrix (absorbed into the queries and the output).
+    AttentionUp,
     /// Any tensor of an expert the router chooses.
     RoutedExpert,
     /// Any tensor of an expert every token runs.
@@ -202,13 +205,8 @@ impl Role {
                 "in_proj" | "x_proj" | "dt_proj",
                 "weight",
             ] => Self::MixerInput,
-            [
-                "layers",
-                _,
-                "mixer",
-                "q_proj" | "kv_down" | "k_up" | "v_up",
-                "weight",
-            ] => Self::AttentionInput,
+            ["layers", _, "mixer", "q_proj" | "kv_down", "weight"] => Self::AttentionInput,
+            ["layers", _, "mixer", "k_up" | "v_up", "weight"] => Self::AttentionUp,
             ["layers", _, "feed_forward", "moe", "router", "weight"] => Self::Router,
             ["layers", _, "feed_forward", "moe", "experts", ..] => Self::RoutedExpert,
             ["layers", _, "feed_forward", "moe", "shared_experts", ..] => Self::SharedExpert,
@@ -234,6 +232,8 @@ mod tests {
         assert_eq!(Role::of(&mixer_linear(0, "x_proj")), Role::MixerInput);
         assert_eq!(Role::of(&mixer_linear(0, "out_proj")), Role::MixerOutput);
         assert_eq!(Role::of(&mixer(0, "conv_weight")), Role::Other);
+        assert_eq!(Role::of(&mixer_linear(1, "kv_down")), Role::AttentionInput);
+        assert_eq!(Role::of(&mixer_linear(1, "v_up")), Role::AttentionUp);
         assert_eq!(Role::of(&layer_norm(2)), Role::Other);
         let routed = expert_linear(1, ExpertGroup::Routed, 4, "down_proj");
         assert_eq!(Role::of(&routed), Role::RoutedExpert);

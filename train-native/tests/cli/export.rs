@@ -109,5 +109,7 @@ fn a_hybrid_config_with_an_attention_layer_trains_exports_and_generates() {
         serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
     let scheme = &manifest["quantization"]["layers.1.mixer.q_proj.weight"]["scheme"];
     assert_eq!(scheme, "int4", "{manifest}");
+    let up = &manifest["quantization"]["layers.1.mixer.k_up.weight"];
+    assert!(up.is_null(), "k_up stays f32 for the absorbed decode: {up}");
     assert_eq!(greedy_tokens(&int4, 5).len(), 5);
 }
