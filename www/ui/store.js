@@ -11,8 +11,8 @@
 // The text, the session and the source are kept apart (stores `threads`, `sessions` and
 // `sources`, by thread id): the text is small and always written first, with its source in the
 // same transaction (a thread is never saved without the source it answers from), and a source
-// only when it changed; a session (~175 KB) is only worth having, so when the quota has no room
-// for it the text is still saved. Listing titles reads neither.
+// only when it changed; a session (~90 KB for the demo model) is only worth having, so when the
+// quota has no room for it the text is still saved. Listing titles reads neither.
 
 import { CACHES } from '../siger-protocol.js';
 

@@ -126,6 +126,9 @@ impl<B: Backend> AttentionMixer<B> {
             None => fresh,
         };
         let bias = (l > 1).then(|| causal_bias::<B>(start, l, &device).unsqueeze::<4>());
+        // Absorbing adds l·h·head_dim·kv_rank for the queries and the output (and scores over
+        // kv_rank numbers instead of head_dim) and saves expanding all t cached latents
+        // (t·kv_rank·h·head_dim): a win after a cache for short chunks; under head_dim is safe.
         let per_head = match self.up_weights() {
             Some((w_uk, w_uv)) if start > 0 && l < dh => {
                 self.attend_absorbed(q, entries.clone(), bias, w_uk, w_uv)
