@@ -62,11 +62,23 @@ async fn golden_ids_on_the_cpu_backend_in_wasm() {
     check::<Cpu>(&Default::default(), siger::ExpertDispatch::Gather).await;
 }
 
+/// The WebGPU device, set up on first use: cubecl registers one server per device and page,
+/// and a second setup panics.
+async fn webgpu() -> burn::backend::wgpu::WgpuDevice {
+    use burn::backend::wgpu::{WgpuDevice, graphics::WebGpu, init_setup_async};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static SET_UP: AtomicBool = AtomicBool::new(false);
+    let device = WgpuDevice::default();
+    if !SET_UP.swap(true, Ordering::SeqCst) {
+        init_setup_async::<WebGpu>(&device, Default::default()).await;
+    }
+    device
+}
+
 #[wasm_bindgen_test]
 async fn golden_ids_on_webgpu() {
-    use burn::backend::wgpu::{Wgpu, WgpuDevice, graphics::WebGpu, init_setup_async};
-    let device = WgpuDevice::default();
-    init_setup_async::<WebGpu>(&device, Default::default()).await;
+    use burn::backend::wgpu::Wgpu;
+    let device = webgpu().await;
     // WebGPU holds quantized matrices as burn's quantized tensors, never as host kernels.
     assert_eq!(Placement::for_backend::<Wgpu>(&device), Placement::Device);
     assert!(!Placement::runs_host_kernels::<Wgpu>(&device));
@@ -77,7 +89,7 @@ async fn golden_ids_on_webgpu() {
 /// and then steps on WebGPU to the logits the CPU backend computes, from the same int8 bundle.
 #[wasm_bindgen_test]
 async fn a_hybrid_bundle_prefills_and_steps_on_webgpu_as_on_the_cpu() {
-    use burn::backend::wgpu::{Wgpu, WgpuDevice, graphics::WebGpu, init_setup_async};
+    use burn::backend::wgpu::Wgpu;
     use burn::tensor::{Int, Tensor, TensorData};
     use siger::io::checkpoint::checkpoint_files;
     use siger::model::AttentionConfig;
@@ -103,8 +115,7 @@ async fn a_hybrid_bundle_prefills_and_steps_on_webgpu_as_on_the_cpu() {
     let options = Some(QuantOptions::new(QuantScheme::Int8));
     let files = checkpoint_files(&config, &model, &tokenizer, options).unwrap();
 
-    let gpu = WgpuDevice::default();
-    init_setup_async::<WebGpu>(&gpu, Default::default()).await;
+    let gpu = webgpu().await;
     // Dense expert dispatch, as the web engine runs WebGPU: gathering reads routes back.
     let on_gpu = load_files::<Wgpu>(&files, &gpu)
         .unwrap()
