@@ -126,9 +126,10 @@ fn profile_parts<B: burn::tensor::backend::Backend>(
     time("mixer step", &mut || {
         drop(layer.mixer.step(x.clone(), &mut state.layers[0]))
     });
-    time("in_proj", &mut || {
-        drop(layer.mixer.in_proj.forward(x.clone()))
-    });
+    let siger::model::Mixer::Ssm(ssm) = &layer.mixer else {
+        panic!("the demo's first layer is an SSM layer");
+    };
+    time("in_proj", &mut || drop(ssm.in_proj.forward(x.clone())));
     time("moe infer", &mut || drop(ff.moe.infer(x.clone())));
     time("add", &mut || drop(x.clone() + x.clone()));
     time("silu", &mut || {
