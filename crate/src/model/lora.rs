@@ -67,17 +67,9 @@ impl LoraTarget {
         Self::DownProj,
     ];
 
-    /// Every mixer projection (each layer has those of its mixer): the default targets.
-    pub const MIXER: [Self; 8] = [
-        Self::InProj,
-        Self::XProj,
-        Self::DtProj,
-        Self::OutProj,
-        Self::QProj,
-        Self::KvDown,
-        Self::KUp,
-        Self::VUp,
-    ];
+    /// Every mixer projection (each layer has those of its mixer), the first eight of
+    /// [`Self::ALL`]: the default targets.
+    pub const MIXER: &'static [Self] = Self::ALL.split_at(8).0;
 
     /// The projection's name (`in_proj`, …): its field in the mixer or the expert.
     pub fn name(self) -> &'static str {

@@ -31,6 +31,19 @@ fn greedy_tokens(dir: &Path, max_tokens: usize) -> Vec<u32> {
         .collect()
 }
 
+/// `export --quant int4` of `model` into `out`; its stdout.
+fn export_int4(model: &Path, out: &Path) -> String {
+    ok(&siger_train(&[
+        "export",
+        "--model",
+        arg(model),
+        "--out",
+        arg(out),
+        "--quant",
+        "int4",
+    ]))
+}
+
 #[test]
 fn an_f32_bundle_loads_and_generates() {
     let (ws, run) = trained_run();
@@ -49,15 +62,7 @@ fn an_f32_bundle_loads_and_generates() {
 fn an_int4_bundle_loads_generates_and_is_not_quantized_again() {
     let (ws, run) = trained_run();
     let int4 = ws.tmp.path().join("bundle-int4");
-    let said = ok(&siger_train(&[
-        "export",
-        "--model",
-        arg(&run),
-        "--out",
-        arg(&int4),
-        "--quant",
-        "int4",
-    ]));
+    let said = export_int4(&run, &int4);
     assert!(said.contains("int4 bundle written"), "{said}");
     let loaded = checkpoint::load::<B>(&int4, &Default::default()).unwrap();
     assert!(
@@ -95,16 +100,7 @@ fn a_hybrid_config_with_an_attention_layer_trains_exports_and_generates() {
     let run = ws.tmp.path().join("run");
     ok(&pretrain_config(arg(&config), &ws.data, &run, &[]));
     let int4 = ws.tmp.path().join("int4");
-    let export = [
-        "export",
-        "--model",
-        arg(&run),
-        "--out",
-        arg(&int4),
-        "--quant",
-        "int4",
-    ];
-    ok(&siger_train(&export));
+    export_int4(&run, &int4);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
     let scheme = &manifest["quantization"]["layers.1.mixer.q_proj.weight"]["scheme"];
