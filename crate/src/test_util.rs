@@ -67,6 +67,15 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 /// [`crate::ModelConfig::tiny`] with three layers, the middle one (which also carries the MoE
+/// feed-forward) looped up to 4 times per token.
+pub fn recurrent_config() -> crate::ModelConfig {
+    use crate::model::RecurrentConfig;
+    crate::ModelConfig::tiny()
+        .with_n_layers(3)
+        .with_recurrent(Some(RecurrentConfig::new().with_layer(1).with_max_loops(4)))
+}
+
+/// [`crate::ModelConfig::tiny`] with three layers, the middle one (which also carries the MoE
 /// feed-forward) an attention layer.
 pub fn hybrid_config() -> crate::ModelConfig {
     use crate::model::AttentionConfig;

@@ -15,6 +15,8 @@ pub struct Nll {
     pub sum: f64,
     /// Tokens scored.
     pub tokens: usize,
+    /// Loops the recurrent-depth layer ran per position read, on average; `None` without one.
+    pub loops_per_token: Option<f64>,
 }
 
 impl Nll {
@@ -42,13 +44,18 @@ pub fn score<B: Backend>(
     mut on_batch: impl FnMut(&[Tensor<B, 3>], &Tensor<B, 2>),
 ) -> Vec<Nll> {
     let mut sums = vec![0.0f64; models.len()];
+    let mut loops: Vec<Option<f64>> = vec![None; models.len()];
     let all: Vec<usize> = (0..data.len()).collect();
     for batch in all.chunks(batch_size.max(1)) {
         let (inputs, targets, mask) = batch_tensors::<B>(data, batch, device);
-        let logits: Vec<Tensor<B, 3>> = models
-            .iter()
-            .map(|model| model.forward(inputs.clone()).logits)
-            .collect();
+        let mut logits = Vec::with_capacity(models.len());
+        for (model, loops) in models.iter().zip(&mut loops) {
+            let out = model.forward(inputs.clone());
+            if let Some(ran) = out.loops {
+                *loops = Some(loops.unwrap_or(0.0) + scalar(ran.sum()));
+            }
+            logits.push(out.logits);
+        }
         for (sum, logits) in sums.iter_mut().zip(&logits) {
             *sum += scalar(masked_nll_sum(
                 logits.clone(),
@@ -59,7 +66,15 @@ pub fn score<B: Backend>(
         on_batch(&logits, &mask);
     }
     let tokens = data.scored_tokens();
-    sums.into_iter().map(|sum| Nll { sum, tokens }).collect()
+    let positions = (data.len() * data.seq_len).max(1) as f64;
+    sums.into_iter()
+        .zip(loops)
+        .map(|(sum, loops)| Nll {
+            sum,
+            tokens,
+            loops_per_token: loops.map(|l| l / positions),
+        })
+        .collect()
 }
 
 /// A one-element tensor's value.

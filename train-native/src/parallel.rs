@@ -15,9 +15,19 @@ use siger::Model;
 
 use crate::dataset::Windows;
 
-/// What one shard of a micro-batch produced: gradients (already normalised by the step's scored
-/// tokens), the cross-entropy sum, the aux loss and the dead-expert fraction.
-pub type ShardResult = (GradientsParams, f64, f64, Option<f64>);
+/// What one shard of a micro-batch produced.
+pub struct ShardResult {
+    /// Gradients, already normalised by the step's scored tokens.
+    pub grads: GradientsParams,
+    /// The cross-entropy sum.
+    pub cross_entropy: f64,
+    /// The MoE load-balancing loss (unweighted).
+    pub aux_loss: f64,
+    /// The recurrent-depth ponder cost (unweighted; 0 without a looped layer).
+    pub ponder: f64,
+    /// The dead-expert fraction, for models with MoE layers.
+    pub dead: Option<f64>,
+}
 
 /// How to compute one shard.
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +38,8 @@ pub struct ShardSpec {
     pub scored: f64,
     /// Weight of this shard's aux loss.
     pub aux_share: f64,
+    /// Weight of this shard's ponder cost.
+    pub ponder_share: f64,
 }
 
 /// The function that turns a model replica and windows into a [`ShardResult`].

@@ -127,6 +127,8 @@ pub struct Chat<B: Backend> {
     finish: Option<FinishReason>,
     /// Tokens of the last finished reply.
     last_reply_tokens: usize,
+    /// The recurrent-depth loops of the last finished reply ([`Generator::depth`]).
+    last_reply_depth: Option<(Tensor<B, 1>, usize)>,
 }
 
 impl<B: Backend> Chat<B> {
@@ -145,6 +147,7 @@ impl<B: Backend> Chat<B> {
             reply: None,
             finish: None,
             last_reply_tokens: 0,
+            last_reply_depth: None,
         }
     }
 
@@ -255,6 +258,7 @@ impl<B: Backend> Chat<B> {
             // part of it, so the conversation stays where it was before this request.
             self.reply = None;
             self.last_reply_tokens = 0;
+            self.last_reply_depth = None;
             self.finish = Some(FinishReason::Abort);
             return;
         }
@@ -284,6 +288,7 @@ impl<B: Backend> Chat<B> {
         let rest = reply.generator.flush();
         reply.text.push_str(&rest);
         let ended_turn = reply.generator.finish_reason() == Some(FinishReason::Stop);
+        self.last_reply_depth = reply.generator.depth();
         let mut state = reply.generator.into_state();
         let mut tail = Vec::new();
         if !ended_turn {
@@ -298,6 +303,18 @@ impl<B: Backend> Chat<B> {
         self.read = Read { messages, state };
         self.finish = Some(reason);
         rest
+    }
+
+    /// For a model with a recurrent-depth layer, the loops it ran per token on average while
+    /// writing the last finished reply (one device read); `None` otherwise or before one.
+    pub async fn reply_depth(&self) -> Result<Option<f32>, ChatError> {
+        let Some((sum, tokens)) = self.last_reply_depth.clone() else {
+            return Ok(None);
+        };
+        let data = sum.into_data_async().await;
+        let data = data.map_err(|e| GenerateError::Read(format!("{e:?}")))?;
+        let total = data.convert::<f32>().to_vec::<f32>().unwrap_or_default();
+        Ok(total.first().map(|t| t / tokens as f32))
     }
 
     fn read_ids(&self, ids: &[u32], state: &mut State<B>) {
@@ -415,6 +432,26 @@ mod tests {
     #[test]
     fn a_restored_hybrid_session_carries_the_attention_cache() {
         restored_session_continues(crate::test_util::hybrid_config());
+    }
+
+    #[test]
+    fn a_reply_reports_the_loops_per_token_of_a_recurrent_model_only() {
+        let mut looped = chat_with(crate::test_util::recurrent_config());
+        looped.start(&[user("apa kabar?")], &seeded_options(3)).unwrap();
+        reply(&mut looped);
+        let depth = block_on(looped.reply_depth()).unwrap().expect("a looped layer");
+        // A fresh halting unit stops every token at the third of four loops.
+        assert_eq!(depth, 3.0);
+        let mut plain = chat_with(ModelConfig::tiny());
+        plain.start(&[user("apa kabar?")], &seeded_options(3)).unwrap();
+        reply(&mut plain);
+        assert_eq!(block_on(plain.reply_depth()).unwrap(), None);
+    }
+
+    /// A recurrent-depth layer's session holds a state per loop.
+    #[test]
+    fn a_restored_recurrent_session_carries_every_loop_state() {
+        restored_session_continues(crate::test_util::recurrent_config());
     }
 
     fn restored_session_continues(config: ModelConfig) {

@@ -149,6 +149,9 @@ pub struct Generator<'a, B: Backend> {
     generated: usize,
     text: Utf8Stream,
     finished: Option<FinishReason>,
+    /// Loops the recurrent-depth layer ran, summed over the tokens fed since the prompt (on the
+    /// device, unread), and how many tokens that is.
+    depth: Option<(Tensor<B, 1>, usize)>,
 }
 
 impl<'a, B: Backend> Generator<'a, B> {
@@ -215,6 +218,7 @@ impl<'a, B: Backend> Generator<'a, B> {
             generated: 0,
             text: Utf8Stream::default(),
             finished: None,
+            depth: None,
         })
     }
 
@@ -278,6 +282,20 @@ impl<'a, B: Backend> Generator<'a, B> {
         let input =
             Tensor::<B, 1, Int>::from_data(TensorData::new(vec![token as i64], [1]), &device);
         self.logits = Some(self.model.step(input, &mut self.state));
+        if let Some(loops) = &self.state.loops {
+            let (sum, tokens) = match self.depth.take() {
+                Some((sum, tokens)) => (sum + loops.clone().sum(), tokens + 1),
+                None => (loops.clone().sum(), 1),
+            };
+            self.depth = Some((sum, tokens));
+        }
+    }
+
+    /// For a model with a recurrent-depth layer, the loops it ran summed over the tokens fed
+    /// after the prompt (still on the device) and their number; `None` otherwise or before the
+    /// first.
+    pub fn depth(&self) -> Option<(Tensor<B, 1>, usize)> {
+        self.depth.clone()
     }
 
     fn choose(&mut self, logits: TensorData) -> Option<Result<u32, GenerateError>> {

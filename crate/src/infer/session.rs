@@ -1,7 +1,8 @@
 //! A saved conversation: a safetensors file holding each layer's state (f32) — an SSM layer's
 //! `layers.{i}.conv_state` and `layers.{i}.ssm_state`, fixed in size; an attention layer's
 //! `layers.{i}.kv_cache` `[batch, position, kv_rank + rope_dim]`, which grows with every token
-//! of the conversation (absent before the first) — with the messages read, the position and the
+//! of the conversation (absent before the first); a recurrent-depth layer's
+//! `layers.{i}.loops.{k}.conv_state` and `…ssm_state` for each loop k — with the messages read, the position and the
 //! weights' sha256 in its metadata. A session only fits the weights it was saved with.
 
 use std::collections::HashMap;
@@ -85,7 +86,14 @@ pub fn decode<B: Backend>(
     if file.len() != stored {
         return Err(bad("it has more layers than this model"));
     }
-    Ok((messages, State { layers, position }))
+    Ok((
+        messages,
+        State {
+            layers,
+            position,
+            loops: None,
+        },
+    ))
 }
 
 /// Layer `i`'s state from `file`, shaped like `zero` (an attention layer's cache holding
@@ -97,7 +105,7 @@ fn read_layer<B: Backend>(
     position: usize,
 ) -> Result<LayerState<B>, SessionError> {
     let bad = SessionError::Invalid;
-    let read = |name: &str, shape: [usize; 3], device: &B::Device| {
+    let read = |name: String, shape: [usize; 3], device: &B::Device| {
         let name = format!("layers.{i}.{name}");
         let view = file.tensor(&name).map_err(|_| bad("a layer is missing"))?;
         let data =
@@ -107,18 +115,26 @@ fn read_layer<B: Backend>(
         }
         Ok(Tensor::from_data(data, device))
     };
+    let ssm = |prefix: &str, s: &SsmState<B>| {
+        let device = s.ssm_state.device();
+        Ok(SsmState {
+            conv_state: read(format!("{prefix}conv_state"), s.conv_state.dims(), &device)?,
+            ssm_state: read(format!("{prefix}ssm_state"), s.ssm_state.dims(), &device)?,
+        })
+    };
     Ok(match zero {
-        LayerState::Ssm(s) => {
-            let device = s.ssm_state.device();
-            LayerState::Ssm(SsmState {
-                conv_state: read("conv_state", s.conv_state.dims(), &device)?,
-                ssm_state: read("ssm_state", s.ssm_state.dims(), &device)?,
-            })
-        }
+        LayerState::Ssm(s) => LayerState::Ssm(ssm("", s)?),
+        LayerState::Looped(loops) => LayerState::Looped(
+            loops
+                .iter()
+                .enumerate()
+                .map(|(k, s)| ssm(&format!("loops.{k}."), s))
+                .collect::<Result<_, _>>()?,
+        ),
         LayerState::Attention(cache) => {
             let shape = [cache.batch, position, cache.width];
             let entries = (position > 0)
-                .then(|| read("kv_cache", shape, &cache.device))
+                .then(|| read("kv_cache".into(), shape, &cache.device))
                 .transpose()?;
             LayerState::Attention(KvCache {
                 entries,

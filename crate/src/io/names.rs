@@ -26,6 +26,8 @@
 //! | `layers.{i}.feed_forward.moe.{experts,shared_experts}.{j}.down_proj.weight` | `[expert_hidden, d_model]` |
 //! | `norm_f.gamma` | `[d_model]` |
 //! | `lm_head.weight` (untied head only) | `[d_model, vocab]` |
+//! | `halting.norm.gamma`, `halting.weight` (recurrent depth only) | `[d_model]` |
+//! | `halting.bias` (recurrent depth only) | `[1]` |
 //!
 //! Linear weights are stored `[d_in, d_out]` (y = x W), as burn keeps them; transpose for
 //! PyTorch's `nn.Linear`. A quantized bundle stores a quantized tensor under the same name
@@ -42,6 +44,12 @@ pub const EMBEDDING: &str = "embedding.weight";
 pub const LM_HEAD: &str = "lm_head.weight";
 /// The final norm's scale.
 pub const FINAL_NORM: &str = "norm_f.gamma";
+/// The recurrent-depth halting unit's norm scale, weight and bias.
+pub const HALTING_NORM: &str = "halting.norm.gamma";
+/// See [`HALTING_NORM`].
+pub const HALTING_WEIGHT: &str = "halting.weight";
+/// See [`HALTING_NORM`].
+pub const HALTING_BIAS: &str = "halting.bias";
 
 /// An expert's linear projections.
 pub const EXPERT_LINEARS: [&str; 3] = ["gate_proj", "up_proj", "down_proj"];
@@ -107,6 +115,11 @@ pub fn tensor_shapes(config: &ModelConfig) -> BTreeMap<String, Vec<usize>> {
     ]);
     if !config.tie_embeddings {
         out.insert(LM_HEAD.into(), vec![d, v]);
+    }
+    if config.recurrent.is_some() {
+        out.insert(HALTING_NORM.into(), vec![d]);
+        out.insert(HALTING_WEIGHT.into(), vec![d]);
+        out.insert(HALTING_BIAS.into(), vec![1]);
     }
     for i in 0..config.n_layers {
         out.insert(layer_norm(i), vec![d]);

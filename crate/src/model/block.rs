@@ -10,7 +10,7 @@ use crate::model::attention::AttentionMixer;
 use crate::model::config::ModelConfig;
 use crate::model::moe::{ExpertDispatch, Moe};
 use crate::model::ssm::{ScanMode, SsmMixer};
-use crate::model::state::LayerState;
+use crate::model::state::{LayerState, SsmState};
 use crate::ops::linear::Linear;
 
 /// What mixes information across positions in a layer. The variant adds nothing to tensor
@@ -173,9 +173,32 @@ impl<B: Backend> Layer<B> {
         train: bool,
     ) -> (Tensor<B, 3>, LayerState<B>, Option<MoeSignals<B>>) {
         let (mixed, state) = self.mixer.forward(self.norm.forward(x.clone()), state);
-        let x = x + mixed;
+        let (x, signals) = self.feed(x + mixed, train);
+        (x, state, signals)
+    }
+
+    /// As [`Self::forward`] for an SSM layer looped by recurrent depth, the tokens where
+    /// `active` (`[b, l]`, 1 or 0) is 0 masked out of its state ([`SsmMixer::forward_masked`]).
+    pub(crate) fn forward_masked(
+        &self,
+        x: Tensor<B, 3>,
+        state: SsmState<B>,
+        active: Tensor<B, 2>,
+        train: bool,
+    ) -> (Tensor<B, 3>, SsmState<B>, Option<MoeSignals<B>>) {
+        let Mixer::Ssm(mixer) = &self.mixer else {
+            panic!("a looped layer mixes with the SSM: ModelConfig::validate checks it");
+        };
+        let normed = self.norm.forward(x.clone());
+        let (mixed, state) = mixer.forward_masked(normed, state, Some(active));
+        let (x, signals) = self.feed(x + mixed, train);
+        (x, state, signals)
+    }
+
+    /// The MoE sublayer over `x` (the residual stream after the mixer), where there is one.
+    fn feed(&self, x: Tensor<B, 3>, train: bool) -> (Tensor<B, 3>, Option<MoeSignals<B>>) {
         let Some(ff) = &self.feed_forward else {
-            return (x, state, None);
+            return (x, None);
         };
         let [b, l, d] = x.dims();
         let out = ff
@@ -185,7 +208,7 @@ impl<B: Backend> Layer<B> {
             aux_loss: out.aux_loss,
             expert_load: out.expert_load,
         };
-        (x + out.output.reshape([b, l, d]), state, Some(signals))
+        (x + out.output.reshape([b, l, d]), Some(signals))
     }
 
     /// One token per sequence.

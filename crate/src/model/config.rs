@@ -1,6 +1,7 @@
 //! Model hyper-parameters: [`ModelConfig`] (the SSM stack), [`MoeConfig`] (its sparse
-//! feed-forward layers) and [`AttentionConfig`] (the layers that mix with attention instead),
-//! with named presets and validation.
+//! feed-forward layers), [`AttentionConfig`] (the layers that mix with attention instead) and
+//! [`RecurrentConfig`] (one layer looped per token until it halts), with named presets and
+//! validation.
 //!
 //! Every field documents its default. Sizes that follow from others (`d_inner`, `dt_rank`) are
 //! methods, never stored twice, so a `config.json` cannot contradict itself.
@@ -178,6 +179,73 @@ impl AttentionConfig {
     }
 }
 
+/// One SSM layer of the stack run as a recurrent-depth block: looped up to `max_loops` times
+/// per token, each token stopping by its own learned halting signal (Graves 2016, "Adaptive
+/// Computation Time for Recurrent Neural Networks").
+#[derive(Config, Debug, PartialEq)]
+pub struct RecurrentConfig {
+    /// The looped layer (from 0); an SSM layer (not one of `attention.layers`). Default: 1.
+    #[config(default = 1)]
+    pub layer: usize,
+    /// Most loops per token. Default: 4.
+    #[config(default = 4)]
+    pub max_loops: usize,
+    /// A token stops once its halting probabilities sum to this (ACT's 1 − ε). Default: 0.99.
+    #[config(default = 0.99)]
+    pub threshold: f64,
+    /// Weight of the ponder cost (loops + remainder, mean over tokens) in the training loss.
+    /// Default: 0.01.
+    #[config(default = 0.01)]
+    pub ponder_weight: f64,
+}
+
+/// Most loops a recurrent-depth layer may run: each loop keeps its own state.
+pub const MAX_LOOPS: usize = 64;
+
+impl RecurrentConfig {
+    /// Checks the loop count, threshold and weight, and that the looped layer is an SSM layer
+    /// of `config`'s stack.
+    pub fn validate(&self, config: &ModelConfig) -> Result<(), ConfigError> {
+        if self.layer >= config.n_layers {
+            return Err(ConfigError::Range {
+                field: "recurrent.layer",
+                value: self.layer as f64,
+                expected: "a layer index below n_layers",
+            });
+        }
+        if config.is_attention_layer(self.layer) {
+            return Err(ConfigError::Range {
+                field: "recurrent.layer",
+                value: self.layer as f64,
+                expected: "an SSM layer (attention layers cannot loop: their cache would need \
+                           an entry per loop for tokens that stopped)",
+            });
+        }
+        if !(1..=MAX_LOOPS).contains(&self.max_loops) {
+            return Err(ConfigError::Range {
+                field: "recurrent.max_loops",
+                value: self.max_loops as f64,
+                expected: "between 1 and 64",
+            });
+        }
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(ConfigError::Range {
+                field: "recurrent.threshold",
+                value: self.threshold,
+                expected: "in (0, 1]",
+            });
+        }
+        if !(self.ponder_weight.is_finite() && self.ponder_weight >= 0.0) {
+            return Err(ConfigError::Range {
+                field: "recurrent.ponder_weight",
+                value: self.ponder_weight,
+                expected: "a finite number >= 0",
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The whole language model: embedding, `n_layers` selective-SSM layers (some with a MoE
 /// feed-forward), final RMSNorm and LM head.
 #[derive(Config, Debug, PartialEq)]
@@ -227,6 +295,9 @@ pub struct ModelConfig {
     /// Attention layers in place of some SSM layers, and their shape. Default: none (absent
     /// from `config.json`: every mixer is the selective SSM).
     pub attention: Option<AttentionConfig>,
+    /// One layer looped per token with learned halting. Default: none (absent from
+    /// `config.json`: every layer runs once).
+    pub recurrent: Option<RecurrentConfig>,
 }
 
 impl ModelConfig {
@@ -332,6 +403,11 @@ impl ModelConfig {
             .is_some_and(|a| a.layers.contains(&index))
     }
 
+    /// Whether layer `index` (from 0) is the looped recurrent-depth layer.
+    pub fn is_recurrent_layer(&self, index: usize) -> bool {
+        self.recurrent.as_ref().is_some_and(|r| r.layer == index)
+    }
+
     /// How many layers carry a MoE feed-forward.
     pub fn moe_layers(&self) -> usize {
         // Layers every-1, 2·every-1, …: counted, not enumerated (n_layers may be hostile).
@@ -388,6 +464,9 @@ impl ModelConfig {
         }
         if let Some(attention) = &self.attention {
             attention.validate(self.n_layers)?;
+        }
+        if let Some(recurrent) = &self.recurrent {
+            recurrent.validate(self)?;
         }
         self.implied_size()?;
         Ok(())

@@ -35,6 +35,10 @@ impl ModelConfig {
                 .with_epsilon(self.norm_eps)
                 .init(device),
             lm_head,
+            halting: self
+                .recurrent
+                .as_ref()
+                .map(|r| self.init_halting(r, device)),
         };
         Ok(materialize(model))
     }

@@ -1,5 +1,5 @@
-//! The language model: token embedding → layers → final RMSNorm → LM head (tied to the
-//! embedding by default).
+//! The language model: token embedding → layers (one of them, optionally, looped per token with
+//! adaptive halting) → final RMSNorm → LM head (tied to the embedding by default).
 //!
 //! Three entry points share the same layers: [`Model::forward`] over whole sequences (training;
 //! returns logits for every position and the MoE signals), [`Model::prefill`] (reads a prompt
@@ -11,8 +11,9 @@ use burn::tensor::{Int, Tensor, backend::Backend};
 
 use crate::model::block::{Layer, MoeSignals};
 use crate::model::moe::ExpertDispatch;
+use crate::model::recurrent::Halting;
 use crate::model::ssm::ScanMode;
-use crate::model::state::State;
+use crate::model::state::{LayerState, State};
 use crate::ops::linear::{Embedding, Linear};
 
 /// The model.
@@ -26,6 +27,9 @@ pub struct Model<B: Backend> {
     pub norm_f: RmsNorm<B>,
     /// LM head (d_model → vocab), absent when tied to the embedding.
     pub lm_head: Option<Linear<B>>,
+    /// The halting unit of the recurrent-depth layer (`recurrent` in the config), absent
+    /// without one.
+    pub halting: Option<Halting<B>>,
 }
 
 /// What a full-sequence forward pass returns.
@@ -38,6 +42,11 @@ pub struct ModelOutput<B: Backend> {
     pub aux_loss: Tensor<B, 1>,
     /// Tokens per routed expert for each MoE layer, in layer order, each `[E]`.
     pub expert_load: Vec<Tensor<B, 1>>,
+    /// The recurrent-depth layer's ponder cost, loops + remainder averaged over positions (zero
+    /// without one), `[1]`. Not yet weighted by `recurrent.ponder_weight`.
+    pub ponder: Tensor<B, 1>,
+    /// Loops the recurrent-depth layer ran at each position, `[b, l]`; `None` without one.
+    pub loops: Option<Tensor<B, 2>>,
 }
 
 impl<B: Backend> ModelOutput<B> {
@@ -78,15 +87,26 @@ impl<B: Backend> Model<B> {
         self
     }
 
+    /// The same model running every loop of its recurrent-depth layer on every backend (see
+    /// [`Halting::with_all_loops`]); no change without one.
+    pub fn with_all_loops(mut self, all: bool) -> Self {
+        self.halting = self.halting.map(|h| h.with_all_loops(all));
+        self
+    }
+
     /// The state before any token, for `batch` sequences.
     pub fn zero_state(&self, batch: usize, device: &B::Device) -> State<B> {
+        let looped = self.halting.as_ref().map(|h| (h.layer(), h.max_loops()));
+        let layer_state = |(i, layer): (usize, &Layer<B>)| match (looped, layer.mixer.zero_state(batch, device)) {
+            (Some((at, loops)), LayerState::Ssm(s)) if at == i => {
+                LayerState::Looped(vec![s; loops])
+            }
+            (_, state) => state,
+        };
         State {
-            layers: self
-                .layers
-                .iter()
-                .map(|l| l.mixer.zero_state(batch, device))
-                .collect(),
+            layers: self.layers.iter().enumerate().map(layer_state).collect(),
             position: 0,
+            loops: None,
         }
     }
 
@@ -131,7 +151,7 @@ impl<B: Backend> Model<B> {
     /// tokens `[b, l]` (l ≥ 1) → logits `[b, vocab_size]`.
     pub fn prefill(&self, tokens: Tensor<B, 2, Int>, state: &mut State<B>) -> Tensor<B, 2> {
         let (hidden, next, _) = self.trunk(tokens, state.clone(), false);
-        *state = next;
+        *state = next.state;
         let [_, l, _] = hidden.dims();
         self.head(hidden.narrow(1, l - 1, 1)).squeeze_dim(1)
     }
@@ -145,10 +165,20 @@ impl<B: Backend> Model<B> {
             .embedding
             .forward(tokens.unsqueeze_dim(1))
             .squeeze_dim::<2>(1);
+        let mut loops = None;
         for (layer, layer_state) in self.layers.iter().zip(state.layers.iter_mut()) {
-            x = layer.step(x, layer_state);
+            x = match (layer_state, &self.halting) {
+                (LayerState::Looped(states), Some(halting)) => {
+                    let out = halting.run(layer, x.unsqueeze_dim(1), std::mem::take(states), false);
+                    *states = out.states;
+                    loops = Some(out.loops);
+                    out.hidden.squeeze_dim(1)
+                }
+                (layer_state, _) => layer.step(x, layer_state),
+            };
         }
         state.position += 1;
+        state.loops = loops;
         self.head(x.unsqueeze_dim(1)).squeeze_dim(1)
     }
 
@@ -158,9 +188,13 @@ impl<B: Backend> Model<B> {
         state: State<B>,
         train: bool,
     ) -> (ModelOutput<B>, State<B>) {
-        let (hidden, state, signals) = self.trunk(tokens, state, train);
+        let (hidden, trunk, signals) = self.trunk(tokens, state, train);
         let logits = self.head(hidden);
         let device = logits.device();
+        let ponder = match &trunk.ponder {
+            Some(p) => p.clone().mean(),
+            None => Tensor::zeros([1], &device),
+        };
         let aux_loss = match signals.len() {
             0 => Tensor::zeros([1], &device),
             n => {
@@ -174,8 +208,10 @@ impl<B: Backend> Model<B> {
                 logits,
                 aux_loss,
                 expert_load,
+                ponder,
+                loops: trunk.state.loops.clone(),
             },
-            state,
+            trunk.state,
         )
     }
 
@@ -184,13 +220,25 @@ impl<B: Backend> Model<B> {
         tokens: Tensor<B, 2, Int>,
         state: State<B>,
         train: bool,
-    ) -> (Tensor<B, 3>, State<B>, Vec<MoeSignals<B>>) {
+    ) -> (Tensor<B, 3>, Trunk<B>, Vec<MoeSignals<B>>) {
         let length = tokens.dims()[1];
         let mut x = self.embedding.forward(tokens);
         let mut layer_states = Vec::with_capacity(self.layers.len());
         let mut signals = Vec::new();
+        let (mut loops, mut ponder) = (None, None);
         for (layer, layer_state) in self.layers.iter().zip(state.layers) {
-            let (out, next, moe) = layer.forward(x, layer_state, train);
+            let (out, next, moe) = match (layer_state, &self.halting) {
+                (LayerState::Looped(states), Some(halting)) => {
+                    let out = halting.run(layer, x, states, train);
+                    loops = Some(out.loops);
+                    ponder = Some(out.ponder);
+                    (out.hidden, LayerState::Looped(out.states), out.signals)
+                }
+                (layer_state, _) => {
+                    let (out, next, moe) = layer.forward(x, layer_state, train);
+                    (out, next, moe.into_iter().collect())
+                }
+            };
             x = out;
             layer_states.push(next);
             signals.extend(moe);
@@ -198,8 +246,9 @@ impl<B: Backend> Model<B> {
         let state = State {
             layers: layer_states,
             position: state.position + length,
+            loops,
         };
-        (x, state, signals)
+        (x, Trunk { state, ponder }, signals)
     }
 
     /// # Shapes
@@ -211,6 +260,12 @@ impl<B: Backend> Model<B> {
             None => self.embedding.head(hidden),
         }
     }
+}
+
+/// The state after a pass through the layers, and the recurrent-depth layer's ponder cost.
+struct Trunk<B: Backend> {
+    state: State<B>,
+    ponder: Option<Tensor<B, 2>>,
 }
 
 #[cfg(test)]

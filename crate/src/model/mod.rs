@@ -9,6 +9,7 @@ pub mod init;
 pub(crate) mod lm;
 pub mod lora;
 pub mod moe;
+pub mod recurrent;
 pub mod scan;
 #[cfg(feature = "autodiff")]
 pub mod scan_autodiff;
@@ -19,7 +20,7 @@ pub mod ssm;
 pub mod state;
 
 pub use block::Mixer;
-pub use config::{AttentionConfig, ConfigError, DtRank, ModelConfig, MoeConfig};
+pub use config::{AttentionConfig, ConfigError, DtRank, ModelConfig, MoeConfig, RecurrentConfig};
 pub use lm::{Model, ModelOutput};
 pub use lora::{LoraConfig, LoraError, LoraTarget};
 pub use moe::ExpertDispatch;

@@ -85,7 +85,14 @@ impl ModelConfig {
         } else {
             mul(&[d, v])?
         };
+        // The halting unit: norm, weight, bias.
+        let halting = if self.recurrent.is_some() {
+            add(&[mul(&[2, d])?, 1])?
+        } else {
+            0
+        };
         let parameters = add(&[
+            halting,
             mul(&[v, d])?,
             mul(&[layers, mixer])?,
             mul(&[attention_layers, attention])?,
@@ -95,6 +102,7 @@ impl ModelConfig {
         ])?;
         let tensors = add(&[
             2 + u64::from(!self.tie_embeddings),
+            3 * u64::from(self.recurrent.is_some()),
             mul(&[layers, MIXER_TENSORS])?,
             mul(&[attention_layers, ATTENTION_TENSORS])?,
             mul(&[moe_layers, add(&[2, mul(&[3, experts])?])?])?,

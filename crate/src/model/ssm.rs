@@ -165,10 +165,29 @@ impl<B: Backend> SsmMixer<B> {
     /// # Shapes
     /// input `[b, l, d_model]` → output `[b, l, d_model]`, and the state after the last token.
     pub fn forward(&self, input: Tensor<B, 3>, state: SsmState<B>) -> (Tensor<B, 3>, SsmState<B>) {
+        self.forward_masked(input, state, None)
+    }
+
+    /// As [`Self::forward`], with the tokens where `active` is 0 masked out: their convolution
+    /// input is zero and their Δ is zero, so they leave h unchanged (e^{0·A} = 1, 0 · B x = 0)
+    /// and the state after them is [`SsmState::skip`]'s. Their outputs are meaningless.
+    ///
+    /// # Shapes
+    /// active `[b, l]`, 1 or 0.
+    pub fn forward_masked(
+        &self,
+        input: Tensor<B, 3>,
+        state: SsmState<B>,
+        active: Option<Tensor<B, 2>>,
+    ) -> (Tensor<B, 3>, SsmState<B>) {
         let [_, l, _] = input.dims();
         let xz = self.in_proj.forward(input);
-        let x = xz.clone().narrow(2, 0, self.d_inner);
+        let mut x = xz.clone().narrow(2, 0, self.d_inner);
         let z = xz.narrow(2, self.d_inner, self.d_inner);
+        let active = active.map(|a| a.unsqueeze_dim::<3>(2));
+        if let Some(active) = &active {
+            x = x * active.clone();
+        }
 
         // Causal depthwise conv: the previous d_conv − 1 inputs come from the state.
         let padded = Tensor::cat(vec![state.conv_state, x], 1);
@@ -185,7 +204,10 @@ impl<B: Backend> SsmMixer<B> {
         let conv_state = padded.narrow(1, l, self.d_conv - 1);
         let x = silu(conv);
 
-        let (delta, b, c) = self.selection(x.clone());
+        let (mut delta, b, c) = self.selection(x.clone());
+        if let Some(active) = active {
+            delta = delta * active;
+        }
         let (y, ssm_state) = self.scan(x, delta, b, c, state.ssm_state);
         let out = self.out_proj.forward(y * silu(z));
         (
@@ -202,9 +224,24 @@ impl<B: Backend> SsmMixer<B> {
     /// # Shapes
     /// input `[b, d_model]` → output `[b, d_model]`.
     pub fn step(&self, input: Tensor<B, 2>, state: &mut SsmState<B>) -> Tensor<B, 2> {
+        self.step_masked(input, state, None)
+    }
+
+    /// As [`Self::step`], the sequences where `active` (`[b]`, 1 or 0) is 0 masked out as in
+    /// [`Self::forward_masked`].
+    pub fn step_masked(
+        &self,
+        input: Tensor<B, 2>,
+        state: &mut SsmState<B>,
+        active: Option<Tensor<B, 1>>,
+    ) -> Tensor<B, 2> {
         let xz = self.in_proj.forward(input);
-        let x = xz.clone().narrow(1, 0, self.d_inner);
+        let mut x = xz.clone().narrow(1, 0, self.d_inner);
         let z = xz.narrow(1, self.d_inner, self.d_inner);
+        let active = active.map(|a| a.unsqueeze_dim::<2>(1));
+        if let Some(active) = &active {
+            x = x * active.clone();
+        }
 
         let window = Tensor::cat(vec![state.conv_state.clone(), x.unsqueeze_dim(1)], 1);
         let weight = self.conv_weight.val().transpose().unsqueeze_dim::<3>(0);
@@ -213,7 +250,10 @@ impl<B: Backend> SsmMixer<B> {
         state.conv_state = window.narrow(1, 1, self.d_conv - 1);
         let x = silu(conv);
 
-        let (delta, b, c) = self.selection(x.clone());
+        let (mut delta, b, c) = self.selection(x.clone());
+        if let Some(active) = active {
+            delta = delta * active;
+        }
         let seq = |t: Tensor<B, 2>| t.unsqueeze_dim::<3>(1);
         let h = state.ssm_state.clone();
         let (y, h) = self.scan(seq(x), seq(delta), seq(b), seq(c), h);

@@ -2,7 +2,7 @@
 //! conversation, keep it to continue one without reading earlier turns again.
 //!
 //! An SSM layer's state has a fixed size; an attention layer's key/value cache grows by one
-//! entry per token read.
+//! entry per token read; a recurrent-depth layer keeps one SSM state per loop.
 
 use burn::tensor::{Tensor, backend::Backend};
 
@@ -28,6 +28,22 @@ impl<B: Backend> SsmState<B> {
             conv_state: Tensor::zeros([batch, d_conv - 1, d_inner], device),
             ssm_state: Tensor::zeros([batch, d_inner, d_state], device),
         }
+    }
+
+    /// The state after `tokens` tokens the layer did not run on (a looped layer's later loops,
+    /// for tokens that halted earlier): their convolution inputs count as zeros and h is
+    /// unchanged, exactly what running the mixer with those tokens masked out gives.
+    pub fn skip(&mut self, tokens: usize) {
+        let [batch, width, channels] = self.conv_state.dims();
+        let kept = width.saturating_sub(tokens);
+        let zeros = Tensor::zeros([batch, width - kept, channels], &self.conv_state.device());
+        self.conv_state = match kept {
+            0 => zeros,
+            _ => {
+                let old = self.conv_state.clone().narrow(1, width - kept, kept);
+                Tensor::cat(vec![old, zeros], 1)
+            }
+        };
     }
 }
 
@@ -74,6 +90,8 @@ pub enum LayerState<B: Backend> {
     Ssm(SsmState<B>),
     /// An attention layer's key/value cache.
     Attention(KvCache<B>),
+    /// A recurrent-depth layer's states, one per loop (`recurrent.max_loops`).
+    Looped(Vec<SsmState<B>>),
 }
 
 impl<B: Backend> LayerState<B> {
@@ -82,21 +100,31 @@ impl<B: Backend> LayerState<B> {
         match self {
             Self::Ssm(s) => s.ssm_state.dims()[0],
             Self::Attention(cache) => cache.batch,
+            Self::Looped(loops) => loops.first().map_or(0, |s| s.ssm_state.dims()[0]),
         }
     }
 
     /// The state's tensors under the names a session file gives them (`conv_state`,
-    /// `ssm_state`; `kv_cache` once the cache holds a token).
-    pub fn tensors(&self) -> Vec<(&'static str, Tensor<B, 3>)> {
+    /// `ssm_state`; `kv_cache` once the cache holds a token; `loops.{k}.conv_state`,
+    /// `loops.{k}.ssm_state` for a looped layer).
+    pub fn tensors(&self) -> Vec<(String, Tensor<B, 3>)> {
+        let ssm = |prefix: &str, s: &SsmState<B>| {
+            [
+                (format!("{prefix}conv_state"), s.conv_state.clone()),
+                (format!("{prefix}ssm_state"), s.ssm_state.clone()),
+            ]
+        };
         match self {
-            Self::Ssm(s) => vec![
-                ("conv_state", s.conv_state.clone()),
-                ("ssm_state", s.ssm_state.clone()),
-            ],
+            Self::Ssm(s) => ssm("", s).into(),
             Self::Attention(cache) => cache
                 .entries
                 .iter()
-                .map(|e| ("kv_cache", e.clone()))
+                .map(|e| ("kv_cache".to_string(), e.clone()))
+                .collect(),
+            Self::Looped(loops) => loops
+                .iter()
+                .enumerate()
+                .flat_map(|(k, s)| ssm(&format!("loops.{k}."), s))
                 .collect(),
         }
     }
@@ -109,6 +137,9 @@ pub struct State<B: Backend> {
     pub layers: Vec<LayerState<B>>,
     /// Tokens consumed so far.
     pub position: usize,
+    /// Loops the recurrent-depth layer ran for each token of the last read, `[b, tokens]`;
+    /// `None` for models without one and before the first read. Not saved in sessions.
+    pub loops: Option<Tensor<B, 2>>,
 }
 
 impl<B: Backend> State<B> {

@@ -67,19 +67,24 @@ impl Job for EvalArgs {
         let read = data.len() * data.seq_len;
         let tokens_per_s = read as f64 / seconds;
         if self.json {
-            println!(
-                "{}",
-                serde_json::json!({
-                    "perplexity": perplexity,
-                    "bits_per_byte": bits_per_byte,
-                    "tokens": tokens,
-                    "bytes": bytes,
-                    "tokens_per_s": tokens_per_s,
-                })
-            );
+            let mut json = serde_json::json!({
+                "perplexity": perplexity,
+                "bits_per_byte": bits_per_byte,
+                "tokens": tokens,
+                "bytes": bytes,
+                "tokens_per_s": tokens_per_s,
+            });
+            if let Some(loops) = nll.loops_per_token {
+                json["loops_per_token"] = loops.into();
+            }
+            println!("{json}");
         } else {
+            let depth = nll
+                .loops_per_token
+                .map(|l| format!("; {l:.2} loops per token"))
+                .unwrap_or_default();
             println!(
-                "perplexity {perplexity:.3}, {bits_per_byte:.3} bits per byte over {tokens} tokens ({bytes} bytes; {tokens_per_s:.0} tokens/s read)"
+                "perplexity {perplexity:.3}, {bits_per_byte:.3} bits per byte over {tokens} tokens ({bytes} bytes; {tokens_per_s:.0} tokens/s read{depth})"
             );
         }
         Ok(())

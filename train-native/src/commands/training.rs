@@ -98,10 +98,13 @@ fn progress_bar(total: u64, position: u64, quiet: bool) -> indicatif::ProgressBa
 
 /// Shows a step's figures on the bar, or (quiet) prints every tenth step.
 fn report(bar: &indicatif::ProgressBar, m: &StepMetrics, quiet: bool) {
-    let line = format!(
+    let mut line = format!(
         "loss {:.4} lr {:.2e} gnorm {:.2} {:.0} tok/s dead {:.2}",
         m.loss, m.lr, m.grad_norm, m.tokens_per_s, m.dead_expert_fraction
     );
+    if m.ponder > 0.0 {
+        line.push_str(&format!(" ponder {:.2}", m.ponder));
+    }
     if quiet {
         if m.step.is_multiple_of(10) || m.step == 1 {
             eprintln!("step {} {line}", m.step);

@@ -52,12 +52,15 @@ pub struct TrainerState {
 pub struct StepMetrics {
     /// Step number (1-based, after the update).
     pub step: u64,
-    /// Training loss (cross-entropy + weighted aux loss).
+    /// Training loss (cross-entropy + weighted aux loss + weighted ponder cost).
     pub loss: f64,
     /// Cross-entropy alone.
     pub cross_entropy: f64,
     /// MoE load-balancing loss (unweighted, mean over micro-batches).
     pub aux_loss: f64,
+    /// Recurrent-depth ponder cost: loops + remainder per position, mean over micro-batches
+    /// (unweighted; 0 without a looped layer).
+    pub ponder: f64,
     /// Learning rate used.
     pub lr: f64,
     /// Global gradient norm before clipping.

@@ -235,22 +235,30 @@ impl<B: AutodiffBackend> Trainer<B> {
         // Shards that get windows (a batch smaller than the device count leaves some empty).
         let parts = (config.grad_accum * self.devices.len().min(config.batch_size)) as f64;
         let aux_weight = self.model_config.moe.aux_loss_weight;
-        let (grads, sums) = self.accumulate(data, workers, &batches, scored, aux_weight / parts);
+        let ponder_weight = self
+            .model_config
+            .recurrent
+            .as_ref()
+            .map_or(0.0, |r| r.ponder_weight);
+        let shares = (aux_weight / parts, ponder_weight / parts);
+        let (grads, sums) = self.accumulate(data, workers, &batches, scored, shares);
         let (grad_norm, lr, healthy) = self.update(grads);
         self.state.step += 1;
         let tokens = (config.grad_accum * config.batch_size * data.seq_len) as u64;
         self.state.tokens_seen += tokens;
         let cross_entropy = sums.cross_entropy / scored;
         let aux_loss = sums.aux_loss / parts;
+        let ponder = sums.ponder / parts;
         StepMetrics {
             step: self.state.step,
             loss: if healthy {
-                cross_entropy + aux_weight * aux_loss
+                cross_entropy + aux_weight * aux_loss + ponder_weight * ponder
             } else {
                 f64::NAN
             },
             cross_entropy,
             aux_loss,
+            ponder,
             lr,
             grad_norm,
             tokens_per_s: tokens as f64 / started.elapsed().as_secs_f64(),
@@ -267,7 +275,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         workers: &Workers<B>,
         batches: &[Vec<usize>],
         scored: f64,
-        aux_share: f64,
+        (aux_share, ponder_share): (f64, f64),
     ) -> (GradientsParams, ShardSums) {
         let main = self.devices[0].clone();
         let mut total: Option<GradientsParams> = None;
@@ -277,15 +285,16 @@ impl<B: AutodiffBackend> Trainer<B> {
                 seed: mix(self.state.config.seed, self.state.step, micro as u64),
                 scored,
                 aux_share,
+                ponder_share,
             };
             let results = workers.run(&self.model, data, batch, spec, shard_grads::<B>);
-            for (grads, ce, aux, dead) in results {
-                let grads = grads.to_device(&main, &self.model);
+            for result in results {
+                let grads = result.grads.to_device(&main, &self.model);
                 total = Some(match total.take() {
                     None => grads,
                     Some(acc) => add_grads(&self.model, acc, grads),
                 });
-                sums.add(ce, aux, dead);
+                sums.add(result.cross_entropy, result.aux_loss, result.ponder, result.dead);
             }
         }
         (total.expect("at least one micro-batch"), sums)
@@ -326,15 +335,17 @@ impl<B: AutodiffBackend> Trainer<B> {
 struct ShardSums {
     cross_entropy: f64,
     aux_loss: f64,
+    ponder: f64,
     dead_fraction: f64,
     /// Shards that reported a dead-expert fraction (those of models with MoE layers).
     dead_reports: usize,
 }
 
 impl ShardSums {
-    fn add(&mut self, cross_entropy: f64, aux_loss: f64, dead: Option<f64>) {
+    fn add(&mut self, cross_entropy: f64, aux_loss: f64, ponder: f64, dead: Option<f64>) {
         self.cross_entropy += cross_entropy;
         self.aux_loss += aux_loss;
+        self.ponder += ponder;
         if let Some(d) = dead {
             self.dead_fraction += d;
             self.dead_reports += 1;
@@ -365,9 +376,7 @@ fn scored_tokens(data: &Windows, batches: &[Vec<usize>]) -> f64 {
     scored.max(1) as f64
 }
 
-/// Forward and backward on one device's share of a micro-batch. Returns the gradients (already
-/// normalised by the step's scored tokens), the cross-entropy sum, the aux loss and the
-/// dead-expert fraction.
+/// Forward and backward on one device's share of a micro-batch.
 fn shard_grads<B: AutodiffBackend>(
     model: Model<B>,
     data: &Windows,
@@ -379,17 +388,24 @@ fn shard_grads<B: AutodiffBackend>(
         seed,
         scored,
         aux_share: aux_weight,
+        ponder_share,
     } = spec;
     B::seed(device, seed);
     let (inputs, targets, mask) = batch_tensors::<B>(data, windows, device);
     let out = model.forward_train(inputs);
     let ce_sum = masked_nll_sum(out.logits.clone(), targets, mask);
-    let loss = ce_sum.clone() / scored + out.aux_loss.clone() * aux_weight;
+    let loss = ce_sum.clone() / scored
+        + out.aux_loss.clone() * aux_weight
+        + out.ponder.clone() * ponder_share;
     let grads = GradientsParams::from_grads(loss.backward(), &model);
-    let ce: f64 = ce_sum.into_scalar().elem();
-    let aux: f64 = out.aux_loss.clone().into_scalar().elem();
     let dead = (!out.expert_load.is_empty()).then(|| out.dead_expert_fraction() as f64);
-    (grads, ce, aux, dead)
+    ShardResult {
+        grads,
+        cross_entropy: ce_sum.into_scalar().elem(),
+        aux_loss: out.aux_loss.clone().into_scalar().elem(),
+        ponder: out.ponder.into_scalar().elem(),
+        dead,
+    }
 }
 
 fn mix(seed: u64, step: u64, micro: u64) -> u64 {
