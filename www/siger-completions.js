@@ -29,6 +29,7 @@ function usage(started, end) {
     completion_tokens: end.completion_tokens,
     total_tokens: prompt_tokens + end.completion_tokens,
     reused_messages: started?.reused_messages ?? 0,
+    ...(end.loops_per_token == null ? {} : { loops_per_token: end.loops_per_token }),
   };
 }
 

@@ -321,6 +321,11 @@ export interface Usage {
   total_tokens: number;
   /** Siger's own: messages not read again, thanks to the kept state. */
   reused_messages: number;
+  /**
+   * Siger's own, for models with a recurrent-depth layer only: the loops it ran per token, on
+   * average, while writing the reply.
+   */
+  loops_per_token?: number;
 }
 
 export interface ChatCompletion {

@@ -75,6 +75,12 @@ pub fn recurrent_config() -> crate::ModelConfig {
         .with_recurrent(Some(RecurrentConfig::new().with_layer(1).with_max_loops(4)))
 }
 
+/// [`crate::ModelConfig::tiny`] with topic and context conditioning.
+pub fn conditioned_config() -> crate::ModelConfig {
+    crate::ModelConfig::tiny()
+        .with_conditioning(Some(crate::model::ConditioningConfig::new().with_max_tokens(8)))
+}
+
 /// [`crate::ModelConfig::tiny`] with three layers, the middle one (which also carries the MoE
 /// feed-forward) an attention layer.
 pub fn hybrid_config() -> crate::ModelConfig {

@@ -89,10 +89,51 @@ async fn golden_ids_on_webgpu() {
 /// and then steps on WebGPU to the logits the CPU backend computes, from the same int8 bundle.
 #[wasm_bindgen_test]
 async fn a_hybrid_bundle_prefills_and_steps_on_webgpu_as_on_the_cpu() {
+    use siger::model::AttentionConfig;
+    let attention = AttentionConfig::new()
+        .with_layers(vec![1])
+        .with_heads(2)
+        .with_head_dim(16)
+        .with_kv_rank(16)
+        .with_rope_dim(8);
+    let config = siger::ModelConfig::tiny().with_attention(Some(attention));
+    webgpu_matches_cpu(config, |_| {}).await;
+}
+
+/// A model with a recurrent-depth layer: WebGPU runs every loop masked (no read of the halting
+/// decision), the CPU stops each token when it halts; logits and loops per token agree.
+#[wasm_bindgen_test]
+async fn a_recurrent_bundle_loops_on_webgpu_as_on_the_cpu() {
+    use burn::module::Param;
+    use burn::tensor::Tensor;
+    use siger::model::RecurrentConfig;
+    let recurrent = RecurrentConfig::new().with_layer(1).with_max_loops(4);
+    let config = siger::ModelConfig::tiny().with_recurrent(Some(recurrent));
+    // A halting unit that stops tokens after different numbers of loops (a fresh one stops
+    // every token at the same loop).
+    let loops = webgpu_matches_cpu(config, |model| {
+        let halting = model.halting.as_mut().unwrap();
+        let device = halting.weight.device();
+        let w: Vec<f32> = (0..32).map(|i| (i as f32 * 0.618).sin() * 4.0).collect();
+        halting.weight = Param::from_tensor(Tensor::from_floats(w.as_slice(), &device));
+        halting.bias = Param::from_tensor(Tensor::from_floats([-0.5], &device));
+    })
+    .await;
+    let (min, max) = loops.iter().fold((f32::MAX, 0f32), |(a, b), &v| (a.min(v), b.max(v)));
+    assert!(1.0 <= min && min < max && max <= 4.0, "loops per token {loops:?}");
+}
+
+/// Builds `config` (3 layers on the demo's vocabulary, `adjust`ed on the CPU), exports it as an
+/// int8 bundle, and holds the logits of a prefill and three steps on WebGPU to the CPU's.
+/// Returns the CPU's loops per token (empty without a recurrent-depth layer), which WebGPU's
+/// must equal.
+async fn webgpu_matches_cpu(
+    config: siger::ModelConfig,
+    adjust: impl FnOnce(&mut siger::Model<burn::backend::NdArray<f32>>),
+) -> Vec<f32> {
     use burn::backend::wgpu::Wgpu;
     use burn::tensor::{Int, Tensor, TensorData};
     use siger::io::checkpoint::checkpoint_files;
-    use siger::model::AttentionConfig;
     use siger::quant::{QuantOptions, QuantScheme};
     type Cpu = burn::backend::NdArray<f32>;
     let cpu = Default::default();
@@ -100,18 +141,12 @@ async fn a_hybrid_bundle_prefills_and_steps_on_webgpu_as_on_the_cpu() {
     let tokenizer =
         siger::text::Tokenizer::from_json(include_bytes!("../../models/siger-demo/tokenizer.json"))
             .unwrap();
-    let attention = AttentionConfig::new()
-        .with_layers(vec![1])
-        .with_heads(2)
-        .with_head_dim(16)
-        .with_kv_rank(16)
-        .with_rope_dim(8);
-    let config = siger::ModelConfig::tiny()
+    let config = config
         .with_n_layers(3)
         .with_vocab_size(tokenizer.vocab_size())
-        .with_init_std(0.3)
-        .with_attention(Some(attention));
-    let model = config.init::<Cpu>(&cpu).unwrap();
+        .with_init_std(0.3);
+    let mut model = config.init::<Cpu>(&cpu).unwrap();
+    adjust(&mut model);
     let options = Some(QuantOptions::new(QuantScheme::Int8));
     let files = checkpoint_files(&config, &model, &tokenizer, options).unwrap();
 
@@ -129,20 +164,29 @@ async fn a_hybrid_bundle_prefills_and_steps_on_webgpu_as_on_the_cpu() {
         prompt: &[i64],
         steps: &[i64],
         device: &B::Device,
-    ) -> Vec<f32> {
+    ) -> (Vec<f32>, Vec<f32>) {
         let ids = TensorData::new(prompt.to_vec(), [1, prompt.len()]);
         let mut state = model.zero_state(1, device);
         let mut logits =
             vec![model.prefill(Tensor::<B, 2, Int>::from_data(ids, device), &mut state)];
+        let mut loops: Vec<Tensor<B, 2>> = state.loops.iter().cloned().collect();
         for &id in steps {
             let token = Tensor::<B, 1, Int>::from_data(TensorData::new(vec![id], [1]), device);
             logits.push(model.step(token, &mut state));
+            loops.extend(state.loops.clone());
         }
         let all = Tensor::cat(logits, 0).into_data_async().await.unwrap();
-        all.to_vec::<f32>().unwrap()
+        let loops = match loops.is_empty() {
+            true => Vec::new(),
+            false => {
+                let data = Tensor::cat(loops, 1).into_data_async().await.unwrap();
+                data.to_vec::<f32>().unwrap()
+            }
+        };
+        (all.to_vec::<f32>().unwrap(), loops)
     }
-    let expected = run(&on_cpu, &prompt, &steps, &cpu).await;
-    let found = run(&on_gpu, &prompt, &steps, &gpu).await;
+    let (expected, expected_loops) = run(&on_cpu, &prompt, &steps, &cpu).await;
+    let (found, found_loops) = run(&on_gpu, &prompt, &steps, &gpu).await;
     let scale = expected.iter().fold(0f32, |m, v| m.max(v.abs()));
     let diff = expected
         .iter()
@@ -153,4 +197,6 @@ async fn a_hybrid_bundle_prefills_and_steps_on_webgpu_as_on_the_cpu() {
         diff <= 1e-3 * scale,
         "WebGPU differs from the CPU by {diff} (scale {scale})"
     );
+    assert_eq!(found_loops, expected_loops, "loops per token");
+    expected_loops
 }

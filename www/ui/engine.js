@@ -121,8 +121,8 @@ export class EngineSlot {
   }
 
   /** Shows the decode speed of a reply of `tokens` whose first token came at `firstAt`. */
-  showSpeed(tokens, firstAt) {
-    if (this.#status.measure(tokens, firstAt)) this.showStatus();
+  showSpeed(tokens, firstAt, loops) {
+    if (this.#status.measure(tokens, firstAt, loops)) this.showStatus();
   }
 
   forgetSpeed() {

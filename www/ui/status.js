@@ -80,6 +80,7 @@ export class LoadProgress {
 export class StatusLine {
   #el;
   #rate = null; // tokens per second of the last timed reply
+  #loops = null; // loops per token of the last reply, for a recurrent-depth model
 
   constructor(el) {
     this.#el = el;
@@ -93,27 +94,32 @@ export class StatusLine {
     const backend = backendName(engine.backend, t);
     this.#el.dataset.backend = engine.backend;
     this.#el.title = engine.backendReason ?? '';
+    const depth = this.#loops == null ? '' : ` · ${format(t.depth, { loops: this.#loops.toFixed(1) })}`;
     this.#el.textContent =
       this.#rate == null
         ? `${backend} · ${t.ready}`
         : format(t.statusLine, {
             backend,
             speed: format(t.speed, { rate: this.#rate.toFixed(1) }),
-          });
+          }) + depth;
   }
 
   /**
    * Decode speed: the tokens after the first, over the time since the first arrived. Returns
    * false when there is nothing to time (fewer than two tokens).
    */
-  measure(tokens, firstAt) {
+  measure(tokens, firstAt, loops) {
     if (tokens < 2 || !firstAt) return false;
     this.#rate = (tokens - 1) / ((performance.now() - firstAt) / 1000);
     this.#el.dataset.tokensPerSecond = this.#rate.toFixed(2);
+    this.#loops = loops ?? null;
+    if (loops == null) delete this.#el.dataset.loopsPerToken;
+    else this.#el.dataset.loopsPerToken = loops.toFixed(2);
     return true;
   }
 
   forget() {
     this.#rate = null;
+    this.#loops = null;
   }
 }

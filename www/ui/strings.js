@@ -67,6 +67,7 @@ const id = {
   backendWebgpu: 'WebGPU',
   backendCpu: 'CPU',
   speed: '{rate} token/detik',
+  depth: '{loops} putaran/token',
   statusLine: '{backend} · {speed}',
   notCaching:
     'Model tidak bisa disimpan di perangkat ini (penyimpanan tidak tersedia atau hampir penuh); kunjungan berikutnya akan mengunduhnya lagi.',
@@ -225,6 +226,7 @@ const en = {
   backendWebgpu: 'WebGPU',
   backendCpu: 'CPU',
   speed: '{rate} tokens/s',
+  depth: '{loops} loops/token',
   statusLine: '{backend} · {speed}',
   notCaching:
     'The model cannot be kept on this device (storage is unavailable or nearly full); the next visit downloads it again.',

@@ -129,7 +129,8 @@ export class Turns {
       await slot.restore(thread);
       const request = { messages: history, stream: true, signal, ...settings.sampling() };
       await reader.read(await engine.chat.completions.create(request));
-      slot.showSpeed(reply.usage?.completion_tokens ?? reader.pieces, reader.firstAt);
+      const usage = reply.usage;
+      slot.showSpeed(usage?.completion_tokens ?? reader.pieces, reader.firstAt, usage?.loops_per_token);
       await slot.keep(thread);
       return true;
     } catch (err) {

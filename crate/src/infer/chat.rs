@@ -24,7 +24,7 @@ use crate::infer::sampling::{Sampler, SamplingConfig};
 use crate::infer::session::{self, SessionError};
 use crate::model::Model;
 use crate::model::state::State;
-use crate::text::{Message, Role, Tokenizer};
+use crate::text::{Message, Role, Tokenizer, TopicContext};
 
 /// Why a chat request failed.
 #[derive(Debug, thiserror::Error)]
@@ -177,13 +177,12 @@ impl<B: Backend> Chat<B> {
         let base = [Some(&self.read), self.before_reply.as_ref()]
             .into_iter()
             .flatten()
+            // Nothing read is a fresh start: the new conversation's topic may condition it.
+            .filter(|r| !r.messages.is_empty())
             .filter(|r| r.messages.len() < messages.len() && messages.starts_with(&r.messages))
             .max_by_key(|r| r.messages.len())
             .cloned()
-            .unwrap_or_else(|| Read {
-                messages: Vec::new(),
-                state: self.model.zero_state(1, &self.model.device()),
-            });
+            .map_or_else(|| self.fresh(messages), Ok)?;
         let reused_messages = base.messages.len();
         let prompt = self
             .tokenizer
@@ -317,6 +316,22 @@ impl<B: Backend> Chat<B> {
         Ok(total.first().map(|t| t / tokens as f32))
     }
 
+    /// Nothing read yet, for a conversation of `messages`: a conditioned model's state carries
+    /// their topic and context ([`TopicContext::of`]; zeros when they declare none).
+    fn fresh(&self, messages: &[Message]) -> Result<Read<B>, ChatError> {
+        let mut state = self.model.zero_state(1, &self.model.device());
+        if let Some(declared) = TopicContext::of(messages)
+            && self.model.conditioning.is_some()
+        {
+            let ids = declared.encode(&self.tokenizer)?;
+            state.condition = self.model.condition(&[ids]);
+        }
+        Ok(Read {
+            messages: Vec::new(),
+            state,
+        })
+    }
+
     fn read_ids(&self, ids: &[u32], state: &mut State<B>) {
         let device = self.model.device();
         let ids: Vec<i64> = ids.iter().map(|&i| i64::from(i)).collect();
@@ -354,6 +369,7 @@ mod tests {
     use crate::io::safetensors::SafeTensors;
     use crate::model::config::ModelConfig;
     use crate::test_util::{TestBackend, block_on, seeded};
+    use burn::module::Param;
 
     type B = TestBackend;
 
@@ -446,6 +462,49 @@ mod tests {
         plain.start(&[user("apa kabar?")], &seeded_options(3)).unwrap();
         reply(&mut plain);
         assert_eq!(block_on(plain.reply_depth()).unwrap(), None);
+    }
+
+    /// A conditioned model reads the topic the system message declares into its state, so the
+    /// topic changes the reply, and a session carries it.
+    #[test]
+    fn a_declared_topic_conditions_the_reply_and_its_session() {
+        let conditioned = || {
+            let mut chat = chat_with(crate::test_util::conditioned_config());
+            let conditioning = chat.model.conditioning.as_mut().unwrap();
+            let device = Default::default();
+            conditioning.topic = Param::from_tensor(crate::test_util::random([32, 32], 1, &device));
+            chat
+        };
+        let conversation = |topic: &str| {
+            [
+                Message::new(Role::System, format!("Topik: {topic}\nKonteks: Di kelas.")),
+                user("apa kabar?"),
+            ]
+        };
+        let replies: Vec<String> = ["Air", "Api"]
+            .into_iter()
+            .map(|topic| {
+                let mut chat = conditioned();
+                chat.start(&conversation(topic), &seeded_options(8)).unwrap();
+                reply(&mut chat)
+            })
+            .collect();
+        assert_ne!(replies[0], replies[1], "the topic conditions the reply");
+
+        let mut before = conditioned();
+        before.start(&conversation("Air"), &seeded_options(8)).unwrap();
+        let first = reply(&mut before);
+        let session = block_on(before.save()).unwrap();
+        let mut after = conditioned();
+        after.restore(&session).unwrap();
+        let mut next = conversation("Air").to_vec();
+        next.extend([Message::new(Role::Assistant, first), user("tabik pun")]);
+        let started = after.start(&next, &seeded_options(8)).unwrap();
+        assert_eq!(started.reused_messages, 3, "the restored state is continued");
+        let continued = reply(&mut after);
+        let started = before.start(&next, &seeded_options(8)).unwrap();
+        assert_eq!(started.reused_messages, 3);
+        assert_eq!(continued, reply(&mut before), "the session carried the topic");
     }
 
     /// A recurrent-depth layer's session holds a state per loop.

@@ -2,7 +2,8 @@
 //! `layers.{i}.conv_state` and `layers.{i}.ssm_state`, fixed in size; an attention layer's
 //! `layers.{i}.kv_cache` `[batch, position, kv_rank + rope_dim]`, which grows with every token
 //! of the conversation (absent before the first); a recurrent-depth layer's
-//! `layers.{i}.loops.{k}.conv_state` and `…ssm_state` for each loop k — with the messages read, the position and the
+//! `layers.{i}.loops.{k}.conv_state` and `…ssm_state` for each loop k; a conditioned model's
+//! `condition` `[batch, d_model]` — with the messages read, the position and the
 //! weights' sha256 in its metadata. A session only fits the weights it was saved with.
 
 use std::collections::HashMap;
@@ -12,6 +13,9 @@ use burn::tensor::{Tensor, backend::Backend};
 use crate::io::safetensors::{self, StoredTensor};
 use crate::model::{KvCache, LayerState, SsmState, State};
 use crate::text::Message;
+
+/// The name of a conditioned model's topic and context vector in a session file.
+const CONDITION: &str = "condition";
 
 /// The session file's `format` metadata.
 const SESSION_FORMAT: &str = "siger-session";
@@ -41,6 +45,11 @@ pub async fn encode<B: Backend>(
             let data = data.map_err(|e| SessionError::Read(format!("{e:?}")))?;
             tensors.push(StoredTensor::from_data(format!("layers.{i}.{name}"), data));
         }
+    }
+    if let Some(condition) = &state.condition {
+        let data = condition.clone().into_data_async().await;
+        let data = data.map_err(|e| SessionError::Read(format!("{e:?}")))?;
+        tensors.push(StoredTensor::from_data(CONDITION.to_string(), data));
     }
     let metadata = HashMap::from([
         ("format".to_string(), SESSION_FORMAT.to_string()),
@@ -82,7 +91,23 @@ pub fn decode<B: Backend>(
     for (i, layer) in zero.layers.iter().enumerate() {
         layers.push(read_layer(&file, i, layer, position)?);
     }
-    let stored: usize = layers.iter().map(|l| l.tensors().len()).sum();
+    let condition = zero
+        .condition
+        .as_ref()
+        .map(|zero| {
+            let view = file
+                .tensor(CONDITION)
+                .map_err(|_| bad("its topic and context vector is missing"))?;
+            let data = safetensors::f32_tensor(CONDITION.to_string(), &view)
+                .map_err(|_| bad("a state tensor is corrupted"))?;
+            if data.shape.to_vec() != zero.dims().to_vec() {
+                return Err(bad("its state does not fit this model"));
+            }
+            Ok(Tensor::from_data(data, &zero.device()))
+        })
+        .transpose()?;
+    let stored: usize = layers.iter().map(|l| l.tensors().len()).sum::<usize>()
+        + usize::from(condition.is_some());
     if file.len() != stored {
         return Err(bad("it has more layers than this model"));
     }
@@ -92,6 +117,7 @@ pub fn decode<B: Backend>(
             layers,
             position,
             loops: None,
+            condition,
         },
     ))
 }

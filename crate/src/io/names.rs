@@ -28,6 +28,7 @@
 //! | `lm_head.weight` (untied head only) | `[d_model, vocab]` |
 //! | `halting.norm.gamma`, `halting.weight` (recurrent depth only) | `[d_model]` |
 //! | `halting.bias` (recurrent depth only) | `[1]` |
+//! | `conditioning.topic`, `conditioning.context` (conditioning only) | `[d_model, d_model]` |
 //!
 //! Linear weights are stored `[d_in, d_out]` (y = x W), as burn keeps them; transpose for
 //! PyTorch's `nn.Linear`. A quantized bundle stores a quantized tensor under the same name
@@ -44,6 +45,10 @@ pub const EMBEDDING: &str = "embedding.weight";
 pub const LM_HEAD: &str = "lm_head.weight";
 /// The final norm's scale.
 pub const FINAL_NORM: &str = "norm_f.gamma";
+/// The conditioning's map of the pooled topic.
+pub const CONDITIONING_TOPIC: &str = "conditioning.topic";
+/// The conditioning's map of the pooled context.
+pub const CONDITIONING_CONTEXT: &str = "conditioning.context";
 /// The recurrent-depth halting unit's norm scale, weight and bias.
 pub const HALTING_NORM: &str = "halting.norm.gamma";
 /// See [`HALTING_NORM`].
@@ -115,6 +120,10 @@ pub fn tensor_shapes(config: &ModelConfig) -> BTreeMap<String, Vec<usize>> {
     ]);
     if !config.tie_embeddings {
         out.insert(LM_HEAD.into(), vec![d, v]);
+    }
+    if config.conditioning.is_some() {
+        out.insert(CONDITIONING_TOPIC.into(), vec![d, d]);
+        out.insert(CONDITIONING_CONTEXT.into(), vec![d, d]);
     }
     if config.recurrent.is_some() {
         out.insert(HALTING_NORM.into(), vec![d]);

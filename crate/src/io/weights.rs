@@ -285,6 +285,7 @@ mod tests {
         names_match_module_paths(config);
         names_match_module_paths(crate::test_util::hybrid_config());
         names_match_module_paths(crate::test_util::recurrent_config());
+        names_match_module_paths(crate::test_util::conditioned_config());
     }
 
     fn names_match_module_paths(config: ModelConfig) {

@@ -1,6 +1,7 @@
 //! Model hyper-parameters: [`ModelConfig`] (the SSM stack), [`MoeConfig`] (its sparse
 //! feed-forward layers), [`AttentionConfig`] (the layers that mix with attention instead) and
-//! [`RecurrentConfig`] (one layer looped per token until it halts), with named presets and
+//! [`RecurrentConfig`] (one layer looped per token until it halts) and [`ConditioningConfig`]
+//! (a conversation's topic and context added to every token), with named presets and
 //! validation.
 //!
 //! Every field documents its default. Sizes that follow from others (`d_inner`, `dt_rank`) are
@@ -199,6 +200,17 @@ pub struct RecurrentConfig {
     pub ponder_weight: f64,
 }
 
+/// Topic and context conditioning (the founding documents' e_w + e_T + e_C): the mean of the
+/// model's own token embeddings over a conversation's topic text, and over its context text,
+/// each through a learned `[d_model, d_model]` map, added to every token's embedding. Any topic
+/// works; there is no table of topic ids.
+#[derive(Config, Debug, PartialEq)]
+pub struct ConditioningConfig {
+    /// Tokens of a topic or a context that are pooled (the rest is cut). Default: 64.
+    #[config(default = 64)]
+    pub max_tokens: usize,
+}
+
 /// Most loops a recurrent-depth layer may run: each loop keeps its own state.
 pub const MAX_LOOPS: usize = 64;
 
@@ -298,6 +310,9 @@ pub struct ModelConfig {
     /// One layer looped per token with learned halting. Default: none (absent from
     /// `config.json`: every layer runs once).
     pub recurrent: Option<RecurrentConfig>,
+    /// Topic and context conditioning. Default: none (absent from `config.json`: the model
+    /// reads tokens alone).
+    pub conditioning: Option<ConditioningConfig>,
 }
 
 impl ModelConfig {
@@ -467,6 +482,15 @@ impl ModelConfig {
         }
         if let Some(recurrent) = &self.recurrent {
             recurrent.validate(self)?;
+        }
+        if let Some(conditioning) = &self.conditioning
+            && !(1..=4096).contains(&conditioning.max_tokens)
+        {
+            return Err(ConfigError::Range {
+                field: "conditioning.max_tokens",
+                value: conditioning.max_tokens as f64,
+                expected: "between 1 and 4096",
+            });
         }
         self.implied_size()?;
         Ok(())

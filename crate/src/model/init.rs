@@ -39,6 +39,10 @@ impl ModelConfig {
                 .recurrent
                 .as_ref()
                 .map(|r| self.init_halting(r, device)),
+            conditioning: self
+                .conditioning
+                .as_ref()
+                .map(|c| self.init_conditioning(c, device)),
         };
         Ok(materialize(model))
     }

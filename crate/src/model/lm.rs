@@ -1,5 +1,6 @@
-//! The language model: token embedding → layers (one of them, optionally, looped per token with
-//! adaptive halting) → final RMSNorm → LM head (tied to the embedding by default).
+//! The language model: token embedding (plus, optionally, the conversation's topic and context
+//! vector) → layers (one of them, optionally, looped per token with adaptive halting) → final
+//! RMSNorm → LM head (tied to the embedding by default).
 //!
 //! Three entry points share the same layers: [`Model::forward`] over whole sequences (training;
 //! returns logits for every position and the MoE signals), [`Model::prefill`] (reads a prompt
@@ -10,11 +11,13 @@ use burn::nn::RmsNorm;
 use burn::tensor::{Int, Tensor, backend::Backend};
 
 use crate::model::block::{Layer, MoeSignals};
+use crate::model::condition::Conditioning;
 use crate::model::moe::ExpertDispatch;
 use crate::model::recurrent::Halting;
 use crate::model::ssm::ScanMode;
 use crate::model::state::{LayerState, State};
 use crate::ops::linear::{Embedding, Linear};
+use crate::text::ConditionIds;
 
 /// The model.
 #[derive(Module, Debug)]
@@ -30,6 +33,8 @@ pub struct Model<B: Backend> {
     /// The halting unit of the recurrent-depth layer (`recurrent` in the config), absent
     /// without one.
     pub halting: Option<Halting<B>>,
+    /// The topic and context maps (`conditioning` in the config), absent without them.
+    pub conditioning: Option<Conditioning<B>>,
 }
 
 /// What a full-sequence forward pass returns.
@@ -103,11 +108,24 @@ impl<B: Backend> Model<B> {
             }
             (_, state) => state,
         };
+        let d_model = self.norm_f.gamma.dims()[0];
         State {
             layers: self.layers.iter().enumerate().map(layer_state).collect(),
             position: 0,
             loops: None,
+            condition: self
+                .conditioning
+                .as_ref()
+                .map(|_| Tensor::zeros([batch, d_model], device)),
         }
+    }
+
+    /// For a conditioned model, the vector each of `conditions` adds to every token's
+    /// embedding, `[n, d_model]` (put a conversation's in [`State::condition`]); `None` for a
+    /// model without conditioning. Ids must be below [`Self::vocab_size`].
+    pub fn condition(&self, conditions: &[ConditionIds]) -> Option<Tensor<B, 2>> {
+        let conditioning = self.conditioning.as_ref()?;
+        Some(conditioning.vectors(&self.embedding, conditions))
     }
 
     /// The device the model's tensors are on.
@@ -126,14 +144,25 @@ impl<B: Backend> Model<B> {
     /// # Shapes
     /// tokens `[b, l]` → logits `[b, l, vocab_size]`.
     pub fn forward(&self, tokens: Tensor<B, 2, Int>) -> ModelOutput<B> {
-        let state = self.zero_state(tokens.dims()[0], &tokens.device());
-        self.run(tokens, state, false).0
+        self.forward_conditioned(tokens, None, false)
     }
 
     /// As [`Self::forward`], with the training-only router jitter applied.
     pub fn forward_train(&self, tokens: Tensor<B, 2, Int>) -> ModelOutput<B> {
+        self.forward_conditioned(tokens, None, true)
+    }
+
+    /// Full sequences from a zero state, each position adding its own condition vector
+    /// (`[b, l, d_model]`, rows of [`Self::condition`]: packed windows hold several
+    /// conversations), the router jittered when `train`.
+    pub fn forward_conditioned(
+        &self,
+        tokens: Tensor<B, 2, Int>,
+        condition: Option<Tensor<B, 3>>,
+        train: bool,
+    ) -> ModelOutput<B> {
         let state = self.zero_state(tokens.dims()[0], &tokens.device());
-        self.run(tokens, state, true).0
+        self.run(tokens, state, train, condition).0
     }
 
     /// Full sequences continuing from `state`; returns the outputs and the state after them.
@@ -142,7 +171,7 @@ impl<B: Backend> Model<B> {
         tokens: Tensor<B, 2, Int>,
         state: State<B>,
     ) -> (ModelOutput<B>, State<B>) {
-        self.run(tokens, state, false)
+        self.run(tokens, state, false, None)
     }
 
     /// Reads `tokens` into `state` and returns the logits after the last one.
@@ -150,7 +179,7 @@ impl<B: Backend> Model<B> {
     /// # Shapes
     /// tokens `[b, l]` (l ≥ 1) → logits `[b, vocab_size]`.
     pub fn prefill(&self, tokens: Tensor<B, 2, Int>, state: &mut State<B>) -> Tensor<B, 2> {
-        let (hidden, next, _) = self.trunk(tokens, state.clone(), false);
+        let (hidden, next, _) = self.trunk(tokens, state.clone(), false, None);
         *state = next.state;
         let [_, l, _] = hidden.dims();
         self.head(hidden.narrow(1, l - 1, 1)).squeeze_dim(1)
@@ -165,6 +194,9 @@ impl<B: Backend> Model<B> {
             .embedding
             .forward(tokens.unsqueeze_dim(1))
             .squeeze_dim::<2>(1);
+        if let Some(condition) = &state.condition {
+            x = x + condition.clone();
+        }
         let mut loops = None;
         for (layer, layer_state) in self.layers.iter().zip(state.layers.iter_mut()) {
             x = match (layer_state, &self.halting) {
@@ -187,8 +219,9 @@ impl<B: Backend> Model<B> {
         tokens: Tensor<B, 2, Int>,
         state: State<B>,
         train: bool,
+        condition: Option<Tensor<B, 3>>,
     ) -> (ModelOutput<B>, State<B>) {
-        let (hidden, trunk, signals) = self.trunk(tokens, state, train);
+        let (hidden, trunk, signals) = self.trunk(tokens, state, train, condition);
         let logits = self.head(hidden);
         let device = logits.device();
         let ponder = match &trunk.ponder {
@@ -215,14 +248,22 @@ impl<B: Backend> Model<B> {
         )
     }
 
+    /// The layers over `tokens` from `state`; each position adds `condition`'s row where given,
+    /// else the state's condition.
     fn trunk(
         &self,
         tokens: Tensor<B, 2, Int>,
         state: State<B>,
         train: bool,
+        condition: Option<Tensor<B, 3>>,
     ) -> (Tensor<B, 3>, Trunk<B>, Vec<MoeSignals<B>>) {
         let length = tokens.dims()[1];
         let mut x = self.embedding.forward(tokens);
+        match (condition, &state.condition) {
+            (Some(per_position), _) => x = x + per_position,
+            (None, Some(conversation)) => x = x + conversation.clone().unsqueeze_dim(1),
+            (None, None) => {}
+        }
         let mut layer_states = Vec::with_capacity(self.layers.len());
         let mut signals = Vec::new();
         let (mut loops, mut ponder) = (None, None);
@@ -247,6 +288,7 @@ impl<B: Backend> Model<B> {
             layers: layer_states,
             position: state.position + length,
             loops,
+            condition: state.condition,
         };
         (x, Trunk { state, ponder }, signals)
     }

@@ -4,6 +4,7 @@
 
 pub mod attention;
 pub mod block;
+pub mod condition;
 pub mod config;
 pub mod init;
 pub(crate) mod lm;
@@ -20,7 +21,9 @@ pub mod ssm;
 pub mod state;
 
 pub use block::Mixer;
-pub use config::{AttentionConfig, ConfigError, DtRank, ModelConfig, MoeConfig, RecurrentConfig};
+pub use config::{
+    AttentionConfig, ConditioningConfig, ConfigError, DtRank, ModelConfig, MoeConfig, RecurrentConfig,
+};
 pub use lm::{Model, ModelOutput};
 pub use lora::{LoraConfig, LoraError, LoraTarget};
 pub use moe::ExpertDispatch;

@@ -91,8 +91,14 @@ impl ModelConfig {
         } else {
             0
         };
+        let conditioning = if self.conditioning.is_some() {
+            mul(&[2, d, d])?
+        } else {
+            0
+        };
         let parameters = add(&[
             halting,
+            conditioning,
             mul(&[v, d])?,
             mul(&[layers, mixer])?,
             mul(&[attention_layers, attention])?,
@@ -103,6 +109,7 @@ impl ModelConfig {
         let tensors = add(&[
             2 + u64::from(!self.tie_embeddings),
             3 * u64::from(self.recurrent.is_some()),
+            2 * u64::from(self.conditioning.is_some()),
             mul(&[layers, MIXER_TENSORS])?,
             mul(&[attention_layers, ATTENTION_TENSORS])?,
             mul(&[moe_layers, add(&[2, mul(&[3, experts])?])?])?,

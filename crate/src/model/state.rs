@@ -140,6 +140,10 @@ pub struct State<B: Backend> {
     /// Loops the recurrent-depth layer ran for each token of the last read, `[b, tokens]`;
     /// `None` for models without one and before the first read. Not saved in sessions.
     pub loops: Option<Tensor<B, 2>>,
+    /// The conversation's topic and context vector ([`crate::Model::condition`]) added to
+    /// every token's embedding, `[b, d_model]`; zeros until set, `None` for models without
+    /// conditioning. Saved in sessions.
+    pub condition: Option<Tensor<B, 2>>,
 }
 
 impl<B: Backend> State<B> {

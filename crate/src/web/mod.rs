@@ -191,6 +191,13 @@ impl Engine {
         with_chat!(&self.runtime, c => c.reply_tokens())
     }
 
+    /// For a model with a recurrent-depth layer, the loops it ran per token on average while
+    /// writing the last reply; `undefined` otherwise.
+    pub async fn reply_loops_per_token(&self) -> Result<Option<f32>, JsError> {
+        let depth = with_chat!(&self.runtime, c => c.reply_depth().await);
+        depth.map_err(js_error)
+    }
+
     /// Ends the reply now; what it said so far becomes its message.
     pub fn stop(&mut self) {
         with_chat!(&mut self.runtime, c => c.stop())

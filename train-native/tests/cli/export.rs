@@ -109,3 +109,43 @@ fn a_hybrid_config_with_an_attention_layer_trains_exports_and_generates() {
     assert!(up.is_null(), "k_up stays f32 for the absorbed decode: {up}");
     assert_eq!(greedy_tokens(&int4, 5).len(), 5);
 }
+
+/// A config with a recurrent-depth layer trains with the ponder cost in its loss, reports its
+/// loops per token in `eval`, exports to int4 (the halting unit stays f32) and generates from
+/// the bundle.
+#[test]
+fn a_recurrent_depth_config_trains_evaluates_exports_and_generates() {
+    let ws = workspace();
+    let config = ws.tmp.path().join("recurrent.json");
+    let mut recurrent = serde_json::to_value(siger::ModelConfig::tiny().with_n_layers(3)).unwrap();
+    recurrent["recurrent"] = serde_json::json!({
+        "layer": 1, "max_loops": 4, "threshold": 0.99, "ponder_weight": 0.01
+    });
+    std::fs::write(&config, recurrent.to_string()).unwrap();
+    let run = ws.tmp.path().join("run");
+    ok(&pretrain_config(arg(&config), &ws.data, &run, &[]));
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    for line in metrics.lines() {
+        let m: serde_json::Value = serde_json::from_str(line).unwrap();
+        let ponder = m["ponder"].as_f64().unwrap();
+        // N + R per position, N in 1..=4 and R in (0, 1].
+        assert!(ponder > 1.0 && ponder <= 5.0, "{m}");
+        let ce = m["cross_entropy"].as_f64().unwrap();
+        let aux = m["aux_loss"].as_f64().unwrap();
+        let loss = m["loss"].as_f64().unwrap();
+        assert!((loss - (ce + 0.01 * aux + 0.01 * ponder)).abs() < 1e-6, "{m}");
+    }
+    let eval = ok(&siger_train(&[
+        "eval", "--model", arg(&run), "--data", arg(&ws.data), "--json", "--seq-len", "16",
+    ]));
+    let eval: serde_json::Value = serde_json::from_str(eval.trim()).unwrap();
+    let loops = eval["loops_per_token"].as_f64().unwrap();
+    assert!((1.0..=4.0).contains(&loops), "{eval}");
+    let int4 = ws.tmp.path().join("int4");
+    export_int4(&run, &int4);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
+    let halting = &manifest["quantization"]["halting.weight"];
+    assert!(halting.is_null(), "the halting unit stays f32: {halting}");
+    assert_eq!(greedy_tokens(&int4, 5).len(), 5);
+}
