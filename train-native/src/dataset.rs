@@ -2,14 +2,17 @@
 //! tensors of a batch of them.
 //!
 //! Every window holds `seq_len + 1` ids and a 0/1 mask per id: the model reads ids `0..seq_len`
-//! and is scored on predicting ids `1..=seq_len` where their mask is 1.
+//! and is scored on predicting ids `1..=seq_len` where their mask is 1. Where conversations
+//! declare a topic or context (`Topik:`, `Konteks:` in the system message), every id also
+//! records which conversation's it is, for conditioned models.
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
-use siger::text::{Tokenizer, TokenizerError};
+use siger::Model;
+use siger::text::{ConditionIds, Tokenizer, TokenizerError, TopicContext};
 
 use crate::data::Example;
 
@@ -23,7 +26,7 @@ pub enum LossMask {
 }
 
 /// Fixed-length training windows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Windows {
     /// `seq_len + 1` ids each.
     pub ids: Vec<Vec<u32>>,
@@ -31,6 +34,11 @@ pub struct Windows {
     pub masks: Vec<Vec<u8>>,
     /// Tokens per window that the model reads.
     pub seq_len: usize,
+    /// Per window, each id's entry of [`Self::table`] (0: none, k: `table[k - 1]`); empty when
+    /// no example declared a topic or context.
+    pub conditions: Vec<Vec<u32>>,
+    /// The topics and contexts the examples declared, tokenised.
+    pub table: Vec<ConditionIds>,
 }
 
 impl Windows {
@@ -73,6 +81,11 @@ pub struct Stream {
     pub ids: Vec<u32>,
     /// 1 where the id is scored as a target, else 0.
     pub mask: Vec<u8>,
+    /// Each id's entry of `table` (0: none, k: `table[k - 1]`); empty when no example declared
+    /// a topic or context (token shards store none).
+    pub condition: Vec<u32>,
+    /// The topics and contexts the examples declared, tokenised.
+    pub table: Vec<ConditionIds>,
 }
 
 /// Tokenises `examples` into one [`Stream`]. A text the tokenizer cannot encode is an error,
@@ -85,24 +98,35 @@ pub fn stream(
     let special = tokenizer.special();
     let mut out = Stream::default();
     for example in examples {
-        let (ids, m) = match example {
+        let (ids, m, entry) = match example {
             Example::Text(text) => {
                 let ids = tokenizer.encode(text)?;
                 let m = vec![1; ids.len()];
-                (ids, m)
+                (ids, m, 0)
             }
             Example::Chat(messages) => {
                 let (ids, m) = tokenizer.encode_chat_for_training(messages)?;
+                let entry = match TopicContext::of(messages) {
+                    Some(declared) => {
+                        out.table.push(declared.encode(tokenizer)?);
+                        out.table.len() as u32
+                    }
+                    None => 0,
+                };
                 match mask {
-                    LossMask::All => (ids.clone(), vec![1; ids.len()]),
-                    LossMask::AssistantOnly => (ids, m),
+                    LossMask::All => (ids.clone(), vec![1; ids.len()], entry),
+                    LossMask::AssistantOnly => (ids, m, entry),
                 }
             }
         };
+        out.condition.extend(std::iter::repeat_n(entry, ids.len() + 1));
         out.ids.extend(ids);
         out.mask.extend(m);
         out.ids.push(special.end_of_text);
         out.mask.push(u8::from(mask == LossMask::All));
+    }
+    if out.table.is_empty() {
+        out.condition = Vec::new();
     }
     Ok(out)
 }
@@ -114,6 +138,8 @@ pub fn cut(stream: &Stream, pad: u32, seq_len: usize) -> Windows {
         ids: Vec::new(),
         masks: Vec::new(),
         seq_len,
+        conditions: Vec::new(),
+        table: stream.table.clone(),
     };
     let mut start = 0;
     while start + 1 < stream.ids.len() {
@@ -125,6 +151,11 @@ pub fn cut(stream: &Stream, pad: u32, seq_len: usize) -> Windows {
         if m[1..].contains(&1) {
             out.ids.push(ids);
             out.masks.push(m);
+            if !stream.condition.is_empty() {
+                let mut c = stream.condition[start..end].to_vec();
+                c.resize(seq_len + 1, 0);
+                out.conditions.push(c);
+            }
         }
         start += seq_len;
     }
@@ -170,6 +201,48 @@ pub fn batch_tensors<B: Backend>(
         Tensor::from_data(TensorData::new(targets, [b, l]), device),
         Tensor::from_data(TensorData::new(mask, [b, l]), device),
     )
+}
+
+/// For a conditioned model, each input position's topic and context vector (`[b, seq_len,
+/// d_model]`, the vectors of the conversations the batch's windows hold, zero where none is
+/// declared); `None` for other models or data without topics.
+pub fn batch_condition<B: Backend>(
+    model: &Model<B>,
+    data: &Windows,
+    windows: &[usize],
+    device: &B::Device,
+) -> Option<Tensor<B, 3>> {
+    model.conditioning.as_ref()?;
+    if data.conditions.is_empty() {
+        return None;
+    }
+    let l = data.seq_len;
+    // The entries this batch uses, numbered in order of first use; 0 (none) first.
+    let mut used = vec![0u32];
+    let mut rows = Vec::with_capacity(windows.len() * l);
+    for &w in windows {
+        for &entry in &data.conditions[w][..l] {
+            let row = match used.iter().position(|&u| u == entry) {
+                Some(row) => row,
+                None => {
+                    used.push(entry);
+                    used.len() - 1
+                }
+            };
+            rows.push(row as i64);
+        }
+    }
+    let conditions: Vec<ConditionIds> = used
+        .iter()
+        .map(|&e| match e {
+            0 => ConditionIds::default(),
+            k => data.table[k as usize - 1].clone(),
+        })
+        .collect();
+    let vectors = model.condition(&conditions)?;
+    let d = vectors.dims()[1];
+    let rows = Tensor::<B, 1, Int>::from_data(TensorData::new(rows, [windows.len() * l]), device);
+    Some(vectors.select(0, rows).reshape([windows.len(), l, d]))
 }
 
 #[cfg(test)]
@@ -219,6 +292,38 @@ mod tests {
         let mut expected = tok.encode("Baik").unwrap();
         expected.push(tok.special().end_turn);
         assert_eq!(scored, expected);
+    }
+
+    #[test]
+    fn conversations_declaring_a_topic_give_their_ids_its_entry() {
+        let tok = tokenizer();
+        let chat = |system: &str| {
+            Example::Chat(vec![
+                Message::new(Role::System, system),
+                Message::new(Role::User, "Halo"),
+                Message::new(Role::Assistant, "Baik"),
+            ])
+        };
+        let examples = [
+            chat("Topik: Halo\nKonteks: Baik sekali"),
+            Example::Text("Halo lagi.".into()),
+            chat("Kamu tutor."),
+            chat("Topik: Terima kasih"),
+        ];
+        let s = stream(&examples, &tok, LossMask::All).unwrap();
+        assert_eq!(s.table.len(), 2);
+        assert_eq!(s.table[0].topic, tok.encode("Halo").unwrap());
+        assert_eq!(s.table[0].context, tok.encode("Baik sekali").unwrap());
+        assert_eq!(s.table[1].context, Vec::<u32>::new());
+        assert_eq!(s.condition.len(), s.ids.len());
+        let mut runs: Vec<u32> = s.condition.clone();
+        runs.dedup();
+        assert_eq!(runs, vec![1, 0, 2], "each id carries its conversation's entry");
+        let w = cut(&s, tok.special().pad, 8);
+        assert_eq!(w.conditions.len(), w.len());
+        assert_eq!(w.conditions[0][0], 1);
+        let plain = stream(&examples[1..3], &tok, LossMask::All).unwrap();
+        assert!(plain.condition.is_empty() && plain.table.is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Tensor};
 use siger::Model;
 
-use crate::dataset::{Windows, batch_tensors};
+use crate::dataset::{Windows, batch_condition, batch_tensors};
 use crate::loss::masked_nll_sum;
 
 /// One model's negative log-likelihood, summed over the scored tokens.
@@ -50,7 +50,8 @@ pub fn score<B: Backend>(
         let (inputs, targets, mask) = batch_tensors::<B>(data, batch, device);
         let mut logits = Vec::with_capacity(models.len());
         for (model, loops) in models.iter().zip(&mut loops) {
-            let out = model.forward(inputs.clone());
+            let condition = batch_condition(model, data, batch, device);
+            let out = model.forward_conditioned(inputs.clone(), condition, false);
             if let Some(ran) = out.loops {
                 *loops = Some(loops.unwrap_or(0.0) + scalar(ran.sum()));
             }

@@ -164,7 +164,12 @@ pub fn read(dir: &Path) -> Result<(ShardManifest, Stream, Tokenizer), String> {
             at(TOKENS_FILE)
         ));
     }
-    Ok((manifest, Stream { ids, mask }, tokenizer))
+    let stream = Stream {
+        ids,
+        mask,
+        ..Stream::default()
+    };
+    Ok((manifest, stream, tokenizer))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use crate::infer::sampling::{Sampler, SamplingConfig};
 use crate::infer::session::{self, SessionError};
 use crate::model::Model;
 use crate::model::state::State;
-use crate::text::{Message, Role, Tokenizer, TopicContext};
+use crate::text::{Message, Role, Tokenizer};
 
 /// Why a chat request failed.
 #[derive(Debug, thiserror::Error)]
@@ -316,19 +316,11 @@ impl<B: Backend> Chat<B> {
         Ok(total.first().map(|t| t / tokens as f32))
     }
 
-    /// Nothing read yet, for a conversation of `messages`: a conditioned model's state carries
-    /// their topic and context ([`TopicContext::of`]; zeros when they declare none).
+    /// Nothing read yet, for a conversation of `messages` ([`Model::conversation_state`]).
     fn fresh(&self, messages: &[Message]) -> Result<Read<B>, ChatError> {
-        let mut state = self.model.zero_state(1, &self.model.device());
-        if let Some(declared) = TopicContext::of(messages)
-            && self.model.conditioning.is_some()
-        {
-            let ids = declared.encode(&self.tokenizer)?;
-            state.condition = self.model.condition(&[ids]);
-        }
         Ok(Read {
             messages: Vec::new(),
-            state,
+            state: self.model.conversation_state(messages, &self.tokenizer)?,
         })
     }
 

@@ -10,9 +10,12 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
+use crate::model::Model;
 use crate::model::config::{ConditioningConfig, ModelConfig};
+use crate::model::init::materialize;
 use crate::ops::linear::Embedding;
-use crate::text::ConditionIds;
+use crate::model::State;
+use crate::text::{ConditionIds, Message, Tokenizer, TokenizerError, TopicContext};
 
 /// The two learned maps.
 #[derive(Module, Debug)]
@@ -37,6 +40,39 @@ impl ModelConfig {
             context: zeros(),
             max_tokens: config.max_tokens,
         }
+    }
+}
+
+impl<B: Backend> Model<B> {
+    /// The state before any token of a conversation of `messages` (one sequence): a
+    /// conditioned model's carries the topic and context they declare ([`TopicContext::of`];
+    /// zeros when they declare none).
+    pub fn conversation_state(
+        &self,
+        messages: &[Message],
+        tokenizer: &Tokenizer,
+    ) -> Result<State<B>, TokenizerError> {
+        let mut state = self.zero_state(1, &self.device());
+        if let Some(declared) = TopicContext::of(messages)
+            && self.conditioning.is_some()
+        {
+            state.condition = self.condition(&[declared.encode(tokenizer)?]);
+        }
+        Ok(state)
+    }
+
+    /// The same model with zero conditioning maps attached, so that it still computes exactly
+    /// what it did, for fine-tuning a model pretrained without them (`finetune --conditioning`).
+    /// A model that has maps keeps them.
+    pub fn with_new_conditioning(mut self, config: &ConditioningConfig) -> Self {
+        if self.conditioning.is_some() {
+            return self;
+        }
+        let device = self.device();
+        let d_model = self.norm_f.gamma.dims()[0];
+        let shape = ModelConfig::new().with_d_model(d_model);
+        self.conditioning = Some(shape.init_conditioning(config, &device));
+        materialize(self)
     }
 }
 
@@ -85,7 +121,6 @@ impl<B: Backend> Conditioning<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Model;
     use crate::test_util::{TestBackend, assert_close, conditioned_config, random, seeded};
 
     type B = TestBackend;
@@ -118,6 +153,18 @@ mod tests {
         assert_close(vector.clone(), vector.zeros_like(), 0.0, "zero maps at init");
         let empty = model().condition(&[ids(&[], &[])]).unwrap();
         assert_close(empty.clone(), empty.zeros_like(), 0.0, "empty texts");
+    }
+
+    #[test]
+    fn attaching_maps_to_a_trained_model_changes_nothing_until_they_train() {
+        let plain: Model<B> = seeded(4, || crate::ModelConfig::tiny().init(&Default::default()).unwrap());
+        let attached = plain.clone().with_new_conditioning(&ConditioningConfig::new());
+        let vector = attached.condition(&[ids(&[5, 9], &[7])]).unwrap();
+        let prompt = tokens(&[1, 40, 300, 2]);
+        let per_position = vector.unsqueeze_dim::<3>(1).repeat_dim(1, 4);
+        let out = attached.forward_conditioned(prompt.clone(), Some(per_position), false);
+        assert_close(out.logits, plain.forward(prompt).logits, 0.0, "attached maps are zero");
+        assert_eq!(crate::io::weights::named_tensors(&attached).len(), crate::io::weights::named_tensors(&plain).len() + 2);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
 use siger::io::adapter;
-use siger::model::{LoraConfig, LoraTarget, lora};
+use siger::model::{ConditioningConfig, LoraConfig, LoraTarget, lora};
 
 use super::common::load_trainable;
 use super::training::{set_execution, train_and_save, train_config};
@@ -50,6 +50,11 @@ pub struct FinetuneArgs {
         default_value = "in_proj,x_proj,dt_proj,out_proj,q_proj,kv_down,k_up,v_up"
     )]
     lora_targets: Vec<String>,
+    /// Attach topic and context conditioning (zero maps: the model starts as the base) pooling
+    /// up to N tokens of each; a base that has conditioning keeps its own. It learns from the
+    /// `Topik:` and `Konteks:` lines that dialogs declare.
+    #[arg(long, value_name = "N", conflicts_with = "lora_rank")]
+    conditioning: Option<usize>,
     #[command(flatten)]
     train: TrainArgs,
 }
@@ -97,6 +102,15 @@ impl Job for FinetuneArgs {
         let lora = self.lora()?;
         let mut ckpt = load_trainable::<B>(&self.from, &devices[0])?;
         let base_weights_sha256 = adapter::base_weights_sha256(&ckpt);
+        if let Some(max_tokens) = self.conditioning
+            && ckpt.config.conditioning.is_none()
+        {
+            let conditioning = ConditioningConfig::new().with_max_tokens(max_tokens);
+            ckpt.config.conditioning = Some(conditioning.clone());
+            ckpt.config.validate().map_err(|e| e.to_string())?;
+            ckpt.model = ckpt.model.with_new_conditioning(&conditioning);
+            eprintln!("topic and context conditioning attached (pooling up to {max_tokens} tokens)");
+        }
         if let Some(config) = &lora {
             ckpt.model = lora::attach(ckpt.model, config).map_err(|e| e.to_string())?;
             eprintln!(
@@ -119,9 +133,10 @@ impl Job for FinetuneArgs {
         )
         .map_err(|e| e.to_string())?;
         eprintln!(
-            "{} windows, {} assistant tokens scored",
+            "{} windows, {} assistant tokens scored, {} conversations declaring a topic or context",
             data.len(),
-            data.scored_tokens()
+            data.scored_tokens(),
+            data.table.len()
         );
         let mut trainer = Trainer::new(
             ckpt.model,

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use burn::tensor::ElementConversion;
 use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
 use siger::infer::generate::{GenerationConfig, Generator};
@@ -72,8 +73,10 @@ impl Job for GenerateArgs {
         let sampler = Sampler::new(self.sampling()).map_err(|e| e.to_string())?;
         let ckpt = load_checkpoint::<B::InnerBackend>(&self.model, &devices[0])?;
         let tok = &ckpt.tokenizer;
-        let ids = if self.raw {
-            tok.encode(&self.prompt).map_err(|e| e.to_string())?
+        let model = &ckpt.model;
+        let (ids, state) = if self.raw {
+            let ids = tok.encode(&self.prompt).map_err(|e| e.to_string())?;
+            (ids, model.zero_state(1, &devices[0]))
         } else {
             let mut messages: Vec<Message> = self
                 .system
@@ -81,18 +84,28 @@ impl Job for GenerateArgs {
                 .map(|s| Message::new(Role::System, s))
                 .collect();
             messages.push(Message::new(Role::User, self.prompt));
-            tok.encode_chat(&messages, true)
-                .map_err(|e| e.to_string())?
+            let ids = tok.encode_chat(&messages, true);
+            // A conditioned model reads the system message's `Topik:` and `Konteks:` lines.
+            let state = model.conversation_state(&messages, tok);
+            (ids.map_err(|e| e.to_string())?, state.map_err(|e| e.to_string())?)
         };
         let config = GenerationConfig::chat(tok, self.max_tokens);
-        let generator =
-            Generator::new(&ckpt.model, tok, &ids, sampler, config).map_err(|e| e.to_string())?;
+        let mut generator = Generator::resume(model, tok, state, &ids, sampler, config)
+            .map_err(|e| e.to_string())?;
         let mut stdout = std::io::stdout();
-        for piece in generator {
+        for piece in generator.by_ref() {
             let _ = write!(stdout, "{}", piece.map_err(|e| e.to_string())?);
             let _ = stdout.flush();
         }
         println!();
+        if let Some((loops, tokens)) = generator.depth() {
+            let loops: f64 = loops.into_scalar().elem();
+            let max = model.halting.as_ref().map_or(0, |h| h.max_loops());
+            eprintln!(
+                "recurrent depth: {:.2} loops per token on average (of up to {max})",
+                loops / tokens as f64
+            );
+        }
         Ok(())
     }
 }

@@ -140,6 +140,7 @@ impl RecallArgs {
             ids,
             masks,
             seq_len: 4 * self.pairs - 1,
+            ..Windows::default()
         }
     }
 }

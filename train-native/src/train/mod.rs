@@ -26,7 +26,7 @@ use siger::{Model, ModelConfig};
 pub use config::{StepMetrics, TrainConfig, TrainerState};
 pub use lora::LoraRun;
 
-use crate::dataset::{Windows, batch_tensors, epoch_order};
+use crate::dataset::{Windows, batch_condition, batch_tensors, epoch_order};
 use crate::grads::{add_grads, global_norm, scale_grads};
 use crate::loss::masked_nll_sum;
 use crate::parallel::{ShardResult, ShardSpec, Workers};
@@ -392,7 +392,8 @@ fn shard_grads<B: AutodiffBackend>(
     } = spec;
     B::seed(device, seed);
     let (inputs, targets, mask) = batch_tensors::<B>(data, windows, device);
-    let out = model.forward_train(inputs);
+    let condition = batch_condition(&model, data, windows, device);
+    let out = model.forward_conditioned(inputs, condition, true);
     let ce_sum = masked_nll_sum(out.logits.clone(), targets, mask);
     let loss = ce_sum.clone() / scored
         + out.aux_loss.clone() * aux_weight

@@ -148,4 +148,10 @@ fn a_recurrent_depth_config_trains_evaluates_exports_and_generates() {
     let halting = &manifest["quantization"]["halting.weight"];
     assert!(halting.is_null(), "the halting unit stays f32: {halting}");
     assert_eq!(greedy_tokens(&int4, 5).len(), 5);
+    let generated = siger_train(&[
+        "generate", "--model", arg(&int4), "--prompt", "Air mendidih", "--max-tokens", "6",
+    ]);
+    ok(&generated);
+    let stderr = String::from_utf8_lossy(&generated.stderr);
+    assert!(stderr.contains("loops per token on average (of up to 4)"), "{stderr}");
 }
