@@ -77,8 +77,9 @@ pub fn recurrent_config() -> crate::ModelConfig {
 
 /// [`crate::ModelConfig::tiny`] with topic and context conditioning.
 pub fn conditioned_config() -> crate::ModelConfig {
-    crate::ModelConfig::tiny()
-        .with_conditioning(Some(crate::model::ConditioningConfig::new().with_max_tokens(8)))
+    crate::ModelConfig::tiny().with_conditioning(Some(
+        crate::model::ConditioningConfig::new().with_max_tokens(8),
+    ))
 }
 
 /// [`crate::ModelConfig::tiny`] with three layers, the middle one (which also carries the MoE

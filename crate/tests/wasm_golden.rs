@@ -119,8 +119,34 @@ async fn a_recurrent_bundle_loops_on_webgpu_as_on_the_cpu() {
         halting.bias = Param::from_tensor(Tensor::from_floats([-0.5], &device));
     })
     .await;
-    let (min, max) = loops.iter().fold((f32::MAX, 0f32), |(a, b), &v| (a.min(v), b.max(v)));
-    assert!(1.0 <= min && min < max && max <= 4.0, "loops per token {loops:?}");
+    let (min, max) = loops
+        .iter()
+        .fold((f32::MAX, 0f32), |(a, b), &v| (a.min(v), b.max(v)));
+    assert!(
+        1.0 <= min && min < max && max <= 4.0,
+        "loops per token {loops:?}"
+    );
+}
+
+/// A conditioned model pools a topic and a context through the bundle's embedding on WebGPU
+/// and adds the vector to every token as the CPU does.
+#[wasm_bindgen_test]
+async fn a_conditioned_bundle_reads_its_topic_on_webgpu_as_on_the_cpu() {
+    use burn::module::Param;
+    use burn::tensor::Tensor;
+    use siger::model::ConditioningConfig;
+    let config = siger::ModelConfig::tiny().with_conditioning(Some(ConditioningConfig::new()));
+    webgpu_matches_cpu(config, |model| {
+        let conditioning = model.conditioning.as_mut().unwrap();
+        let device = conditioning.topic.device();
+        let w: Vec<f32> = (0..32 * 32)
+            .map(|i| (i as f32 * 0.37).sin() * 0.3)
+            .collect();
+        let w = Tensor::<_, 1>::from_floats(w.as_slice(), &device).reshape([32, 32]);
+        conditioning.topic = Param::from_tensor(w.clone());
+        conditioning.context = Param::from_tensor(w.transpose());
+    })
+    .await;
 }
 
 /// Builds `config` (3 layers on the demo's vocabulary, `adjust`ed on the CPU), exports it as an
@@ -167,6 +193,13 @@ async fn webgpu_matches_cpu(
     ) -> (Vec<f32>, Vec<f32>) {
         let ids = TensorData::new(prompt.to_vec(), [1, prompt.len()]);
         let mut state = model.zero_state(1, device);
+        let topic = siger::text::ConditionIds {
+            topic: vec![5, 900, 41],
+            context: vec![7, 3000],
+        };
+        if let Some(condition) = model.condition(&[topic]) {
+            state.condition = Some(condition);
+        }
         let mut logits =
             vec![model.prefill(Tensor::<B, 2, Int>::from_data(ids, device), &mut state)];
         let mut loops: Vec<Tensor<B, 2>> = state.loops.iter().cloned().collect();

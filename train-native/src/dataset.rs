@@ -88,6 +88,17 @@ pub struct Stream {
     pub table: Vec<ConditionIds>,
 }
 
+impl Stream {
+    /// A stream of `ids` with their loss `mask` and no declared topics (as token shards hold).
+    pub fn new(ids: Vec<u32>, mask: Vec<u8>) -> Self {
+        Self {
+            ids,
+            mask,
+            ..Self::default()
+        }
+    }
+}
+
 /// Tokenises `examples` into one [`Stream`]. A text the tokenizer cannot encode is an error,
 /// never an example silently dropped.
 pub fn stream(
@@ -119,7 +130,8 @@ pub fn stream(
                 }
             }
         };
-        out.condition.extend(std::iter::repeat_n(entry, ids.len() + 1));
+        out.condition
+            .extend(std::iter::repeat_n(entry, ids.len() + 1));
         out.ids.extend(ids);
         out.mask.extend(m);
         out.ids.push(special.end_of_text);
@@ -318,7 +330,11 @@ mod tests {
         assert_eq!(s.condition.len(), s.ids.len());
         let mut runs: Vec<u32> = s.condition.clone();
         runs.dedup();
-        assert_eq!(runs, vec![1, 0, 2], "each id carries its conversation's entry");
+        assert_eq!(
+            runs,
+            vec![1, 0, 2],
+            "each id carries its conversation's entry"
+        );
         let w = cut(&s, tok.special().pad, 8);
         assert_eq!(w.conditions.len(), w.len());
         assert_eq!(w.conditions[0][0], 1);

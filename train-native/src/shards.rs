@@ -164,12 +164,7 @@ pub fn read(dir: &Path) -> Result<(ShardManifest, Stream, Tokenizer), String> {
             at(TOKENS_FILE)
         ));
     }
-    let stream = Stream {
-        ids,
-        mask,
-        ..Stream::default()
-    };
-    Ok((manifest, stream, tokenizer))
+    Ok((manifest, Stream::new(ids, mask), tokenizer))
 }
 
 #[cfg(test)]

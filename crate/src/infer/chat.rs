@@ -445,13 +445,19 @@ mod tests {
     #[test]
     fn a_reply_reports_the_loops_per_token_of_a_recurrent_model_only() {
         let mut looped = chat_with(crate::test_util::recurrent_config());
-        looped.start(&[user("apa kabar?")], &seeded_options(3)).unwrap();
+        looped
+            .start(&[user("apa kabar?")], &seeded_options(3))
+            .unwrap();
         reply(&mut looped);
-        let depth = block_on(looped.reply_depth()).unwrap().expect("a looped layer");
+        let depth = block_on(looped.reply_depth())
+            .unwrap()
+            .expect("a looped layer");
         // A fresh halting unit stops every token at the third of four loops.
         assert_eq!(depth, 3.0);
         let mut plain = chat_with(ModelConfig::tiny());
-        plain.start(&[user("apa kabar?")], &seeded_options(3)).unwrap();
+        plain
+            .start(&[user("apa kabar?")], &seeded_options(3))
+            .unwrap();
         reply(&mut plain);
         assert_eq!(block_on(plain.reply_depth()).unwrap(), None);
     }
@@ -477,14 +483,17 @@ mod tests {
             .into_iter()
             .map(|topic| {
                 let mut chat = conditioned();
-                chat.start(&conversation(topic), &seeded_options(8)).unwrap();
+                chat.start(&conversation(topic), &seeded_options(8))
+                    .unwrap();
                 reply(&mut chat)
             })
             .collect();
         assert_ne!(replies[0], replies[1], "the topic conditions the reply");
 
         let mut before = conditioned();
-        before.start(&conversation("Air"), &seeded_options(8)).unwrap();
+        before
+            .start(&conversation("Air"), &seeded_options(8))
+            .unwrap();
         let first = reply(&mut before);
         let session = block_on(before.save()).unwrap();
         let mut after = conditioned();
@@ -492,11 +501,18 @@ mod tests {
         let mut next = conversation("Air").to_vec();
         next.extend([Message::new(Role::Assistant, first), user("tabik pun")]);
         let started = after.start(&next, &seeded_options(8)).unwrap();
-        assert_eq!(started.reused_messages, 3, "the restored state is continued");
+        assert_eq!(
+            started.reused_messages, 3,
+            "the restored state is continued"
+        );
         let continued = reply(&mut after);
         let started = before.start(&next, &seeded_options(8)).unwrap();
         assert_eq!(started.reused_messages, 3);
-        assert_eq!(continued, reply(&mut before), "the session carried the topic");
+        assert_eq!(
+            continued,
+            reply(&mut before),
+            "the session carried the topic"
+        );
     }
 
     /// A recurrent-depth layer's session holds a state per loop.

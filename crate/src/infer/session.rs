@@ -106,8 +106,8 @@ pub fn decode<B: Backend>(
             Ok(Tensor::from_data(data, &zero.device()))
         })
         .transpose()?;
-    let stored: usize = layers.iter().map(|l| l.tensors().len()).sum::<usize>()
-        + usize::from(condition.is_some());
+    let stored: usize =
+        layers.iter().map(|l| l.tensors().len()).sum::<usize>() + usize::from(condition.is_some());
     if file.len() != stored {
         return Err(bad("it has more layers than this model"));
     }

@@ -10,12 +10,9 @@
 use burn::module::{Module, Param};
 use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
-use crate::model::Model;
 use crate::model::config::{ConditioningConfig, ModelConfig};
-use crate::model::init::materialize;
 use crate::ops::linear::Embedding;
-use crate::model::State;
-use crate::text::{ConditionIds, Message, Tokenizer, TokenizerError, TopicContext};
+use crate::text::ConditionIds;
 
 /// The two learned maps.
 #[derive(Module, Debug)]
@@ -40,39 +37,6 @@ impl ModelConfig {
             context: zeros(),
             max_tokens: config.max_tokens,
         }
-    }
-}
-
-impl<B: Backend> Model<B> {
-    /// The state before any token of a conversation of `messages` (one sequence): a
-    /// conditioned model's carries the topic and context they declare ([`TopicContext::of`];
-    /// zeros when they declare none).
-    pub fn conversation_state(
-        &self,
-        messages: &[Message],
-        tokenizer: &Tokenizer,
-    ) -> Result<State<B>, TokenizerError> {
-        let mut state = self.zero_state(1, &self.device());
-        if let Some(declared) = TopicContext::of(messages)
-            && self.conditioning.is_some()
-        {
-            state.condition = self.condition(&[declared.encode(tokenizer)?]);
-        }
-        Ok(state)
-    }
-
-    /// The same model with zero conditioning maps attached, so that it still computes exactly
-    /// what it did, for fine-tuning a model pretrained without them (`finetune --conditioning`).
-    /// A model that has maps keeps them.
-    pub fn with_new_conditioning(mut self, config: &ConditioningConfig) -> Self {
-        if self.conditioning.is_some() {
-            return self;
-        }
-        let device = self.device();
-        let d_model = self.norm_f.gamma.dims()[0];
-        let shape = ModelConfig::new().with_d_model(d_model);
-        self.conditioning = Some(shape.init_conditioning(config, &device));
-        materialize(self)
     }
 }
 
@@ -121,6 +85,7 @@ impl<B: Backend> Conditioning<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
     use crate::test_util::{TestBackend, assert_close, conditioned_config, random, seeded};
 
     type B = TestBackend;
@@ -143,28 +108,52 @@ mod tests {
     }
 
     fn tokens(ids: &[i64]) -> Tensor<B, 2, Int> {
-        Tensor::from_data(TensorData::new(ids.to_vec(), [1, ids.len()]), &Default::default())
+        Tensor::from_data(
+            TensorData::new(ids.to_vec(), [1, ids.len()]),
+            &Default::default(),
+        )
     }
 
     #[test]
     fn a_fresh_model_adds_nothing_and_empty_texts_pool_to_zero() {
-        let fresh: Model<B> = seeded(4, || conditioned_config().init(&Default::default()).unwrap());
+        let fresh: Model<B> = seeded(4, || {
+            conditioned_config().init(&Default::default()).unwrap()
+        });
         let vector = fresh.condition(&[ids(&[5, 9], &[7])]).unwrap();
-        assert_close(vector.clone(), vector.zeros_like(), 0.0, "zero maps at init");
+        assert_close(
+            vector.clone(),
+            vector.zeros_like(),
+            0.0,
+            "zero maps at init",
+        );
         let empty = model().condition(&[ids(&[], &[])]).unwrap();
         assert_close(empty.clone(), empty.zeros_like(), 0.0, "empty texts");
     }
 
     #[test]
     fn attaching_maps_to_a_trained_model_changes_nothing_until_they_train() {
-        let plain: Model<B> = seeded(4, || crate::ModelConfig::tiny().init(&Default::default()).unwrap());
-        let attached = plain.clone().with_new_conditioning(&ConditioningConfig::new());
+        let plain: Model<B> = seeded(4, || {
+            crate::ModelConfig::tiny()
+                .init(&Default::default())
+                .unwrap()
+        });
+        let attached = plain
+            .clone()
+            .with_new_conditioning(&ConditioningConfig::new());
         let vector = attached.condition(&[ids(&[5, 9], &[7])]).unwrap();
         let prompt = tokens(&[1, 40, 300, 2]);
         let per_position = vector.unsqueeze_dim::<3>(1).repeat_dim(1, 4);
         let out = attached.forward_conditioned(prompt.clone(), Some(per_position), false);
-        assert_close(out.logits, plain.forward(prompt).logits, 0.0, "attached maps are zero");
-        assert_eq!(crate::io::weights::named_tensors(&attached).len(), crate::io::weights::named_tensors(&plain).len() + 2);
+        assert_close(
+            out.logits,
+            plain.forward(prompt).logits,
+            0.0,
+            "attached maps are zero",
+        );
+        assert_eq!(
+            crate::io::weights::named_tensors(&attached).len(),
+            crate::io::weights::named_tensors(&plain).len() + 2
+        );
     }
 
     #[test]
@@ -176,7 +165,12 @@ mod tests {
         let found = model.condition(&[ids(&topic, &[3])]).unwrap();
         let rows = |ids: Vec<i64>| {
             let n = ids.len();
-            model.embedding.forward(tokens(&ids)).squeeze_dim::<2>(0).sum_dim(0) / n as f64
+            model
+                .embedding
+                .forward(tokens(&ids))
+                .squeeze_dim::<2>(0)
+                .sum_dim(0)
+                / n as f64
         };
         let expected = rows((1..=8).collect()).matmul(conditioning.topic.val())
             + rows(vec![3]).matmul(conditioning.context.val());
@@ -188,12 +182,20 @@ mod tests {
         let model = model();
         let vector = model.condition(&[ids(&[5, 9, 11], &[7, 8])]).unwrap();
         let prompt = [1i64, 40, 300, 2, 77, 9];
-        let per_position = vector.clone().unsqueeze_dim::<3>(1).repeat_dim(1, prompt.len());
+        let per_position = vector
+            .clone()
+            .unsqueeze_dim::<3>(1)
+            .repeat_dim(1, prompt.len());
         let trained = model.forward_conditioned(tokens(&prompt), Some(per_position), false);
         let mut state = model.zero_state(1, &Default::default());
         state.condition = Some(vector);
         let read = model.prefill(tokens(&prompt[..4]), &mut state);
-        assert_close(read, trained.logits.clone().narrow(1, 3, 1).squeeze_dim(1), 1e-4, "prefill");
+        assert_close(
+            read,
+            trained.logits.clone().narrow(1, 3, 1).squeeze_dim(1),
+            1e-4,
+            "prefill",
+        );
         for (t, &id) in prompt.iter().enumerate().skip(4) {
             let token = Tensor::from_data(TensorData::new(vec![id], [1]), &Default::default());
             let logits = model.step(token, &mut state);

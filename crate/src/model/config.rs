@@ -1,8 +1,7 @@
-//! Model hyper-parameters: [`ModelConfig`] (the SSM stack), [`MoeConfig`] (its sparse
-//! feed-forward layers), [`AttentionConfig`] (the layers that mix with attention instead) and
-//! [`RecurrentConfig`] (one layer looped per token until it halts) and [`ConditioningConfig`]
-//! (a conversation's topic and context added to every token), with named presets and
-//! validation.
+//! Model hyper-parameters: [`ModelConfig`] (the SSM stack) and [`MoeConfig`] (its sparse
+//! feed-forward layers), with named presets and validation; the architecture options'
+//! settings ([`AttentionConfig`], [`RecurrentConfig`], [`ConditioningConfig`]) are in
+//! `options.rs`.
 //!
 //! Every field documents its default. Sizes that follow from others (`d_inner`, `dt_rank`) are
 //! methods, never stored twice, so a `config.json` cannot contradict itself.
@@ -10,46 +9,8 @@
 use burn::config::Config;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Why a configuration cannot build a model.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ConfigError {
-    /// A size that must be positive is zero.
-    #[error("config field `{0}` must be greater than zero")]
-    Zero(&'static str),
-    /// More experts chosen per token than there are experts.
-    #[error("moe.experts_per_token ({k}) must be between 1 and moe.routed_experts ({e})")]
-    TopK {
-        /// Experts per token requested.
-        k: usize,
-        /// Routed experts available.
-        e: usize,
-    },
-    /// The sizes multiply to more than a machine word holds.
-    #[error(
-        "the configuration's sizes multiply to more than 2^64 (or than this machine's usize): it cannot describe a real model"
-    )]
-    Overflow,
-    /// An integer field is below its minimum.
-    #[error("config field `{field}` = {value} must be at least {min}")]
-    TooSmall {
-        /// The field's name.
-        field: &'static str,
-        /// Its value.
-        value: usize,
-        /// The least valid value.
-        min: usize,
-    },
-    /// A float field is outside its meaningful range.
-    #[error("config field `{field}` = {value} is out of range: {expected}")]
-    Range {
-        /// The field's name.
-        field: &'static str,
-        /// Its value.
-        value: f64,
-        /// What would be valid.
-        expected: &'static str,
-    },
-}
+pub use crate::model::error::ConfigError;
+pub use crate::model::options::{AttentionConfig, ConditioningConfig, MAX_LOOPS, RecurrentConfig};
 
 /// Rank of Δ's low-rank projection (Mamba's `dt_rank`). Serialised as `"auto"` or a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,149 +74,6 @@ pub struct MoeConfig {
     /// Multiplicative router input noise `U(1 - ε, 1 + ε)` during training (Switch). Default: 0.0.
     #[config(default = 0.0)]
     pub router_jitter: f64,
-}
-
-/// Where attention layers go and their shape.
-#[derive(Config, Debug, PartialEq)]
-pub struct AttentionConfig {
-    /// Layers (from 0) whose mixer is attention instead of the selective SSM. Default: none.
-    #[config(default = "Vec::new()")]
-    pub layers: Vec<usize>,
-    /// Query heads. Default: 4.
-    #[config(default = 4)]
-    pub heads: usize,
-    /// Content width of each head's queries, keys and values. Default: 64.
-    #[config(default = 64)]
-    pub head_dim: usize,
-    /// Width of the compressed latent each token caches (d_c). Default: 64.
-    #[config(default = 64)]
-    pub kv_rank: usize,
-    /// Width of the rotary part of queries and of the shared key (d_R); even. Default: 16.
-    #[config(default = 16)]
-    pub rope_dim: usize,
-    /// Base of the rotary frequencies. Default: 10000.
-    #[config(default = 10000.0)]
-    pub rope_theta: f64,
-}
-
-impl AttentionConfig {
-    /// Checks the sizes and that every listed layer exists in a stack of `n_layers`.
-    pub fn validate(&self, n_layers: usize) -> Result<(), ConfigError> {
-        let sizes = [
-            ("attention.heads", self.heads),
-            ("attention.head_dim", self.head_dim),
-            ("attention.kv_rank", self.kv_rank),
-            ("attention.rope_dim", self.rope_dim),
-        ];
-        if let Some((name, _)) = sizes.iter().find(|(_, v)| *v == 0) {
-            return Err(ConfigError::Zero(name));
-        }
-        if self.rope_dim % 2 == 1 {
-            return Err(ConfigError::Range {
-                field: "attention.rope_dim",
-                value: self.rope_dim as f64,
-                expected: "an even number (rotary positions turn pairs)",
-            });
-        }
-        if !(self.rope_theta.is_finite() && self.rope_theta > 1.0) {
-            return Err(ConfigError::Range {
-                field: "attention.rope_theta",
-                value: self.rope_theta,
-                expected: "a finite number > 1",
-            });
-        }
-        match self.layers.iter().find(|&&i| i >= n_layers) {
-            Some(&i) => Err(ConfigError::Range {
-                field: "attention.layers",
-                value: i as f64,
-                expected: "layer indices below n_layers",
-            }),
-            None => Ok(()),
-        }
-    }
-
-    /// Numbers cached per token and layer: `kv_rank + rope_dim`.
-    pub fn cache_width(&self) -> usize {
-        self.kv_rank + self.rope_dim
-    }
-}
-
-/// One SSM layer of the stack run as a recurrent-depth block: looped up to `max_loops` times
-/// per token, each token stopping by its own learned halting signal (Graves 2016, "Adaptive
-/// Computation Time for Recurrent Neural Networks").
-#[derive(Config, Debug, PartialEq)]
-pub struct RecurrentConfig {
-    /// The looped layer (from 0); an SSM layer (not one of `attention.layers`). Default: 1.
-    #[config(default = 1)]
-    pub layer: usize,
-    /// Most loops per token. Default: 4.
-    #[config(default = 4)]
-    pub max_loops: usize,
-    /// A token stops once its halting probabilities sum to this (ACT's 1 − ε). Default: 0.99.
-    #[config(default = 0.99)]
-    pub threshold: f64,
-    /// Weight of the ponder cost (loops + remainder, mean over tokens) in the training loss.
-    /// Default: 0.01.
-    #[config(default = 0.01)]
-    pub ponder_weight: f64,
-}
-
-/// Topic and context conditioning (the founding documents' e_w + e_T + e_C): the mean of the
-/// model's own token embeddings over a conversation's topic text, and over its context text,
-/// each through a learned `[d_model, d_model]` map, added to every token's embedding. Any topic
-/// works; there is no table of topic ids.
-#[derive(Config, Debug, PartialEq)]
-pub struct ConditioningConfig {
-    /// Tokens of a topic or a context that are pooled (the rest is cut). Default: 64.
-    #[config(default = 64)]
-    pub max_tokens: usize,
-}
-
-/// Most loops a recurrent-depth layer may run: each loop keeps its own state.
-pub const MAX_LOOPS: usize = 64;
-
-impl RecurrentConfig {
-    /// Checks the loop count, threshold and weight, and that the looped layer is an SSM layer
-    /// of `config`'s stack.
-    pub fn validate(&self, config: &ModelConfig) -> Result<(), ConfigError> {
-        if self.layer >= config.n_layers {
-            return Err(ConfigError::Range {
-                field: "recurrent.layer",
-                value: self.layer as f64,
-                expected: "a layer index below n_layers",
-            });
-        }
-        if config.is_attention_layer(self.layer) {
-            return Err(ConfigError::Range {
-                field: "recurrent.layer",
-                value: self.layer as f64,
-                expected: "an SSM layer (attention layers cannot loop: their cache would need \
-                           an entry per loop for tokens that stopped)",
-            });
-        }
-        if !(1..=MAX_LOOPS).contains(&self.max_loops) {
-            return Err(ConfigError::Range {
-                field: "recurrent.max_loops",
-                value: self.max_loops as f64,
-                expected: "between 1 and 64",
-            });
-        }
-        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(ConfigError::Range {
-                field: "recurrent.threshold",
-                value: self.threshold,
-                expected: "in (0, 1]",
-            });
-        }
-        if !(self.ponder_weight.is_finite() && self.ponder_weight >= 0.0) {
-            return Err(ConfigError::Range {
-                field: "recurrent.ponder_weight",
-                value: self.ponder_weight,
-                expected: "a finite number >= 0",
-            });
-        }
-        Ok(())
-    }
 }
 
 /// The whole language model: embedding, `n_layers` selective-SSM layers (some with a MoE
@@ -481,16 +299,10 @@ impl ModelConfig {
             attention.validate(self.n_layers)?;
         }
         if let Some(recurrent) = &self.recurrent {
-            recurrent.validate(self)?;
+            recurrent.validate(self.n_layers, self.attention.as_ref())?;
         }
-        if let Some(conditioning) = &self.conditioning
-            && !(1..=4096).contains(&conditioning.max_tokens)
-        {
-            return Err(ConfigError::Range {
-                field: "conditioning.max_tokens",
-                value: conditioning.max_tokens as f64,
-                expected: "between 1 and 4096",
-            });
+        if let Some(conditioning) = &self.conditioning {
+            conditioning.validate()?;
         }
         self.implied_size()?;
         Ok(())

@@ -5,7 +5,7 @@ use burn::module::{Initializer, Module, ModuleMapper, Param, ParamId};
 use burn::nn::{EmbeddingConfig, LinearConfig, RmsNormConfig};
 use burn::tensor::{Tensor, backend::Backend};
 
-use crate::model::config::{ConfigError, ModelConfig};
+use crate::model::config::{ConditioningConfig, ConfigError, ModelConfig};
 use crate::model::lm::Model;
 
 impl ModelConfig {
@@ -45,6 +45,22 @@ impl ModelConfig {
                 .map(|c| self.init_conditioning(c, device)),
         };
         Ok(materialize(model))
+    }
+}
+
+impl<B: Backend> Model<B> {
+    /// The same model with zero conditioning maps attached, so that it still computes exactly
+    /// what it did, for fine-tuning a model pretrained without them (`finetune --conditioning`).
+    /// A model that has maps keeps them.
+    pub fn with_new_conditioning(mut self, config: &ConditioningConfig) -> Self {
+        if self.conditioning.is_some() {
+            return self;
+        }
+        let device = self.device();
+        let d_model = self.norm_f.gamma.dims()[0];
+        let shape = ModelConfig::new().with_d_model(d_model);
+        self.conditioning = Some(shape.init_conditioning(config, &device));
+        materialize(self)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::model::recurrent::Halting;
 use crate::model::ssm::ScanMode;
 use crate::model::state::{LayerState, State};
 use crate::ops::linear::{Embedding, Linear};
-use crate::text::ConditionIds;
+use crate::text::{ConditionIds, Message, Tokenizer, TokenizerError, TopicContext};
 
 /// The model.
 #[derive(Module, Debug)]
@@ -102,7 +102,10 @@ impl<B: Backend> Model<B> {
     /// The state before any token, for `batch` sequences.
     pub fn zero_state(&self, batch: usize, device: &B::Device) -> State<B> {
         let looped = self.halting.as_ref().map(|h| (h.layer(), h.max_loops()));
-        let layer_state = |(i, layer): (usize, &Layer<B>)| match (looped, layer.mixer.zero_state(batch, device)) {
+        let layer_state = |(i, layer): (usize, &Layer<B>)| match (
+            looped,
+            layer.mixer.zero_state(batch, device),
+        ) {
             (Some((at, loops)), LayerState::Ssm(s)) if at == i => {
                 LayerState::Looped(vec![s; loops])
             }
@@ -301,6 +304,26 @@ impl<B: Backend> Model<B> {
             Some(head) => head.forward(hidden),
             None => self.embedding.head(hidden),
         }
+    }
+}
+
+/// Conversations.
+impl<B: Backend> Model<B> {
+    /// The state before any token of a conversation of `messages` (one sequence): a
+    /// conditioned model's carries the topic and context they declare ([`TopicContext::of`];
+    /// zeros when they declare none).
+    pub fn conversation_state(
+        &self,
+        messages: &[Message],
+        tokenizer: &Tokenizer,
+    ) -> Result<State<B>, TokenizerError> {
+        let mut state = self.zero_state(1, &self.device());
+        if let Some(declared) = TopicContext::of(messages)
+            && self.conditioning.is_some()
+        {
+            state.condition = self.condition(&[declared.encode(tokenizer)?]);
+        }
+        Ok(state)
     }
 }
 

@@ -6,10 +6,12 @@ pub mod attention;
 pub mod block;
 pub mod condition;
 pub mod config;
+pub mod error;
 pub mod init;
 pub(crate) mod lm;
 pub mod lora;
 pub mod moe;
+pub mod options;
 pub mod recurrent;
 pub mod scan;
 #[cfg(feature = "autodiff")]
@@ -22,7 +24,8 @@ pub mod state;
 
 pub use block::Mixer;
 pub use config::{
-    AttentionConfig, ConditioningConfig, ConfigError, DtRank, ModelConfig, MoeConfig, RecurrentConfig,
+    AttentionConfig, ConditioningConfig, ConfigError, DtRank, ModelConfig, MoeConfig,
+    RecurrentConfig,
 };
 pub use lm::{Model, ModelOutput};
 pub use lora::{LoraConfig, LoraError, LoraTarget};

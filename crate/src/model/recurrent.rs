@@ -170,7 +170,9 @@ mod tests {
     use super::*;
     use crate::model::Model;
     use crate::model::state::{LayerState, State};
-    use crate::test_util::{TestAutodiff, TestBackend, assert_close, random_on, recurrent_config, seeded};
+    use crate::test_util::{
+        TestAutodiff, TestBackend, assert_close, random_on, recurrent_config, seeded,
+    };
     use burn::tensor::{Int, TensorData};
 
     /// The tiny recurrent model with a halting unit that stops tokens after different numbers
@@ -189,7 +191,9 @@ mod tests {
     }
 
     fn tokens<B: Backend>(batch: usize, len: usize) -> Tensor<B, 2, Int> {
-        let ids: Vec<i64> = (0..batch * len).map(|i| ((i * 7919 + 13) % 512) as i64).collect();
+        let ids: Vec<i64> = (0..batch * len)
+            .map(|i| ((i * 7919 + 13) % 512) as i64)
+            .collect();
         Tensor::from_data(TensorData::new(ids, [batch, len]), &Default::default())
     }
 
@@ -198,7 +202,10 @@ mod tests {
     }
 
     /// Logits and loops of a loop of `step` over `tokens` from a zero state.
-    fn stepped<B: Backend>(model: &Model<B>, tokens: Tensor<B, 2, Int>) -> (Tensor<B, 3>, Tensor<B, 2>, State<B>) {
+    fn stepped<B: Backend>(
+        model: &Model<B>,
+        tokens: Tensor<B, 2, Int>,
+    ) -> (Tensor<B, 3>, Tensor<B, 2>, State<B>) {
         let [b, len] = tokens.dims();
         let mut state = model.zero_state(b, &Default::default());
         let (mut logits, mut loops) = (Vec::new(), Vec::new());
@@ -221,15 +228,25 @@ mod tests {
     fn training_over_sequences_and_decoding_token_by_token_agree() {
         let model = model::<TestBackend>();
         let tokens = tokens(2, 24);
-        let (out, after) = model.forward_with_state(tokens.clone(), model.zero_state(2, &Default::default()));
+        let (out, after) =
+            model.forward_with_state(tokens.clone(), model.zero_state(2, &Default::default()));
         let loops = values(out.loops.clone().unwrap());
-        let (min, max) = loops.iter().fold((f32::MAX, 0f32), |(a, b), &v| (a.min(v), b.max(v)));
-        assert!(min >= 1.0 && max <= 4.0 && min < max, "loops vary within 1..=4: {loops:?}");
+        let (min, max) = loops
+            .iter()
+            .fold((f32::MAX, 0f32), |(a, b), &v| (a.min(v), b.max(v)));
+        assert!(
+            min >= 1.0 && max <= 4.0 && min < max,
+            "loops vary within 1..=4: {loops:?}"
+        );
         for all_loops in [false, true] {
             let decoder = model.clone().with_all_loops(all_loops);
             let (logits, step_loops, state) = stepped(&decoder, tokens.clone());
             assert_close(out.logits.clone(), logits, 1e-4, "logits");
-            assert_eq!(values(step_loops), loops, "loops per token (all loops: {all_loops})");
+            assert_eq!(
+                values(step_loops),
+                loops,
+                "loops per token (all loops: {all_loops})"
+            );
             for (a, b) in looped(&after).into_iter().zip(looped(&state)) {
                 assert_close(a.ssm_state, b.ssm_state, 1e-4, "ssm state");
                 assert_close(a.conv_state, b.conv_state, 1e-6, "conv state");
@@ -260,7 +277,10 @@ mod tests {
         let mean_loops = loops.iter().sum::<f32>() / loops.len() as f32;
         let ponder: f32 = out.ponder.clone().into_scalar();
         // N + R with R in (0, 1]: the mean lies in (mean N, mean N + 1].
-        assert!(ponder > mean_loops && ponder <= mean_loops + 1.0, "{ponder} vs {mean_loops}");
+        assert!(
+            ponder > mean_loops && ponder <= mean_loops + 1.0,
+            "{ponder} vs {mean_loops}"
+        );
         let grads = out.ponder.backward();
         let halting = model.halting.as_ref().unwrap();
         let bias: Vec<f32> = values(halting.bias.grad(&grads).unwrap());
@@ -270,7 +290,8 @@ mod tests {
 
     #[test]
     fn a_fresh_unit_stops_every_token_after_about_half_the_loops() {
-        let model: Model<TestBackend> = seeded(2, || recurrent_config().init(&Default::default()).unwrap());
+        let model: Model<TestBackend> =
+            seeded(2, || recurrent_config().init(&Default::default()).unwrap());
         let loops = values(model.forward(tokens(1, 6)).loops.unwrap());
         // h = 1/3 each loop: 1/3 + 1/3 + 1/3 reaches 0.99 at the third.
         assert_eq!(loops, vec![3.0; 6]);

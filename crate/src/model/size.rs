@@ -85,20 +85,9 @@ impl ModelConfig {
         } else {
             mul(&[d, v])?
         };
-        // The halting unit: norm, weight, bias.
-        let halting = if self.recurrent.is_some() {
-            add(&[mul(&[2, d])?, 1])?
-        } else {
-            0
-        };
-        let conditioning = if self.conditioning.is_some() {
-            mul(&[2, d, d])?
-        } else {
-            0
-        };
+        let (option_tensors, option_parameters) = self.options_size()?;
         let parameters = add(&[
-            halting,
-            conditioning,
+            option_parameters,
             mul(&[v, d])?,
             mul(&[layers, mixer])?,
             mul(&[attention_layers, attention])?,
@@ -108,8 +97,7 @@ impl ModelConfig {
         ])?;
         let tensors = add(&[
             2 + u64::from(!self.tie_embeddings),
-            3 * u64::from(self.recurrent.is_some()),
-            2 * u64::from(self.conditioning.is_some()),
+            option_tensors,
             mul(&[layers, MIXER_TENSORS])?,
             mul(&[attention_layers, ATTENTION_TENSORS])?,
             mul(&[moe_layers, add(&[2, mul(&[3, experts])?])?])?,
@@ -118,6 +106,20 @@ impl ModelConfig {
             tensors,
             parameters,
         })
+    }
+
+    /// Tensors and parameters of the recurrent-depth halting unit (norm, weight, bias) and of
+    /// the conditioning maps, where the config has them.
+    fn options_size(&self) -> Result<(u64, u64), ConfigError> {
+        let d = self.d_model as u64;
+        let mut size = (0, 0);
+        if self.recurrent.is_some() {
+            size = (3, add(&[mul(&[2, d])?, 1])?);
+        }
+        if self.conditioning.is_some() {
+            size = (size.0 + 2, add(&[size.1, mul(&[2, d, d])?])?);
+        }
+        Ok(size)
     }
 
     /// How many layers are attention layers (each index below `n_layers` counted once) and the

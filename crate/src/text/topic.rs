@@ -66,9 +66,19 @@ mod tests {
         assert_eq!(found.context, "Di kelas IPA.");
         let topic_only = Message::new(Role::System, "Kamu tutor.\nTopik: Pecahan");
         let found = TopicContext::of(&[topic_only]).unwrap();
-        assert_eq!((found.topic.as_str(), found.context.as_str()), ("Pecahan", ""));
-        assert_eq!(TopicContext::of(&[user.clone(), system]), None, "not the first message");
-        assert_eq!(TopicContext::of(&[Message::new(Role::System, "Kamu tutor.")]), None);
+        assert_eq!(
+            (found.topic.as_str(), found.context.as_str()),
+            ("Pecahan", "")
+        );
+        assert_eq!(
+            TopicContext::of(&[user.clone(), system]),
+            None,
+            "not the first message"
+        );
+        assert_eq!(
+            TopicContext::of(&[Message::new(Role::System, "Kamu tutor.")]),
+            None
+        );
         assert_eq!(TopicContext::of(&[]), None);
     }
 }

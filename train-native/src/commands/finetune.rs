@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use burn::tensor::backend::AutodiffBackend;
 use clap::Args;
 use siger::io::adapter;
+use siger::io::checkpoint::Checkpoint;
 use siger::model::{ConditioningConfig, LoraConfig, LoraTarget, lora};
 
 use super::common::load_trainable;
@@ -84,6 +85,27 @@ impl FinetuneArgs {
     }
 }
 
+impl FinetuneArgs {
+    /// With `--conditioning`, zero topic and context maps on a base that has none.
+    fn attach_conditioning<B: AutodiffBackend>(
+        &self,
+        ckpt: &mut Checkpoint<B>,
+    ) -> Result<(), String> {
+        let Some(max_tokens) = self.conditioning else {
+            return Ok(());
+        };
+        if ckpt.config.conditioning.is_some() {
+            return Ok(());
+        }
+        let conditioning = ConditioningConfig::new().with_max_tokens(max_tokens);
+        ckpt.config.conditioning = Some(conditioning.clone());
+        ckpt.config.validate().map_err(|e| e.to_string())?;
+        ckpt.model = ckpt.model.clone().with_new_conditioning(&conditioning);
+        eprintln!("topic and context conditioning attached (pooling up to {max_tokens} tokens)");
+        Ok(())
+    }
+}
+
 impl Job for FinetuneArgs {
     fn backend(&self) -> BackendKind {
         self.train.backend
@@ -102,15 +124,7 @@ impl Job for FinetuneArgs {
         let lora = self.lora()?;
         let mut ckpt = load_trainable::<B>(&self.from, &devices[0])?;
         let base_weights_sha256 = adapter::base_weights_sha256(&ckpt);
-        if let Some(max_tokens) = self.conditioning
-            && ckpt.config.conditioning.is_none()
-        {
-            let conditioning = ConditioningConfig::new().with_max_tokens(max_tokens);
-            ckpt.config.conditioning = Some(conditioning.clone());
-            ckpt.config.validate().map_err(|e| e.to_string())?;
-            ckpt.model = ckpt.model.with_new_conditioning(&conditioning);
-            eprintln!("topic and context conditioning attached (pooling up to {max_tokens} tokens)");
-        }
+        self.attach_conditioning(&mut ckpt)?;
         if let Some(config) = &lora {
             ckpt.model = lora::attach(ckpt.model, config).map_err(|e| e.to_string())?;
             eprintln!(

@@ -87,7 +87,10 @@ impl Job for GenerateArgs {
             let ids = tok.encode_chat(&messages, true);
             // A conditioned model reads the system message's `Topik:` and `Konteks:` lines.
             let state = model.conversation_state(&messages, tok);
-            (ids.map_err(|e| e.to_string())?, state.map_err(|e| e.to_string())?)
+            (
+                ids.map_err(|e| e.to_string())?,
+                state.map_err(|e| e.to_string())?,
+            )
         };
         let config = GenerationConfig::chat(tok, self.max_tokens);
         let mut generator = Generator::resume(model, tok, state, &ids, sampler, config)

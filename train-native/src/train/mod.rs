@@ -294,7 +294,12 @@ impl<B: AutodiffBackend> Trainer<B> {
                     None => grads,
                     Some(acc) => add_grads(&self.model, acc, grads),
                 });
-                sums.add(result.cross_entropy, result.aux_loss, result.ponder, result.dead);
+                sums.add(
+                    result.cross_entropy,
+                    result.aux_loss,
+                    result.ponder,
+                    result.dead,
+                );
             }
         }
         (total.expect("at least one micro-batch"), sums)

@@ -133,10 +133,20 @@ fn a_recurrent_depth_config_trains_evaluates_exports_and_generates() {
         let ce = m["cross_entropy"].as_f64().unwrap();
         let aux = m["aux_loss"].as_f64().unwrap();
         let loss = m["loss"].as_f64().unwrap();
-        assert!((loss - (ce + 0.01 * aux + 0.01 * ponder)).abs() < 1e-6, "{m}");
+        assert!(
+            (loss - (ce + 0.01 * aux + 0.01 * ponder)).abs() < 1e-6,
+            "{m}"
+        );
     }
     let eval = ok(&siger_train(&[
-        "eval", "--model", arg(&run), "--data", arg(&ws.data), "--json", "--seq-len", "16",
+        "eval",
+        "--model",
+        arg(&run),
+        "--data",
+        arg(&ws.data),
+        "--json",
+        "--seq-len",
+        "16",
     ]));
     let eval: serde_json::Value = serde_json::from_str(eval.trim()).unwrap();
     let loops = eval["loops_per_token"].as_f64().unwrap();
@@ -149,9 +159,18 @@ fn a_recurrent_depth_config_trains_evaluates_exports_and_generates() {
     assert!(halting.is_null(), "the halting unit stays f32: {halting}");
     assert_eq!(greedy_tokens(&int4, 5).len(), 5);
     let generated = siger_train(&[
-        "generate", "--model", arg(&int4), "--prompt", "Air mendidih", "--max-tokens", "6",
+        "generate",
+        "--model",
+        arg(&int4),
+        "--prompt",
+        "Air mendidih",
+        "--max-tokens",
+        "6",
     ]);
     ok(&generated);
     let stderr = String::from_utf8_lossy(&generated.stderr);
-    assert!(stderr.contains("loops per token on average (of up to 4)"), "{stderr}");
+    assert!(
+        stderr.contains("loops per token on average (of up to 4)"),
+        "{stderr}"
+    );
 }

@@ -131,31 +131,65 @@ fn conditioning_finetune_attaches_topic_maps_that_eval_and_export_keep() {
     let (ws, run) = trained_run();
     let tuned = ws.tmp.path().join("conditioned");
     let out = siger_train(&[
-        "finetune", "--from", arg(&run), "--data", arg(&ws.data), "--out", arg(&tuned),
-        "--conditioning", "16", "--steps", "2", "--seq-len", "16", "--batch-size", "2",
+        "finetune",
+        "--from",
+        arg(&run),
+        "--data",
+        arg(&ws.data),
+        "--out",
+        arg(&tuned),
+        "--conditioning",
+        "16",
+        "--steps",
+        "2",
+        "--seq-len",
+        "16",
+        "--batch-size",
+        "2",
         "--quiet",
     ]);
     ok(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("conditioning attached"), "{stderr}");
     // The 15 dialogs declare "Topik: Air"; the instruction rows declare none.
-    assert!(stderr.contains("15 conversations declaring a topic"), "{stderr}");
-    let config: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(tuned.join("model").join("config.json")).unwrap(),
-    )
-    .unwrap();
+    assert!(
+        stderr.contains("15 conversations declaring a topic"),
+        "{stderr}"
+    );
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tuned.join("model").join("config.json")).unwrap())
+            .unwrap();
     assert_eq!(config["conditioning"]["max_tokens"], 16, "{config}");
     let eval = ok(&siger_train(&[
-        "eval", "--model", arg(&tuned), "--data", arg(&ws.data), "--json", "--seq-len", "16",
+        "eval",
+        "--model",
+        arg(&tuned),
+        "--data",
+        arg(&ws.data),
+        "--json",
+        "--seq-len",
+        "16",
     ]));
     let eval: serde_json::Value = serde_json::from_str(eval.trim()).unwrap();
-    assert!(eval["bits_per_byte"].as_f64().is_some_and(f64::is_finite), "{eval}");
+    assert!(
+        eval["bits_per_byte"].as_f64().is_some_and(f64::is_finite),
+        "{eval}"
+    );
     let int4 = ws.tmp.path().join("int4");
     ok(&siger_train(&[
-        "export", "--model", arg(&tuned), "--out", arg(&int4), "--quant", "int4",
+        "export",
+        "--model",
+        arg(&tuned),
+        "--out",
+        arg(&int4),
+        "--quant",
+        "int4",
     ]));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
-    assert!(manifest["quantization"]["conditioning.topic"].is_null(), "maps stay f32");
+    assert!(
+        manifest["quantization"]["conditioning.topic"].is_null(),
+        "maps stay f32"
+    );
     assert!(manifest["quantization"]["layers.0.mixer.in_proj.weight"].is_object());
 }
