@@ -274,7 +274,6 @@ async function reply(job, messages, options, sent) {
   return {
     finish_reason: engine.finish_reason(),
     completion_tokens: engine.reply_tokens(),
-    // A model with a recurrent-depth layer says how deep it went; others give undefined.
     loops_per_token: await watched(engine.reply_loops_per_token()),
     tokens_after_abort: aborted,
   };

@@ -95,6 +95,8 @@ test(
       streamed.usage.prompt_tokens > 0 && streamed.usage.completion_tokens > 0,
       JSON.stringify(streamed.usage),
     );
+    // The demo has no recurrent-depth layer: its usage says nothing of loops.
+    assert.ok(!('loops_per_token' in streamed.usage), JSON.stringify(streamed.usage));
     // The same request again, whole: the engine starts over from the same prompt, greedily.
     const whole = await page.evaluate((r) => reply(0, r), request);
     assert.equal(whole.text, streamed.text);

@@ -94,7 +94,8 @@ export class StatusLine {
     const backend = backendName(engine.backend, t);
     this.#el.dataset.backend = engine.backend;
     this.#el.title = engine.backendReason ?? '';
-    const depth = this.#loops == null ? '' : ` · ${format(t.depth, { loops: this.#loops.toFixed(1) })}`;
+    const depth =
+      this.#loops == null ? '' : ` · ${format(t.depth, { loops: this.#loops.toFixed(1) })}`;
     this.#el.textContent =
       this.#rate == null
         ? `${backend} · ${t.ready}`

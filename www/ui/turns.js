@@ -130,7 +130,11 @@ export class Turns {
       const request = { messages: history, stream: true, signal, ...settings.sampling() };
       await reader.read(await engine.chat.completions.create(request));
       const usage = reply.usage;
-      slot.showSpeed(usage?.completion_tokens ?? reader.pieces, reader.firstAt, usage?.loops_per_token);
+      slot.showSpeed(
+        usage?.completion_tokens ?? reader.pieces,
+        reader.firstAt,
+        usage?.loops_per_token,
+      );
       await slot.keep(thread);
       return true;
     } catch (err) {
