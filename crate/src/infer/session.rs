@@ -95,15 +95,8 @@ pub fn decode<B: Backend>(
         .condition
         .as_ref()
         .map(|zero| {
-            let view = file
-                .tensor(CONDITION)
-                .map_err(|_| bad("its topic and context vector is missing"))?;
-            let data = safetensors::f32_tensor(CONDITION.to_string(), &view)
-                .map_err(|_| bad("a state tensor is corrupted"))?;
-            if data.shape.to_vec() != zero.dims().to_vec() {
-                return Err(bad("its state does not fit this model"));
-            }
-            Ok(Tensor::from_data(data, &zero.device()))
+            let missing = "its topic and context vector is missing";
+            read_tensor(&file, CONDITION, zero.dims(), &zero.device(), missing)
         })
         .transpose()?;
     let stored: usize =
@@ -122,6 +115,25 @@ pub fn decode<B: Backend>(
     ))
 }
 
+/// The f32 tensor `name` of `file`, which must have `shape`; `missing` says what is wrong when
+/// the file lacks it.
+fn read_tensor<B: Backend, const D: usize>(
+    file: &safetensors::SafeTensors<'_>,
+    name: &str,
+    shape: [usize; D],
+    device: &B::Device,
+    missing: &'static str,
+) -> Result<Tensor<B, D>, SessionError> {
+    let bad = SessionError::Invalid;
+    let view = file.tensor(name).map_err(|_| bad(missing))?;
+    let data = safetensors::f32_tensor(name.to_string(), &view)
+        .map_err(|_| bad("a state tensor is corrupted"))?;
+    if data.shape.to_vec() != shape.to_vec() {
+        return Err(bad("its state does not fit this model"));
+    }
+    Ok(Tensor::from_data(data, device))
+}
+
 /// Layer `i`'s state from `file`, shaped like `zero` (an attention layer's cache holding
 /// `position` tokens).
 fn read_layer<B: Backend>(
@@ -130,16 +142,9 @@ fn read_layer<B: Backend>(
     zero: &LayerState<B>,
     position: usize,
 ) -> Result<LayerState<B>, SessionError> {
-    let bad = SessionError::Invalid;
     let read = |name: String, shape: [usize; 3], device: &B::Device| {
         let name = format!("layers.{i}.{name}");
-        let view = file.tensor(&name).map_err(|_| bad("a layer is missing"))?;
-        let data =
-            safetensors::f32_tensor(name, &view).map_err(|_| bad("a state tensor is corrupted"))?;
-        if data.shape.to_vec() != shape.to_vec() {
-            return Err(bad("its state does not fit this model"));
-        }
-        Ok(Tensor::from_data(data, device))
+        read_tensor(file, &name, shape, device, "a layer is missing")
     };
     let ssm = |prefix: &str, s: &SsmState<B>| {
         let device = s.ssm_state.device();

@@ -96,8 +96,8 @@ impl<B: Backend> Halting<B> {
     }
 
     /// The same unit running every loop (masked) on every backend, as on GPUs, instead of
-    /// stopping once every position has halted. The numbers are the same; tests and benchmarks
-    /// use it to compare the two.
+    /// stopping once every position has halted. The numbers are the same; tests use it to
+    /// compare the two.
     pub fn with_all_loops(mut self, all: bool) -> Self {
         self.all_loops = all;
         self
@@ -128,8 +128,15 @@ impl<B: Backend> Halting<B> {
         let mut s = x;
         let mut signals = Vec::new();
         let mut next = Vec::with_capacity(states.len());
+        // Once every position has halted (read on the host only, once per loop until then),
+        // the remaining loops' states only shift.
+        let mut all_halted = false;
         for (n, mut state) in states.into_iter().enumerate() {
-            if early_exit && n > 0 && running.clone().sum().into_scalar().elem::<f32>() == 0.0 {
+            all_halted = all_halted
+                || (early_exit
+                    && n > 0
+                    && running.clone().sum().into_scalar().elem::<f32>() == 0.0);
+            if all_halted {
                 state.skip(l);
                 next.push(state);
                 continue;

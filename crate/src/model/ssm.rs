@@ -224,24 +224,9 @@ impl<B: Backend> SsmMixer<B> {
     /// # Shapes
     /// input `[b, d_model]` → output `[b, d_model]`.
     pub fn step(&self, input: Tensor<B, 2>, state: &mut SsmState<B>) -> Tensor<B, 2> {
-        self.step_masked(input, state, None)
-    }
-
-    /// As [`Self::step`], the sequences where `active` (`[b]`, 1 or 0) is 0 masked out as in
-    /// [`Self::forward_masked`].
-    pub fn step_masked(
-        &self,
-        input: Tensor<B, 2>,
-        state: &mut SsmState<B>,
-        active: Option<Tensor<B, 1>>,
-    ) -> Tensor<B, 2> {
         let xz = self.in_proj.forward(input);
-        let mut x = xz.clone().narrow(1, 0, self.d_inner);
+        let x = xz.clone().narrow(1, 0, self.d_inner);
         let z = xz.narrow(1, self.d_inner, self.d_inner);
-        let active = active.map(|a| a.unsqueeze_dim::<2>(1));
-        if let Some(active) = &active {
-            x = x * active.clone();
-        }
 
         let window = Tensor::cat(vec![state.conv_state.clone(), x.unsqueeze_dim(1)], 1);
         let weight = self.conv_weight.val().transpose().unsqueeze_dim::<3>(0);
@@ -250,10 +235,7 @@ impl<B: Backend> SsmMixer<B> {
         state.conv_state = window.narrow(1, 1, self.d_conv - 1);
         let x = silu(conv);
 
-        let (mut delta, b, c) = self.selection(x.clone());
-        if let Some(active) = active {
-            delta = delta * active;
-        }
+        let (delta, b, c) = self.selection(x.clone());
         let seq = |t: Tensor<B, 2>| t.unsqueeze_dim::<3>(1);
         let h = state.ssm_state.clone();
         let (y, h) = self.scan(seq(x), seq(delta), seq(b), seq(c), h);

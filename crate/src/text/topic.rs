@@ -14,7 +14,7 @@ pub struct TopicContext {
 }
 
 /// Token ids of a topic and a context.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConditionIds {
     /// The topic's ids.
     pub topic: Vec<u32>,

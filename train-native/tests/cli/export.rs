@@ -1,12 +1,15 @@
 //! `export`: f32 and int4 bundles that load and decode, and no re-quantizing a quantized one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use siger::infer::generate::{GenerationConfig, Generator};
 use siger::infer::sampling::Sampler;
 use siger::io::checkpoint;
 
-use crate::{arg, ok, pretrain_config, siger_train, trained_run, workspace};
+use crate::{
+    Workspace, arg, eval_json, export_int4, manifest, ok, pretrain_config, siger_train,
+    trained_run, workspace,
+};
 
 type B = burn::backend::NdArray<f32>;
 
@@ -31,17 +34,14 @@ fn greedy_tokens(dir: &Path, max_tokens: usize) -> Vec<u32> {
         .collect()
 }
 
-/// `export --quant int4` of `model` into `out`; its stdout.
-fn export_int4(model: &Path, out: &Path) -> String {
-    ok(&siger_train(&[
-        "export",
-        "--model",
-        arg(model),
-        "--out",
-        arg(out),
-        "--quant",
-        "int4",
-    ]))
+/// A config file `name` in the workspace: the tiny preset with 3 layers and `option` set to
+/// `value`.
+fn tiny_with(ws: &Workspace, name: &str, option: &str, value: serde_json::Value) -> PathBuf {
+    let path = ws.tmp.path().join(name);
+    let mut config = serde_json::to_value(siger::ModelConfig::tiny().with_n_layers(3)).unwrap();
+    config[option] = value;
+    std::fs::write(&path, config.to_string()).unwrap();
+    path
 }
 
 #[test]
@@ -91,18 +91,15 @@ fn an_int4_bundle_loads_generates_and_is_not_quantized_again() {
 #[test]
 fn a_hybrid_config_with_an_attention_layer_trains_exports_and_generates() {
     let ws = workspace();
-    let config = ws.tmp.path().join("hybrid.json");
-    let mut hybrid = serde_json::to_value(siger::ModelConfig::tiny().with_n_layers(3)).unwrap();
-    hybrid["attention"] = serde_json::json!({
+    let attention = serde_json::json!({
         "layers": [1], "heads": 2, "head_dim": 8, "kv_rank": 8, "rope_dim": 4, "rope_theta": 10000.0
     });
-    std::fs::write(&config, hybrid.to_string()).unwrap();
+    let config = tiny_with(&ws, "hybrid.json", "attention", attention);
     let run = ws.tmp.path().join("run");
     ok(&pretrain_config(arg(&config), &ws.data, &run, &[]));
     let int4 = ws.tmp.path().join("int4");
     export_int4(&run, &int4);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
+    let manifest = manifest(&int4);
     let scheme = &manifest["quantization"]["layers.1.mixer.q_proj.weight"]["scheme"];
     assert_eq!(scheme, "int4", "{manifest}");
     let up = &manifest["quantization"]["layers.1.mixer.k_up.weight"];
@@ -116,12 +113,10 @@ fn a_hybrid_config_with_an_attention_layer_trains_exports_and_generates() {
 #[test]
 fn a_recurrent_depth_config_trains_evaluates_exports_and_generates() {
     let ws = workspace();
-    let config = ws.tmp.path().join("recurrent.json");
-    let mut recurrent = serde_json::to_value(siger::ModelConfig::tiny().with_n_layers(3)).unwrap();
-    recurrent["recurrent"] = serde_json::json!({
+    let recurrent = serde_json::json!({
         "layer": 1, "max_loops": 4, "threshold": 0.99, "ponder_weight": 0.01
     });
-    std::fs::write(&config, recurrent.to_string()).unwrap();
+    let config = tiny_with(&ws, "recurrent.json", "recurrent", recurrent);
     let run = ws.tmp.path().join("run");
     ok(&pretrain_config(arg(&config), &ws.data, &run, &[]));
     let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
@@ -138,23 +133,12 @@ fn a_recurrent_depth_config_trains_evaluates_exports_and_generates() {
             "{m}"
         );
     }
-    let eval = ok(&siger_train(&[
-        "eval",
-        "--model",
-        arg(&run),
-        "--data",
-        arg(&ws.data),
-        "--json",
-        "--seq-len",
-        "16",
-    ]));
-    let eval: serde_json::Value = serde_json::from_str(eval.trim()).unwrap();
+    let eval = eval_json(&run, &ws.data);
     let loops = eval["loops_per_token"].as_f64().unwrap();
     assert!((1.0..=4.0).contains(&loops), "{eval}");
     let int4 = ws.tmp.path().join("int4");
     export_int4(&run, &int4);
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
+    let manifest = manifest(&int4);
     let halting = &manifest["quantization"]["halting.weight"];
     assert!(halting.is_null(), "the halting unit stays f32: {halting}");
     assert_eq!(greedy_tokens(&int4, 5).len(), 5);

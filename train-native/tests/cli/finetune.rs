@@ -1,29 +1,12 @@
 //! `finetune`.
 
-use crate::{arg, ok, siger_train, trained_run};
+use crate::{arg, eval_json, export_int4, finetune_tiny, manifest, ok, siger_train, trained_run};
 
 #[test]
 fn finetune_holds_out_every_nth_example_and_writes_a_model() {
     let (ws, run) = trained_run();
     let chat = ws.tmp.path().join("chat");
-    let out = siger_train(&[
-        "finetune",
-        "--from",
-        arg(&run),
-        "--data",
-        arg(&ws.data),
-        "--holdout-every",
-        "3",
-        "--out",
-        arg(&chat),
-        "--steps",
-        "2",
-        "--seq-len",
-        "16",
-        "--batch-size",
-        "2",
-        "--quiet",
-    ]);
+    let out = finetune_tiny(&run, &ws.data, &chat, &["--holdout-every", "3"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "failed: {stderr}");
     // 15 dialogs and 15 instruction rows: every third of the 30 is held out.
@@ -35,26 +18,8 @@ fn finetune_holds_out_every_nth_example_and_writes_a_model() {
 fn lora_finetune_writes_an_adapter_that_merge_folds_into_an_exportable_checkpoint() {
     let (ws, run) = trained_run();
     let tuned = ws.tmp.path().join("lora");
-    let out = siger_train(&[
-        "finetune",
-        "--from",
-        arg(&run),
-        "--data",
-        arg(&ws.data),
-        "--out",
-        arg(&tuned),
-        "--lora-rank",
-        "4",
-        "--lora-targets",
-        "in_proj,out_proj",
-        "--steps",
-        "2",
-        "--seq-len",
-        "16",
-        "--batch-size",
-        "2",
-        "--quiet",
-    ]);
+    let lora = ["--lora-rank", "4", "--lora-targets", "in_proj,out_proj"];
+    let out = finetune_tiny(&run, &ws.data, &tuned, &lora);
     ok(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("LoRA rank 4"), "{stderr}");
@@ -130,24 +95,7 @@ fn lora_finetune_writes_an_adapter_that_merge_folds_into_an_exportable_checkpoin
 fn conditioning_finetune_attaches_topic_maps_that_eval_and_export_keep() {
     let (ws, run) = trained_run();
     let tuned = ws.tmp.path().join("conditioned");
-    let out = siger_train(&[
-        "finetune",
-        "--from",
-        arg(&run),
-        "--data",
-        arg(&ws.data),
-        "--out",
-        arg(&tuned),
-        "--conditioning",
-        "16",
-        "--steps",
-        "2",
-        "--seq-len",
-        "16",
-        "--batch-size",
-        "2",
-        "--quiet",
-    ]);
+    let out = finetune_tiny(&run, &ws.data, &tuned, &["--conditioning", "16"]);
     ok(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("conditioning attached"), "{stderr}");
@@ -160,33 +108,14 @@ fn conditioning_finetune_attaches_topic_maps_that_eval_and_export_keep() {
         serde_json::from_slice(&std::fs::read(tuned.join("model").join("config.json")).unwrap())
             .unwrap();
     assert_eq!(config["conditioning"]["max_tokens"], 16, "{config}");
-    let eval = ok(&siger_train(&[
-        "eval",
-        "--model",
-        arg(&tuned),
-        "--data",
-        arg(&ws.data),
-        "--json",
-        "--seq-len",
-        "16",
-    ]));
-    let eval: serde_json::Value = serde_json::from_str(eval.trim()).unwrap();
+    let eval = eval_json(&tuned, &ws.data);
     assert!(
         eval["bits_per_byte"].as_f64().is_some_and(f64::is_finite),
         "{eval}"
     );
     let int4 = ws.tmp.path().join("int4");
-    ok(&siger_train(&[
-        "export",
-        "--model",
-        arg(&tuned),
-        "--out",
-        arg(&int4),
-        "--quant",
-        "int4",
-    ]));
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(int4.join("manifest.json")).unwrap()).unwrap();
+    export_int4(&tuned, &int4);
+    let manifest = manifest(&int4);
     assert!(
         manifest["quantization"]["conditioning.topic"].is_null(),
         "maps stay f32"

@@ -107,6 +107,61 @@ pub fn pretrain_config(config: &str, data: &Path, run: &Path, extra: &[&str]) ->
     siger_train(&args)
 }
 
+/// `finetune` of `from` on `data` into `out`: 2 steps of 2 × 16 tokens, and `extra` flags.
+pub fn finetune_tiny(from: &Path, data: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "finetune",
+        "--from",
+        arg(from),
+        "--data",
+        arg(data),
+        "--out",
+        arg(out),
+        "--steps",
+        "2",
+        "--seq-len",
+        "16",
+        "--batch-size",
+        "2",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    siger_train(&args)
+}
+
+/// `eval --json` of `model` on `data` (16-token windows), parsed.
+pub fn eval_json(model: &Path, data: &Path) -> serde_json::Value {
+    let out = ok(&siger_train(&[
+        "eval",
+        "--model",
+        arg(model),
+        "--data",
+        arg(data),
+        "--json",
+        "--seq-len",
+        "16",
+    ]));
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+/// `export --quant int4` of `model` into `out`; its stdout.
+pub fn export_int4(model: &Path, out: &Path) -> String {
+    ok(&siger_train(&[
+        "export",
+        "--model",
+        arg(model),
+        "--out",
+        arg(out),
+        "--quant",
+        "int4",
+    ]))
+}
+
+/// The `manifest.json` of the bundle or checkpoint at `dir`, parsed.
+pub fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
 /// A workspace and a run folder (`run/`) in it: the tiny preset pretrained for 4 steps with a
 /// checkpoint every 2.
 pub fn trained_run() -> (Workspace, PathBuf) {
